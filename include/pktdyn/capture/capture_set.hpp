@@ -1,0 +1,128 @@
+// pktdyn — several capture files read as one time-ordered stream.
+//
+// Each file keeps its own order; across files the packet with the earliest timestamp goes first,
+// and equal timestamps go in the order the files were given (a directory's files in name order),
+// so the output is deterministic. A file that stops early (truncated, corrupt) ends only its own
+// part of the stream; `errors()` lists every such file.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "pktdyn/capture/capture_file.hpp"
+
+namespace pktdyn {
+
+class capture_set {
+public:
+    /// Opens every file; fails on the first that cannot be opened as a capture.
+    [[nodiscard]] static result<capture_set> open(const std::vector<std::filesystem::path>& paths,
+                                                  reader_options options = {}) {
+        capture_set s;
+        for (const auto& p : paths) {
+            auto f = capture_file::open(p, options);
+            if (!f) return f.error();
+            s.files_.push_back(std::move(f).value());
+        }
+        s.prime();
+        return s;
+    }
+
+    /// Opens the capture files of a directory in name order (recursively when asked). Files that
+    /// are not captures are skipped and counted; a capture that cannot be opened is an error.
+    [[nodiscard]] static result<capture_set> open_directory(const std::filesystem::path& dir,
+                                                            reader_options options = {}, bool recursive = false) {
+        std::error_code ec;
+        std::vector<std::filesystem::path> paths;
+        const auto collect = [&](auto it) {
+            for (const auto& entry : it)
+                if (entry.is_regular_file()) paths.push_back(entry.path());
+        };
+        if (recursive) {
+            collect(std::filesystem::recursive_directory_iterator(dir, ec));
+        } else {
+            collect(std::filesystem::directory_iterator(dir, ec));
+        }
+        if (ec) return pktdyn::error{errc::io_error, fmt::format("cannot list {}: {}", dir.string(), ec.message())};
+        std::sort(paths.begin(), paths.end());
+        capture_set s;
+        for (const auto& p : paths) {
+            auto f = capture_file::open(p, options);
+            if (f) {
+                s.files_.push_back(std::move(f).value());
+            } else if (f.error().code() == errc::not_a_capture) {
+                s.skipped_.skip(skip_reason::not_a_capture);
+            } else {
+                return f.error();
+            }
+        }
+        s.prime();
+        return s;
+    }
+
+    [[nodiscard]] std::optional<packet_view> next() noexcept {
+        if (heap_.empty()) return std::nullopt;
+        std::pop_heap(heap_.begin(), heap_.end(), later);
+        const std::size_t i = heap_.back().file;
+        const packet_view p = heap_.back().packet;
+        current_ = i;
+        if (auto n = files_[i].next()) {
+            heap_.back() = {*n, i};
+            std::push_heap(heap_.begin(), heap_.end(), later);
+        } else {
+            heap_.pop_back();
+        }
+        return p;
+    }
+
+    /// The first file that stopped early, if any (see `errors()` for all of them).
+    [[nodiscard]] std::optional<pktdyn::error> error() const {
+        for (const auto& f : files_)
+            if (auto e = f.error()) return e;
+        return std::nullopt;
+    }
+    [[nodiscard]] std::vector<pktdyn::error> errors() const {
+        std::vector<pktdyn::error> all;
+        for (const auto& f : files_)
+            if (auto e = f.error()) all.push_back(std::move(*e));
+        return all;
+    }
+    /// Totals over all files, plus the directory entries skipped as not captures.
+    [[nodiscard]] capture_stats stats() const noexcept {
+        capture_stats total = skipped_;
+        for (const auto& f : files_) total += f.stats();
+        return total;
+    }
+    [[nodiscard]] const std::vector<capture_file>& files() const noexcept { return files_; }
+    /// Index in files() of the file the last packet came from.
+    [[nodiscard]] std::size_t current_file() const noexcept { return current_; }
+
+private:
+    struct head {
+        packet_view packet;
+        std::size_t file;
+    };
+    // Heap order: the earliest packet on top; ties go to the earlier file.
+    static bool later(const head& a, const head& b) noexcept {
+        return a.packet.time != b.packet.time ? a.packet.time > b.packet.time : a.file > b.file;
+    }
+
+    void prime() {
+        heap_.reserve(files_.size());
+        for (std::size_t i = 0; i < files_.size(); ++i)
+            if (auto p = files_[i].next()) heap_.push_back({*p, i});
+        std::make_heap(heap_.begin(), heap_.end(), later);
+    }
+
+    std::vector<capture_file> files_;
+    std::vector<head> heap_;
+    capture_stats skipped_;
+    std::size_t current_ = 0;
+};
+
+}  // namespace pktdyn

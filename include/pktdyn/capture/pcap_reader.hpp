@@ -1,0 +1,162 @@
+// pktdyn — classic pcap (libpcap savefile) reader, zero-copy over a read-only mapping.
+//
+//  File header (24 bytes)                    Record header (16 bytes), then caplen bytes of data
+//  +--------------------------------+        +--------------------------------+
+//  | magic                          |        | ts seconds                     |
+//  +----------------+---------------+        +--------------------------------+
+//  | version major  | version minor |        | ts fraction (us or ns)         |
+//  +----------------+---------------+        +--------------------------------+
+//  | thiszone (ignored)             |        | captured length                |
+//  | sigfigs  (ignored)             |        +--------------------------------+
+//  | snaplen                        |        | original length                |
+//  | FCS | f | link type (26 bits)  |        +--------------------------------+
+//  +--------------------------------+
+//
+// Magics: a1b2c3d4 (microseconds) and a1b23c4d (nanoseconds), in either byte order; a1b2cd34 is
+// Kuznetsov's "modified" pcap whose records carry 8 more bytes (ifindex, protocol, type, pad).
+// A record whose captured length exceeds reader_options::max_captured_length is corruption; a file
+// that ends inside a record delivers every complete packet and then reports where it broke.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "pktdyn/capture/reader_core.hpp"
+#include "pktdyn/core/packet_view.hpp"
+
+namespace pktdyn {
+
+class pcap_reader {
+public:
+    static constexpr std::size_t file_header_size = 24;
+
+    [[nodiscard]] static result<pcap_reader> open(const std::filesystem::path& path, reader_options options = {}) {
+        return detail::open_mapped<pcap_reader>(path, options);
+    }
+
+    /// Reads caller-owned bytes; they must outlive the reader and every view it returns.
+    [[nodiscard]] static result<pcap_reader> from_bytes(std::span<const std::byte> bytes, reader_options options = {},
+                                                        std::string name = "<memory>") {
+        pcap_reader r{bytes, options, std::move(name)};
+        cursor& in = r.core_.in;
+        if (in.remaining() < 4) {
+            return pktdyn::error{errc::not_a_capture,
+                                 fmt::format("{}: {} bytes, too short for a capture file's magic number",
+                                             r.core_.name, in.remaining())};
+        }
+        const std::uint32_t magic = in.peek<std::uint32_t>(0, byte_order::little);
+        switch (magic) {
+            case 0xa1b2c3d4: r.order_ = byte_order::little; break;
+            case 0xd4c3b2a1: r.order_ = byte_order::big; break;
+            case 0xa1b23c4d: r.order_ = byte_order::little; r.nanosecond_ = true; break;
+            case 0x4d3cb2a1: r.order_ = byte_order::big; r.nanosecond_ = true; break;
+            case 0xa1b2cd34: r.order_ = byte_order::little; r.record_header_size_ = 24; break;
+            case 0x34cdb2a1: r.order_ = byte_order::big; r.record_header_size_ = 24; break;
+            default:
+                return pktdyn::error{errc::not_a_capture,
+                                     fmt::format("{}: not a capture file: it starts with {:08x}; pcap files start "
+                                                 "with a1b2c3d4 or a1b23c4d (in either byte order), pcapng files "
+                                                 "with 0a0d0d0a",
+                                                 r.core_.name, in.peek<std::uint32_t>(0, byte_order::big))};
+        }
+        if (in.remaining() < file_header_size) {
+            return pktdyn::error{errc::truncated,
+                                 fmt::format("{}: truncated at byte offset 0: expected a {}-byte pcap file header, "
+                                             "found {} bytes",
+                                             r.core_.name, file_header_size, in.remaining())};
+        }
+        in.skip(4);
+        r.version_major_ = in.u16(r.order_);
+        r.version_minor_ = in.u16(r.order_);
+        in.skip(8);  // thiszone, sigfigs: unused by every modern writer and reader
+        r.snaplen_ = in.u32(r.order_);
+        const std::uint32_t link_field = in.u32(r.order_);
+        r.link_ = static_cast<link_type>(link_field & 0x03FF'FFFFu);
+        if (link_field & 0x0400'0000u) r.fcs_bytes_ = static_cast<std::uint8_t>(2 * (link_field >> 28));
+        if (r.version_major_ != 2) {
+            return pktdyn::error{errc::unsupported,
+                                 fmt::format("{}: pcap version {}.{} is not supported (expected 2.x)", r.core_.name,
+                                             r.version_major_, r.version_minor_)};
+        }
+        return r;
+    }
+
+    /// Views into a temporary buffer would dangle.
+    template <detail::temporary_buffer Buffer>
+    static void from_bytes(Buffer&&, reader_options = {}, std::string = {}) = delete;
+
+    /// The next packet, or std::nullopt at the end of the file or at the first corrupt record
+    /// (then `error()` says what and where).
+    [[nodiscard]] std::optional<packet_view> next() noexcept {
+        if (core_.done) return std::nullopt;
+        cursor& in = core_.in;
+        const std::size_t at = in.position();
+        if (in.remaining() < record_header_size_) {
+            if (in.remaining() != 0)
+                core_.fault.raise(errc::truncated, at, "expected a {}-byte record header, found {} bytes",
+                                  record_header_size_, in.remaining());
+            return finish();
+        }
+        const std::uint32_t seconds = in.u32(order_);
+        const std::uint32_t fraction = in.u32(order_);
+        const std::uint32_t captured = in.u32(order_);
+        const std::uint32_t original = in.u32(order_);
+        in.skip(record_header_size_ - 16);
+        if (captured > core_.options.max_captured_length) {
+            core_.fault.raise(errc::corrupt, at, "record claims {} captured bytes, more than the {}-byte maximum",
+                              captured, core_.options.max_captured_length);
+            return finish();
+        }
+        if (in.remaining() < captured) {
+            core_.fault.raise(errc::truncated, at, "expected {} bytes of packet data, found {}", captured,
+                              in.remaining());
+            return finish();
+        }
+        const std::int64_t ns = std::int64_t{seconds} * 1'000'000'000 +
+                                (nanosecond_ ? std::int64_t{fraction} : std::int64_t{fraction} * 1000);
+        core_.stats.count(captured, original);
+        return packet_view{from_ns(ns), in.take(captured), original, link_, 0};
+    }
+
+    /// Why reading stopped early, if it did: truncation or corruption, with the byte offset.
+    [[nodiscard]] std::optional<pktdyn::error> error() const { return core_.fault.to_error(core_.name); }
+    [[nodiscard]] const capture_stats& stats() const noexcept { return core_.stats; }
+    [[nodiscard]] const std::string& name() const noexcept { return core_.name; }
+
+    [[nodiscard]] link_type link() const noexcept { return link_; }
+    [[nodiscard]] std::uint32_t snaplen() const noexcept { return snaplen_; }
+    [[nodiscard]] bool nanosecond() const noexcept { return nanosecond_; }
+    [[nodiscard]] byte_order file_byte_order() const noexcept { return order_; }
+    [[nodiscard]] std::uint16_t version_major() const noexcept { return version_major_; }
+    [[nodiscard]] std::uint16_t version_minor() const noexcept { return version_minor_; }
+    /// Bytes of frame check sequence at the end of each packet, when the header declares them.
+    [[nodiscard]] std::uint8_t fcs_bytes() const noexcept { return fcs_bytes_; }
+
+private:
+    template <class R>
+    friend result<R> detail::adopt(mapped_file, reader_options);
+
+    pcap_reader(std::span<const std::byte> bytes, reader_options options, std::string name) noexcept
+        : core_({}, bytes, std::move(name), options) {}
+
+    std::optional<packet_view> finish() noexcept {
+        core_.done = true;
+        return std::nullopt;
+    }
+
+    detail::reader_core core_;
+    byte_order order_ = byte_order::little;
+    link_type link_ = link_type::ethernet;
+    std::uint32_t snaplen_ = 0;
+    std::uint32_t record_header_size_ = 16;
+    std::uint16_t version_major_ = 0;
+    std::uint16_t version_minor_ = 0;
+    std::uint8_t fcs_bytes_ = 0;
+    bool nanosecond_ = false;
+};
+
+}  // namespace pktdyn

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages pktdyn needs, only those that are missing.
+# Idempotent and silent when there is nothing to do.
+#   scripts/setup-deps.sh            build + test dependencies
+#   scripts/setup-deps.sh --record   also what scripts/record-netem.sh needs
+#   scripts/setup-deps.sh --peers    also the peers benchmarks compare against
+set -euo pipefail
+
+build=(cmake make g++ clang-14 libclang-rt-14-dev pkg-config
+       libeigen3-dev libxtensor-dev xtl-dev libxsimd-dev libfmt-dev catch2
+       libbenchmark-dev libpcap-dev libssl-dev
+       tshark python3 python3-numpy python3-pandas)
+record=(iproute2 tcpdump iperf3 dnsmasq openssh-server openssh-client openssl curl
+        python3 busybox socat)
+peers=(libtins-dev libndpi-bin argus-server argus-client wireshark-common hyperfine time)
+
+want=("${build[@]}")
+for arg in "$@"; do
+  case $arg in
+    --record) want+=("${record[@]}") ;;
+    --peers)  want+=("${peers[@]}") ;;
+    *) echo "setup-deps.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "pktdyn setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer once, quietly.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
+$sudo apt-get update -qq >/dev/null
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
