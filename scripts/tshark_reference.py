@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Generates tshark reference data for pktdyn's corpus tests.
+
+For every capture of the shared corpus (PKTDYN_CORPUS, default ../shared/corpus next to the project)
+tshark writes the per-packet fields of each profile below into OUT/<profile>/<path in pcap/>.tsv,
+with OUT/<profile>/<path>.status holding tshark's exit code and any error line (a file cut short,
+an unsupported link type). Results are cached: a file is redone only when its capture, this script
+or tshark changed. The corpus tests in tests/corpus/ read these files and compare them with pktdyn.
+
+    tshark_reference.py --out DIR [--corpus DIR] [--jobs N] [--profile capture]
+
+Timestamps are kept as tshark prints them (seconds.nanoseconds) and parsed as integers by the tests,
+never through floating point. Link types are reported by tshark as Wiretap encapsulation numbers;
+linktypes.tsv maps every LINKTYPE_ value 0..1023 to the number this tshark uses, measured by asking
+capinfos about a calibration file (so no table is copied from Wireshark's sources).
+"""
+import argparse
+import concurrent.futures
+import hashlib
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+
+SCRIPT_VERSION = "1"
+
+PROFILES = {
+    # Issue #2: what a capture reader must agree on, packet by packet.
+    "capture": ["frame.time_epoch", "frame.cap_len", "frame.len", "frame.encap_type", "frame.interface_id"],
+}
+
+
+def tshark_version():
+    out = subprocess.run(["tshark", "--version"], capture_output=True, text=True, check=True).stdout
+    return out.splitlines()[0]
+
+
+def default_corpus():
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.environ.get("PKTDYN_CORPUS") or os.path.normpath(os.path.join(here, "..", "..", "shared", "corpus"))
+
+
+def stamp_for(path, version):
+    st = os.stat(path)
+    return f"{SCRIPT_VERSION}|{version}|{st.st_size}|{int(st.st_mtime)}"
+
+
+def run_tshark(args):
+    capture, tsv, status, fields, stamp = args
+    os.makedirs(os.path.dirname(tsv), exist_ok=True)
+    if os.path.exists(status):
+        with open(status) as f:
+            if f.readline().rstrip("\n") == stamp:
+                return False
+    cmd = ["tshark", "-n", "-r", capture, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a"]
+    for field in fields:
+        cmd += ["-e", field]
+    with open(tsv + ".tmp", "w") as out:
+        proc = subprocess.run(cmd, stdout=out, stderr=subprocess.PIPE, text=True, errors="replace")
+    os.replace(tsv + ".tmp", tsv)
+    errors = [line for line in proc.stderr.splitlines() if line and "could be dangerous" not in line]
+    with open(status + ".tmp", "w") as f:
+        f.write(stamp + "\n")
+        f.write(f"{proc.returncode}\n")
+        f.write(" ".join(errors)[:2000] + "\n")
+    os.replace(status + ".tmp", status)
+    return True
+
+
+def calibrate_linktypes(out_dir, version):
+    """Writes linktypes.tsv: LINKTYPE_ value -> tshark's encapsulation number."""
+    target = os.path.join(out_dir, "linktypes.tsv")
+    stamp = f"{SCRIPT_VERSION}|{version}"
+    if os.path.exists(target):
+        with open(target) as f:
+            if f.readline().rstrip("\n") == "# " + stamp:
+                return
+
+    def block(btype, body):
+        body += b"\0" * (-len(body) % 4)
+        total = len(body) + 12
+        return struct.pack("<II", btype, total) + body + struct.pack("<I", total)
+
+    # One interface per link type and no packets: capinfos reports each interface's encapsulation
+    # without reading a packet (some encapsulations validate pseudo-headers a dummy packet lacks).
+    types = range(1024)
+    data = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    for t in types:
+        data += block(1, struct.pack("<HHI", t, 0, 0) + struct.pack("<HH", 0, 0))
+    with tempfile.NamedTemporaryFile(suffix=".pcapng") as cal:
+        cal.write(data)
+        cal.flush()
+        out = subprocess.run(["capinfos", cal.name], capture_output=True, text=True, check=True).stdout
+    encaps = re.findall(r"Encapsulation = .*\((-?\d+) - [^)]*\)", out)
+    if len(encaps) != len(types):
+        sys.exit(f"calibration: capinfos described {len(encaps)} interfaces, expected {len(types)}")
+    with open(target + ".tmp", "w") as f:
+        f.write("# " + stamp + "\n")
+        for t, encap in zip(types, encaps):
+            f.write(f"{t}\t{encap}\n")
+    os.replace(target + ".tmp", target)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--corpus", default=default_corpus())
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--profile", action="append", choices=sorted(PROFILES))
+    args = parser.parse_args()
+
+    pcap_root = os.path.join(args.corpus, "pcap")
+    if not os.path.isdir(pcap_root):
+        print(f"corpus not found at {args.corpus} (set PKTDYN_CORPUS): no reference generated, corpus tests skip")
+        return 0
+    version = tshark_version()
+    os.makedirs(args.out, exist_ok=True)
+    calibrate_linktypes(args.out, version)
+
+    captures = []
+    for dirpath, _, names in os.walk(pcap_root):
+        captures += [os.path.relpath(os.path.join(dirpath, n), pcap_root) for n in names]
+    captures.sort()
+    jobs = []
+    for profile in args.profile or sorted(PROFILES):
+        for rel in captures:
+            src = os.path.join(pcap_root, rel)
+            base = os.path.join(args.out, profile, rel)
+            jobs.append((src, base + ".tsv", base + ".status", PROFILES[profile], stamp_for(src, version)))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        redone = sum(pool.map(run_tshark, jobs))
+    print(f"tshark reference: {len(jobs)} captures x profiles, {redone} regenerated, {len(jobs) - redone} cached "
+          f"({version})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

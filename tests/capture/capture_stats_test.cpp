@@ -4,18 +4,20 @@
 
 TEST_CASE("capture stats count packets, bytes, slices and skips, and add up", "[capture][capture_stats]") {
     pktdyn::capture_stats a;
-    a.count(60, 60);
-    a.count(96, 1514);
+    a.count(60, 60, 96);
+    a.count(96, 1514, 96);
+    a.count(100, 100, 96);  // longer than the snaplen
     a.skip(pktdyn::skip_reason::unknown_block);
     pktdyn::capture_stats b;
-    b.count(100, 100);
+    b.count(100, 100, 0);  // 0: no snaplen declared
     b.skip(pktdyn::skip_reason::unknown_block);
     b.skip(pktdyn::skip_reason::name_resolution);
     a += b;
-    CHECK(a.packets == 3);
-    CHECK(a.captured_bytes == 256);
-    CHECK(a.original_bytes == 1674);
+    CHECK(a.packets == 4);
+    CHECK(a.captured_bytes == 356);
+    CHECK(a.original_bytes == 1774);
     CHECK(a.sliced_packets == 1);
+    CHECK(a.over_snaplen_packets == 1);
     CHECK(a.skipped_of(pktdyn::skip_reason::unknown_block) == 2);
     CHECK(a.total_skipped() == 3);
 }

@@ -189,3 +189,15 @@ TEST_CASE("a missing file gives an I/O error naming it", "[capture][pcap]") {
     CHECK(r.error().code() == errc::io_error);
     CHECK(r.error().message().find("/nonexistent/dir/x.pcap") != std::string::npos);
 }
+
+TEST_CASE("a record longer than the declared snaplen is delivered and counted, not refused", "[capture][pcap]") {
+    pcap_builder b{pcap_options{.snaplen = 64}};
+    b.packet(1, 0, frame(100)).packet(2, 0, frame(64));
+    auto r = pcap_reader::from_bytes(b.data());
+    REQUIRE(r);
+    CHECK(r->next()->captured_length() == 100);
+    CHECK(r->next());
+    CHECK_FALSE(r->next());
+    CHECK_FALSE(r->error());
+    CHECK(r->stats().over_snaplen_packets == 1);
+}

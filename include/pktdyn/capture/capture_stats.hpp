@@ -39,6 +39,9 @@ struct capture_stats {
     std::uint64_t captured_bytes = 0;  ///< sum of captured lengths of delivered packets
     std::uint64_t original_bytes = 0;  ///< sum of original (wire) lengths of delivered packets
     std::uint64_t sliced_packets = 0;  ///< delivered packets whose captured length < original length
+    /// Delivered packets longer than the snaplen their file declares. Not corruption: real writers
+    /// get the snaplen wrong (tshark and libpcap read such records too), but worth knowing.
+    std::uint64_t over_snaplen_packets = 0;
     std::array<std::uint64_t, skip_reason_count> skipped{};
 
     [[nodiscard]] std::uint64_t skipped_of(skip_reason r) const noexcept {
@@ -48,17 +51,19 @@ struct capture_stats {
         return std::accumulate(skipped.begin(), skipped.end(), std::uint64_t{0});
     }
     void skip(skip_reason r) noexcept { ++skipped[static_cast<std::size_t>(r)]; }
-    void count(std::size_t captured, std::uint32_t original) noexcept {
+    void count(std::size_t captured, std::uint32_t original, std::uint32_t snaplen) noexcept {
         ++packets;
         captured_bytes += captured;
         original_bytes += original;
         sliced_packets += captured < original;
+        over_snaplen_packets += snaplen != 0 && captured > snaplen;
     }
     capture_stats& operator+=(const capture_stats& o) noexcept {
         packets += o.packets;
         captured_bytes += o.captured_bytes;
         original_bytes += o.original_bytes;
         sliced_packets += o.sliced_packets;
+        over_snaplen_packets += o.over_snaplen_packets;
         for (std::size_t i = 0; i < skipped.size(); ++i) skipped[i] += o.skipped[i];
         return *this;
     }

@@ -73,7 +73,7 @@ public:
             if (rc == 1) {
                 const std::int64_t ns = std::int64_t{h->ts.tv_sec} * 1'000'000'000 +
                                         std::int64_t{h->ts.tv_usec} * (nano_ ? 1 : 1000);
-                stats_.count(h->caplen, h->len);
+                stats_.count(h->caplen, h->len, 0);
                 return packet_view{from_ns(ns), {reinterpret_cast<const std::byte*>(data), h->caplen}, h->len,
                                    link_, 0};
             }

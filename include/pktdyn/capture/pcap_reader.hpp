@@ -14,8 +14,10 @@
 //
 // Magics: a1b2c3d4 (microseconds) and a1b23c4d (nanoseconds), in either byte order; a1b2cd34 is
 // Kuznetsov's "modified" pcap whose records carry 8 more bytes (ifindex, protocol, type, pad).
-// A record whose captured length exceeds reader_options::max_captured_length is corruption; a file
-// that ends inside a record delivers every complete packet and then reports where it broke.
+// A record whose captured length exceeds reader_options::max_captured_length is corruption; one
+// merely longer than the file's snaplen is delivered and counted (capture_stats::over_snaplen_packets):
+// real writers get the snaplen wrong. A file that ends inside a record delivers every complete
+// packet and then reports where it broke.
 #pragma once
 
 #include <cstddef>
@@ -118,7 +120,7 @@ public:
         }
         const std::int64_t ns = std::int64_t{seconds} * 1'000'000'000 +
                                 (nanosecond_ ? std::int64_t{fraction} : std::int64_t{fraction} * 1000);
-        core_.stats.count(captured, original);
+        core_.stats.count(captured, original, snaplen_);
         return packet_view{from_ns(ns), in.take(captured), original, link_, 0};
     }
 

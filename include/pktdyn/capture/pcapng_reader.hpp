@@ -253,7 +253,7 @@ private:
             return std::nullopt;
         }
         const interface_info& i = interfaces_[interface_id];
-        core_.stats.count(captured, original);
+        core_.stats.count(captured, original, i.snaplen);
         return packet_view{to_time(i, high << 32 | low), body.take(captured), original, i.link, i.index};
     }
 
@@ -271,7 +271,7 @@ private:
         // The SPB has no captured length: the data is the original length, cut by the snaplen.
         std::size_t captured = std::min<std::size_t>(original, body.remaining());
         if (i.snaplen != 0) captured = std::min<std::size_t>(captured, i.snaplen);
-        core_.stats.count(captured, original);
+        core_.stats.count(captured, original, i.snaplen);
         return packet_view{timestamp{}, body.take(captured), original, i.link, i.index};
     }
 
