@@ -11,7 +11,7 @@ build=(cmake make g++ clang-14 libclang-rt-14-dev pkg-config
        libbenchmark-dev libpcap-dev libssl-dev
        tshark python3 python3-numpy python3-pandas)
 record=(iproute2 tcpdump iperf3 dnsmasq openssh-server openssh-client openssl curl
-        python3 busybox socat)
+        python3 iputils-ping)
 peers=(libtins-dev libndpi-bin argus-server argus-client wireshark-common hyperfine time)
 
 want=("${build[@]}")
