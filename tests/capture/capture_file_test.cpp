@@ -1,6 +1,8 @@
 #include "pktdyn/capture/capture_file.hpp"
 
 #include <catch2/catch.hpp>
+
+#include "pktdyn/core/concepts.hpp"
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +11,8 @@
 #include "support/temp_dir.hpp"
 
 using namespace pktdyn;
+
+static_assert(reporting_packet_source<capture_file>);
 
 TEST_CASE("capture_file tells pcap from pcapng by the magic", "[capture][capture_file]") {
     test::pcap_builder pcap;

@@ -1,12 +1,16 @@
 #include "pktdyn/capture/capture_set.hpp"
 
 #include <catch2/catch.hpp>
+
+#include "pktdyn/core/concepts.hpp"
 #include <vector>
 
 #include "support/capture_builder.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace pktdyn;
+
+static_assert(reporting_packet_source<capture_set>);
 
 namespace {
 std::vector<std::int64_t> times(capture_set& s, std::vector<std::size_t>* files = nullptr) {

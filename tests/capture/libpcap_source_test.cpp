@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+
+#include "pktdyn/core/concepts.hpp"
 #include <chrono>
 #include <thread>
 
@@ -15,6 +17,8 @@
 #include "support/temp_dir.hpp"
 
 using namespace pktdyn;
+
+static_assert(reporting_packet_source<libpcap_source>);
 
 namespace {
 // Ethernet + IPv4 + UDP or TCP header with the given destination port; enough for a BPF filter.

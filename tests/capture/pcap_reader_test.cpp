@@ -1,11 +1,15 @@
 #include "pktdyn/capture/pcap_reader.hpp"
 
 #include <catch2/catch.hpp>
+
+#include "pktdyn/core/concepts.hpp"
 #include <string>
 
 #include "support/capture_builder.hpp"
 
 using namespace pktdyn;
+
+static_assert(reporting_packet_source<pcap_reader>);
 using pktdyn::test::frame;
 using pktdyn::test::pcap_builder;
 using pktdyn::test::pcap_options;

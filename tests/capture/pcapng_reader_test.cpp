@@ -2,9 +2,13 @@
 
 #include <catch2/catch.hpp>
 
+#include "pktdyn/core/concepts.hpp"
+
 #include "support/capture_builder.hpp"
 
 using namespace pktdyn;
+
+static_assert(reporting_packet_source<pcapng_reader>);
 using pktdyn::test::frame;
 using pktdyn::test::pcapng_builder;
 

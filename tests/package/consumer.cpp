@@ -2,6 +2,7 @@
 // support through pktdyn::libpcap.
 #include <pktdyn/capture/capture_file.hpp>
 #include <pktdyn/capture/libpcap_source.hpp>
+#include <pktdyn/core/concepts.hpp>
 
 #include <array>
 #include <cstdio>

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the benchmark captures (outside the repository) and a release build, then runs the
+# benchmarks. Figures go into benchmarks/RESULTS.md by hand, with this command.
+#   benchmarks/run.sh [benchmark-name-filter]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup-deps.sh --peers
+captures=${PKTDYN_BENCH_CAPTURES:-/tmp/pktdyn-bench}
+export PKTDYN_BENCH_CAPTURES=$captures
+[ -s "$captures/big.pcap" ] || ../shared/bench/make-captures.sh "$captures"
+cmake --preset release >/dev/null
+cmake --build --preset release >/dev/null
+cat "$captures"/*.pcap > /dev/null   # warm the page cache
+for b in build/release/benchmarks/bench_*; do
+  "$b" --benchmark_filter="${1:-.}" --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+done
