@@ -22,7 +22,7 @@ case "${1:-example}" in
     # The same tests under AddressSanitizer + UndefinedBehaviorSanitizer (the package tests build
     # consumers with the plain compiler, so they run once, above).
     cmake --preset asan >/dev/null
-    cmake --build --preset asan --target pktdyn_tests replay_pcap_reader replay_pcapng_reader
+    cmake --build --preset asan
     ctest --preset asan -LE package
     ;;
   *)

@@ -40,8 +40,10 @@ public:
         std::error_code ec;
         std::vector<std::filesystem::path> paths;
         const auto collect = [&](auto it) {
-            for (const auto& entry : it)
-                if (entry.is_regular_file()) paths.push_back(entry.path());
+            for (; !ec && it != decltype(it){}; it.increment(ec)) {
+                std::error_code entry_ec;  // a dangling link is not a capture, not a listing failure
+                if (it->is_regular_file(entry_ec)) paths.push_back(it->path());
+            }
         };
         if (recursive) {
             collect(std::filesystem::recursive_directory_iterator(dir, ec));
