@@ -17,8 +17,9 @@ struct totals {
     std::uint64_t first_bytes = 0;  // sum of each packet's first byte: the data is really there
 };
 
+template <pktdyn::access_mode Mode>
 totals read_pktdyn(const std::string& path) {
-    auto f = pktdyn::capture_file::open(path);
+    auto f = pktdyn::capture_file::open(path, {.access = Mode});
     pktdyn::bench::verify(f.has_value(), "pktdyn opens " + path);
     totals t;
     while (auto p = f->next()) {
@@ -49,9 +50,12 @@ totals read_libpcap(const std::string& path) {
 const std::string& big() {
     static const std::string path = [] {
         const std::string p = pktdyn::bench::capture("big.pcap").string();
-        const totals a = read_pktdyn(p), b = read_libpcap(p);
+        const totals a = read_pktdyn<pktdyn::access_mode::map>(p), b = read_libpcap(p);
+        const totals c = read_pktdyn<pktdyn::access_mode::stream>(p);
         pktdyn::bench::verify(a.packets == b.packets && a.bytes == b.bytes && a.first_bytes == b.first_bytes,
-                              "pktdyn and libpcap deliver the same packets and bytes");
+                              "pktdyn (mapped) and libpcap deliver the same packets and bytes");
+        pktdyn::bench::verify(c.packets == b.packets && c.bytes == b.bytes && c.first_bytes == b.first_bytes,
+                              "pktdyn (streamed) and libpcap deliver the same packets and bytes");
         return p;
     }();
     return path;
@@ -81,7 +85,9 @@ void cat_to_dev_null(benchmark::State& state) {
 BENCHMARK(cat_to_dev_null)->Name("read big.pcap/cat")->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2);
 BENCHMARK(read_capture<read_libpcap>)->Name("read big.pcap/libpcap pcap_next_ex")->Unit(benchmark::kMillisecond)
     ->UseRealTime()->MinTime(2);
-BENCHMARK(read_capture<read_pktdyn>)->Name("read big.pcap/pktdyn capture_file")->Unit(benchmark::kMillisecond)
-    ->UseRealTime()->MinTime(2);
+BENCHMARK(read_capture<read_pktdyn<pktdyn::access_mode::map>>)->Name("read big.pcap/pktdyn capture_file, mapped")
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2);
+BENCHMARK(read_capture<read_pktdyn<pktdyn::access_mode::stream>>)
+    ->Name("read big.pcap/pktdyn capture_file, streamed")->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2);
 
 BENCHMARK_MAIN();

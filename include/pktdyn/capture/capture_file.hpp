@@ -1,4 +1,5 @@
 // pktdyn — open a capture file without knowing its format: pcap or pcapng, told by the magic.
+// Mapped (zero-copy) by default, streamed when reader_options::access asks (see capture_input.hpp).
 #pragma once
 
 #include <cstdint>
@@ -19,17 +20,23 @@ enum class capture_format : std::uint8_t { pcap, pcapng };
 class capture_file {
 public:
     [[nodiscard]] static result<capture_file> open(const std::filesystem::path& path, reader_options options = {}) {
-        auto file = mapped_file::open(path);
-        if (!file) return file.error();
-        if (starts_pcapng(file->bytes())) return wrap(detail::adopt<pcapng_reader>(std::move(file).value(), options));
-        return wrap(detail::adopt<pcap_reader>(std::move(file).value(), options));
+        auto input = detail::open_input(path, options);
+        if (!input) return input.error();
+        return from_input(std::move(input).value(), options);
     }
 
     /// Reads caller-owned bytes; they must outlive the reader and every view it returns.
     [[nodiscard]] static result<capture_file> from_bytes(std::span<const std::byte> bytes, reader_options options = {},
                                                          std::string name = "<memory>") {
-        if (starts_pcapng(bytes)) return wrap(pcapng_reader::from_bytes(bytes, options, std::move(name)));
-        return wrap(pcap_reader::from_bytes(bytes, options, std::move(name)));
+        return from_input(capture_input::over(bytes, std::move(name)), options);
+    }
+
+    [[nodiscard]] static result<capture_file> from_input(capture_input input, reader_options options = {}) {
+        // The section header block type is a palindrome: the same in both byte orders.
+        const bool pcapng = input.want(4) && input.in().peek<std::uint32_t>(0, byte_order::little) ==
+                                                 pcapng_reader::section_header_block;
+        if (pcapng) return wrap(pcapng_reader::from_input(std::move(input), options));
+        return wrap(pcap_reader::from_input(std::move(input), options));
     }
     template <detail::temporary_buffer Buffer>
     static void from_bytes(Buffer&&, reader_options = {}, std::string = {}) = delete;
@@ -58,11 +65,6 @@ private:
     static result<capture_file> wrap(result<R> r) {
         if (!r) return r.error();
         return capture_file{std::move(r).value()};
-    }
-
-    static bool starts_pcapng(std::span<const std::byte> bytes) noexcept {
-        // The section header block type is a palindrome: the same in both byte orders.
-        return cursor{bytes}.peek<std::uint32_t>(0, byte_order::little) == pcapng_reader::section_header_block;
     }
 
     std::variant<pcap_reader, pcapng_reader> reader_;

@@ -3,7 +3,8 @@
 // Each file keeps its own order; across files the packet with the earliest timestamp goes first,
 // and equal timestamps go in the order the files were given (a directory's files in name order),
 // so the output is deterministic. A file that stops early (truncated, corrupt) ends only its own
-// part of the stream; `errors()` lists every such file.
+// part of the stream; `errors()` lists every such file. Views live as the files' access mode says:
+// mapped, as long as the set; streamed, until the next call (and each file holds its own buffer).
 #pragma once
 
 #include <algorithm>
@@ -68,18 +69,17 @@ public:
     }
 
     [[nodiscard]] std::optional<packet_view> next() noexcept {
+        // Advance the file whose packet went out last time only now: with streamed files, reading
+        // its next packet may reuse the buffer that packet's view points into.
+        if (handed_out_) advance(current_);
+        handed_out_ = false;
         if (heap_.empty()) return std::nullopt;
         std::pop_heap(heap_.begin(), heap_.end(), later);
-        const std::size_t i = heap_.back().file;
-        const packet_view p = heap_.back().packet;
-        current_ = i;
-        if (auto n = files_[i].next()) {
-            heap_.back() = {*n, i};
-            std::push_heap(heap_.begin(), heap_.end(), later);
-        } else {
-            heap_.pop_back();
-        }
-        return p;
+        const head h = heap_.back();
+        heap_.pop_back();
+        current_ = h.file;
+        handed_out_ = true;
+        return h.packet;
     }
 
     /// The first file that stopped early, if any (see `errors()` for all of them).
@@ -121,10 +121,18 @@ private:
         std::make_heap(heap_.begin(), heap_.end(), later);
     }
 
+    void advance(std::size_t i) noexcept {
+        if (auto p = files_[i].next()) {
+            heap_.push_back({*p, i});  // capacity reserved in prime(): no allocation
+            std::push_heap(heap_.begin(), heap_.end(), later);
+        }
+    }
+
     std::vector<capture_file> files_;
     std::vector<head> heap_;
     capture_stats skipped_;
     std::size_t current_ = 0;
+    bool handed_out_ = false;
 };
 
 }  // namespace pktdyn

@@ -1,4 +1,5 @@
-// pktdyn — classic pcap (libpcap savefile) reader, zero-copy over a read-only mapping.
+// pktdyn — classic pcap (libpcap savefile) reader: zero-copy over a read-only mapping, or streamed
+// (see capture_input.hpp).
 //
 //  File header (24 bytes)                    Record header (16 bytes), then caplen bytes of data
 //  +--------------------------------+        +--------------------------------+
@@ -37,21 +38,29 @@ public:
     static constexpr std::size_t file_header_size = 24;
 
     [[nodiscard]] static result<pcap_reader> open(const std::filesystem::path& path, reader_options options = {}) {
-        return detail::open_mapped<pcap_reader>(path, options);
+        return detail::open_reader<pcap_reader>(path, options);
     }
 
     /// Reads caller-owned bytes; they must outlive the reader and every view it returns.
     [[nodiscard]] static result<pcap_reader> from_bytes(std::span<const std::byte> bytes, reader_options options = {},
                                                         std::string name = "<memory>") {
-        pcap_reader r{bytes, options, std::move(name)};
-        cursor& in = r.core_.in;
-        if (in.remaining() < 4) {
+        return from_input(capture_input::over(bytes, std::move(name)), options);
+    }
+    /// Views into a temporary buffer would dangle.
+    template <detail::temporary_buffer Buffer>
+    static void from_bytes(Buffer&&, reader_options = {}, std::string = {}) = delete;
+
+    [[nodiscard]] static result<pcap_reader> from_input(capture_input input, reader_options options = {}) {
+        pcap_reader r{std::move(input), options};
+        capture_input& src = r.core_.input;
+        const auto& name = r.core_.name();
+        if (!src.want(4)) {
             return pktdyn::error{errc::not_a_capture,
-                                 fmt::format("{}: {} bytes, too short for a capture file's magic number",
-                                             r.core_.name, in.remaining())};
+                                 fmt::format("{}: {} bytes, too short for a capture file's magic number", name,
+                                             src.in().remaining())};
         }
-        const std::uint32_t magic = in.peek<std::uint32_t>(0, byte_order::little);
-        switch (magic) {
+        cursor& in = src.in();
+        switch (in.peek<std::uint32_t>(0, byte_order::little)) {
             case 0xa1b2c3d4: r.order_ = byte_order::little; break;
             case 0xd4c3b2a1: r.order_ = byte_order::big; break;
             case 0xa1b23c4d: r.order_ = byte_order::little; r.nanosecond_ = true; break;
@@ -63,46 +72,47 @@ public:
                                      fmt::format("{}: not a capture file: it starts with {:08x}; pcap files start "
                                                  "with a1b2c3d4 or a1b23c4d (in either byte order), pcapng files "
                                                  "with 0a0d0d0a",
-                                                 r.core_.name, in.peek<std::uint32_t>(0, byte_order::big))};
+                                                 name, in.peek<std::uint32_t>(0, byte_order::big))};
         }
-        if (in.remaining() < file_header_size) {
+        if (!src.want(file_header_size)) {
             return pktdyn::error{errc::truncated,
                                  fmt::format("{}: truncated at byte offset 0: expected a {}-byte pcap file header, "
                                              "found {} bytes",
-                                             r.core_.name, file_header_size, in.remaining())};
+                                             name, file_header_size, src.in().remaining())};
         }
-        in.skip(4);
-        r.version_major_ = in.u16(r.order_);
-        r.version_minor_ = in.u16(r.order_);
-        in.skip(8);  // thiszone, sigfigs: unused by every modern writer and reader
-        r.snaplen_ = in.u32(r.order_);
-        const std::uint32_t link_field = in.u32(r.order_);
+        cursor& h = src.in();
+        h.skip(4);
+        r.version_major_ = h.u16(r.order_);
+        r.version_minor_ = h.u16(r.order_);
+        h.skip(8);  // thiszone, sigfigs: unused by every modern writer and reader
+        r.snaplen_ = h.u32(r.order_);
+        const std::uint32_t link_field = h.u32(r.order_);
         r.link_ = static_cast<link_type>(link_field & 0x03FF'FFFFu);
         if (link_field & 0x0400'0000u) r.fcs_bytes_ = static_cast<std::uint8_t>(2 * (link_field >> 28));
         if (r.version_major_ != 2) {
-            return pktdyn::error{errc::unsupported,
-                                 fmt::format("{}: pcap version {}.{} is not supported (expected 2.x)", r.core_.name,
-                                             r.version_major_, r.version_minor_)};
+            return pktdyn::error{errc::unsupported, fmt::format("{}: pcap version {}.{} is not supported (expected 2.x)",
+                                                                name, r.version_major_, r.version_minor_)};
         }
         return r;
     }
-
-    /// Views into a temporary buffer would dangle.
-    template <detail::temporary_buffer Buffer>
-    static void from_bytes(Buffer&&, reader_options = {}, std::string = {}) = delete;
 
     /// The next packet, or std::nullopt at the end of the file or at the first corrupt record
     /// (then `error()` says what and where).
     [[nodiscard]] std::optional<packet_view> next() noexcept {
         if (core_.done) return std::nullopt;
-        cursor& in = core_.in;
-        const std::size_t at = in.position();
-        if (in.remaining() < record_header_size_) {
-            if (in.remaining() != 0)
+        capture_input& src = core_.input;
+        const std::uint64_t at = src.offset();
+        if (!src.want(record_header_size_)) {
+            core_.note_io_error();
+            if (src.in().remaining() != 0)
                 core_.fault.raise(errc::truncated, at, "expected a {}-byte record header, found {} bytes",
-                                  record_header_size_, in.remaining());
+                                  record_header_size_, src.in().remaining());
             return finish();
         }
+        cursor& in = src.in();
+        // Where the next record starts depends on this one's length, so cache misses would queue
+        // one behind the other; asking for the bytes a few records ahead overlaps them.
+        __builtin_prefetch(in.current() + 1024);
         const std::uint32_t seconds = in.u32(order_);
         const std::uint32_t fraction = in.u32(order_);
         const std::uint32_t captured = in.u32(order_);
@@ -113,21 +123,22 @@ public:
                               captured, core_.options.max_captured_length);
             return finish();
         }
-        if (in.remaining() < captured) {
+        if (!src.want(captured)) {
+            core_.note_io_error();
             core_.fault.raise(errc::truncated, at, "expected {} bytes of packet data, found {}", captured,
-                              in.remaining());
+                              src.in().remaining());
             return finish();
         }
         const std::int64_t ns = std::int64_t{seconds} * 1'000'000'000 +
                                 (nanosecond_ ? std::int64_t{fraction} : std::int64_t{fraction} * 1000);
         core_.stats.count(captured, original, snaplen_);
-        return packet_view{from_ns(ns), in.take(captured), original, link_, 0};
+        return packet_view{from_ns(ns), src.in().take(captured), original, link_, 0};
     }
 
     /// Why reading stopped early, if it did: truncation or corruption, with the byte offset.
-    [[nodiscard]] std::optional<pktdyn::error> error() const { return core_.fault.to_error(core_.name); }
+    [[nodiscard]] std::optional<pktdyn::error> error() const { return core_.fault.to_error(core_.name()); }
     [[nodiscard]] const capture_stats& stats() const noexcept { return core_.stats; }
-    [[nodiscard]] const std::string& name() const noexcept { return core_.name; }
+    [[nodiscard]] const std::string& name() const noexcept { return core_.name(); }
 
     [[nodiscard]] link_type link() const noexcept { return link_; }
     [[nodiscard]] std::uint32_t snaplen() const noexcept { return snaplen_; }
@@ -139,11 +150,7 @@ public:
     [[nodiscard]] std::uint8_t fcs_bytes() const noexcept { return fcs_bytes_; }
 
 private:
-    template <class R>
-    friend result<R> detail::adopt(mapped_file, reader_options);
-
-    pcap_reader(std::span<const std::byte> bytes, reader_options options, std::string name) noexcept
-        : core_({}, bytes, std::move(name), options) {}
+    pcap_reader(capture_input input, reader_options options) noexcept : core_(std::move(input), options) {}
 
     std::optional<packet_view> finish() noexcept {
         core_.done = true;

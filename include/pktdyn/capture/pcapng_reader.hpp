@@ -1,4 +1,4 @@
-// pktdyn — pcapng reader, zero-copy over a read-only mapping.
+// pktdyn — pcapng reader: zero-copy over a read-only mapping, or streamed (see capture_input.hpp).
 //
 // Every block has the same frame:
 //   +---------------------------------------------------------------+
@@ -44,60 +44,68 @@ public:
     static constexpr std::uint32_t section_header_block = 0x0A0D0D0A;
 
     [[nodiscard]] static result<pcapng_reader> open(const std::filesystem::path& path, reader_options options = {}) {
-        return detail::open_mapped<pcapng_reader>(path, options);
+        return detail::open_reader<pcapng_reader>(path, options);
     }
 
     /// Reads caller-owned bytes; they must outlive the reader and every view it returns.
     [[nodiscard]] static result<pcapng_reader> from_bytes(std::span<const std::byte> bytes,
                                                           reader_options options = {},
                                                           std::string name = "<memory>") {
-        pcapng_reader r{bytes, options, std::move(name)};
-        const cursor& in = r.core_.in;
+        return from_input(capture_input::over(bytes, std::move(name)), options);
+    }
+    /// Views into a temporary buffer would dangle.
+    template <detail::temporary_buffer Buffer>
+    static void from_bytes(Buffer&&, reader_options = {}, std::string = {}) = delete;
+
+    [[nodiscard]] static result<pcapng_reader> from_input(capture_input input, reader_options options = {}) {
+        pcapng_reader r{std::move(input), options};
+        capture_input& src = r.core_.input;
+        const bool enough = src.want(12);
+        const cursor& in = src.in();
         const std::uint32_t type = in.peek<std::uint32_t>(0, byte_order::little);
-        if (in.remaining() < 12 || type != section_header_block) {
+        if (!enough || type != section_header_block) {
             return pktdyn::error{errc::not_a_capture,
                                  fmt::format("{}: not a pcapng file: first block type {:08x}, expected the section "
                                              "header block 0a0d0d0a",
-                                             r.core_.name, type)};
+                                             r.core_.name(), type)};
         }
         const std::uint32_t bom = in.peek<std::uint32_t>(8, byte_order::little);
         if (bom != 0x1A2B3C4D && bom != 0x4D3C2B1A) {
             return pktdyn::error{errc::not_a_capture,
                                  fmt::format("{}: not a pcapng file: byte-order magic {:08x}, expected 1a2b3c4d",
-                                             r.core_.name, bom)};
+                                             r.core_.name(), bom)};
         }
         return r;
     }
-
-    /// Views into a temporary buffer would dangle.
-    template <detail::temporary_buffer Buffer>
-    static void from_bytes(Buffer&&, reader_options = {}, std::string = {}) = delete;
 
     /// The next packet, or std::nullopt at the end of the file or at the first corrupt block
     /// (then `error()` says what and where).
     [[nodiscard]] std::optional<packet_view> next() noexcept {
         while (!core_.done) {
-            cursor& in = core_.in;
-            const std::size_t at = in.position();
-            if (in.remaining() == 0) return finish();
-            if (in.remaining() < 12) {
-                core_.fault.raise(errc::truncated, at, "expected a block of at least 12 bytes, found {}",
-                                  in.remaining());
+            capture_input& src = core_.input;
+            const std::uint64_t at = src.offset();
+            if (!src.want(12)) {
+                core_.note_io_error();
+                if (src.in().remaining() != 0)
+                    core_.fault.raise(errc::truncated, at, "expected a block of at least 12 bytes, found {}",
+                                      src.in().remaining());
                 return finish();
             }
-            const std::uint32_t type = in.peek<std::uint32_t>(0, order_);
+            const std::uint32_t type = src.in().peek<std::uint32_t>(0, order_);
             if (type == section_header_block && !start_section(at)) return finish();
-            const std::uint32_t length = in.peek<std::uint32_t>(4, order_);
-            if (length < 12 || length % 4 != 0) {
+            const std::uint32_t length = src.in().peek<std::uint32_t>(4, order_);
+            if (length < 12 || length % 4 != 0 || length > max_block_length) {
                 core_.fault.raise(errc::corrupt, at, "block type {:08x} has total length {}, expected a multiple "
-                                  "of 4 and at least 12", type, length);
+                                  "of 4 from 12 to {}", type, length, max_block_length);
                 return finish();
             }
-            if (length > in.remaining()) {
+            if (!src.want(length)) {
+                core_.note_io_error();
                 core_.fault.raise(errc::truncated, at, "block type {:08x} declares {} bytes, found {}", type,
-                                  length, in.remaining());
+                                  length, src.in().remaining());
                 return finish();
             }
+            cursor& in = src.in();
             const std::uint32_t trailer = in.peek<std::uint32_t>(length - 4, order_);
             if (trailer != length) {
                 core_.fault.raise(errc::corrupt, at, "block type {:08x}: trailing length {} differs from leading "
@@ -112,17 +120,14 @@ public:
         return std::nullopt;
     }
 
-    [[nodiscard]] std::optional<pktdyn::error> error() const { return core_.fault.to_error(core_.name); }
+    [[nodiscard]] std::optional<pktdyn::error> error() const { return core_.fault.to_error(core_.name()); }
     [[nodiscard]] const capture_stats& stats() const noexcept { return core_.stats; }
-    [[nodiscard]] const std::string& name() const noexcept { return core_.name; }
+    [[nodiscard]] const std::string& name() const noexcept { return core_.name(); }
     /// Interfaces of the section being read.
     [[nodiscard]] const std::vector<interface_info>& interfaces() const noexcept { return interfaces_; }
     [[nodiscard]] std::uint32_t sections() const noexcept { return sections_; }
 
 private:
-    template <class R>
-    friend result<R> detail::adopt(mapped_file, reader_options);
-
     static constexpr std::uint32_t interface_description_block = 1;
     static constexpr std::uint32_t obsolete_packet_block = 2;
     static constexpr std::uint32_t simple_packet_block = 3;
@@ -133,8 +138,11 @@ private:
     static constexpr std::uint32_t custom_block = 0x00000BAD;
     static constexpr std::uint32_t custom_block_no_copy = 0x40000BAD;
 
-    pcapng_reader(std::span<const std::byte> bytes, reader_options options, std::string name) noexcept
-        : core_({}, bytes, std::move(name), options) {}
+    /// Blocks above this are corruption: no real block comes near it, and a streamed reader must
+    /// hold a whole block in memory.
+    static constexpr std::uint32_t max_block_length = 64u << 20;
+
+    pcapng_reader(capture_input input, reader_options options) noexcept : core_(std::move(input), options) {}
 
     std::optional<packet_view> finish() noexcept {
         core_.done = true;
@@ -142,8 +150,9 @@ private:
     }
 
     // Sets the byte order from the SHB at `at` (the cursor still points at it).
-    bool start_section(std::size_t at) noexcept {
-        const std::uint32_t bom = core_.in.peek<std::uint32_t>(8, byte_order::little);
+    bool start_section(std::uint64_t at) noexcept {
+        if (!core_.input.want(12)) return false;
+        const std::uint32_t bom = core_.input.in().peek<std::uint32_t>(8, byte_order::little);
         if (bom == 0x1A2B3C4D) {
             order_ = byte_order::little;
         } else if (bom == 0x4D3C2B1A) {
@@ -156,7 +165,7 @@ private:
         return true;
     }
 
-    std::optional<packet_view> read_block(std::uint32_t type, cursor body, std::size_t at) noexcept {
+    std::optional<packet_view> read_block(std::uint32_t type, cursor body, std::uint64_t at) noexcept {
         switch (type) {
             case section_header_block: read_section_header(body, at); return std::nullopt;
             case interface_description_block: read_interface(body, at); return std::nullopt;
@@ -174,7 +183,7 @@ private:
         }
     }
 
-    void read_section_header(cursor body, std::size_t at) noexcept {
+    void read_section_header(cursor body, std::uint64_t at) noexcept {
         body.skip(4);  // byte-order magic, already applied
         const std::uint16_t major = body.u16(order_);
         const std::uint16_t minor = body.u16(order_);
@@ -189,7 +198,7 @@ private:
         ++sections_;
     }
 
-    void read_interface(cursor body, std::size_t at) {
+    void read_interface(cursor body, std::uint64_t at) {
         interface_info i;
         i.link = static_cast<link_type>(body.u16(order_));
         body.skip(2);
@@ -227,7 +236,7 @@ private:
         interfaces_.push_back(i);
     }
 
-    std::optional<packet_view> read_packet(cursor body, std::size_t at, bool obsolete) noexcept {
+    std::optional<packet_view> read_packet(cursor body, std::uint64_t at, bool obsolete) noexcept {
         std::uint32_t interface_id;
         if (obsolete) {
             interface_id = body.u16(order_);
@@ -257,7 +266,7 @@ private:
         return packet_view{to_time(i, high << 32 | low), body.take(captured), original, i.link, i.index};
     }
 
-    std::optional<packet_view> read_simple_packet(cursor body, std::size_t at) noexcept {
+    std::optional<packet_view> read_simple_packet(cursor body, std::uint64_t at) noexcept {
         const std::uint32_t original = body.u32(order_);
         if (!body.ok()) {
             core_.fault.raise(errc::corrupt, at, "simple packet block too short for its original length");

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <ranges>
@@ -17,8 +18,8 @@
 
 #include <fmt/format.h>
 
+#include "pktdyn/capture/capture_input.hpp"
 #include "pktdyn/capture/capture_stats.hpp"
-#include "pktdyn/capture/mapped_file.hpp"
 #include "pktdyn/core/cursor.hpp"
 #include "pktdyn/core/result.hpp"
 
@@ -28,6 +29,10 @@ struct reader_options {
     /// A record whose captured length exceeds this is treated as corruption rather than trusted
     /// (libpcap and Wireshark use the same 256 KiB bound for ordinary link types).
     std::uint32_t max_captured_length = 262144;
+    /// map: zero-copy, views live as long as the reader; stream: chunked reads, views live until
+    /// the next call to next() (see capture_input.hpp).
+    access_mode access = access_mode::map;
+    std::size_t stream_chunk = std::size_t{1} << 20;
 };
 
 namespace detail {
@@ -65,37 +70,37 @@ private:
 
 /// State shared by the pcap and pcapng readers.
 struct reader_core {
-    mapped_file file;           // empty when reading caller-owned bytes
-    std::string name;           // file path, or the name given to from_bytes
-    cursor in;                  // over the whole input; position() is the file offset
+    capture_input input;
     capture_stats stats;
     read_fault fault;
     reader_options options;
     bool done = false;
 
-    reader_core(mapped_file f, std::span<const std::byte> bytes, std::string n, reader_options o) noexcept
-        : file(std::move(f)), name(std::move(n)), in(bytes), options(o) {}
+    reader_core(capture_input i, reader_options o) noexcept : input(std::move(i)), options(o) {}
+
+    [[nodiscard]] const std::string& name() const noexcept { return input.name(); }
+    /// Records a read error of a streaming input as the fault, if it was one.
+    void note_io_error() noexcept {
+        if (input.io_error() != 0)
+            fault.raise(errc::io_error, input.offset(), "read failed: {}", std::strerror(input.io_error()));
+    }
 };
 
 /// A buffer passed as a temporary: a reader over it would dangle, so `from_bytes` refuses it.
 template <class C>
 concept temporary_buffer = !std::is_lvalue_reference_v<C> && !std::ranges::borrowed_range<C>;
 
-/// Builds a Reader over a mapping and hands the mapping to it. The mapping does not move in
-/// memory, so the views the reader returns stay valid.
-template <class Reader>
-result<Reader> adopt(mapped_file file, reader_options options) {
-    const auto bytes = file.bytes();
-    auto reader = Reader::from_bytes(bytes, options, file.path().string());
-    if (reader) reader->core_.file = std::move(file);
-    return reader;
+/// Opens a file as the options ask: mapped or streamed.
+inline result<capture_input> open_input(const std::filesystem::path& path, const reader_options& options) {
+    return options.access == access_mode::stream ? capture_input::stream(path, options.stream_chunk)
+                                                 : capture_input::map(path);
 }
 
 template <class Reader>
-result<Reader> open_mapped(const std::filesystem::path& path, reader_options options) {
-    auto file = mapped_file::open(path);
-    if (!file) return file.error();
-    return adopt<Reader>(std::move(file).value(), options);
+result<Reader> open_reader(const std::filesystem::path& path, reader_options options) {
+    auto input = open_input(path, options);
+    if (!input) return input.error();
+    return Reader::from_input(std::move(input).value(), options);
 }
 
 }  // namespace detail

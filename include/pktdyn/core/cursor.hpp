@@ -68,6 +68,8 @@ public:
     }
     [[nodiscard]] constexpr bool has(std::size_t n) const noexcept { return remaining() >= n; }
     [[nodiscard]] constexpr bool empty() const noexcept { return remaining() == 0; }
+    /// Where the next read would start (kept, not cleared, when the cursor fails).
+    [[nodiscard]] constexpr const std::byte* current() const noexcept { return pos_; }
     /// The unread bytes (empty once failed).
     [[nodiscard]] constexpr std::span<const std::byte> rest() const noexcept { return {pos_, remaining()}; }
 

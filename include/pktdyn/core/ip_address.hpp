@@ -1,0 +1,71 @@
+// pktdyn — an IPv4 or IPv6 address as a value: 16 bytes and a version, comparable and hashable,
+// printed in the RFC 5952 canonical form.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace pktdyn {
+
+struct ip_address {
+    std::array<std::uint8_t, 16> bytes{};  ///< IPv4 in the first 4 bytes, the rest zero
+    std::uint8_t version = 0;              ///< 4, 6, or 0 for none
+
+    [[nodiscard]] static ip_address v4(std::span<const std::byte, 4> b) noexcept {
+        ip_address a;
+        std::memcpy(a.bytes.data(), b.data(), 4);
+        a.version = 4;
+        return a;
+    }
+    [[nodiscard]] static ip_address v6(std::span<const std::byte, 16> b) noexcept {
+        ip_address a;
+        std::memcpy(a.bytes.data(), b.data(), 16);
+        a.version = 6;
+        return a;
+    }
+    [[nodiscard]] static constexpr ip_address v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) noexcept {
+        ip_address r;
+        r.bytes = {a, b, c, d};
+        r.version = 4;
+        return r;
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept { return version == 6 ? 16 : version == 4 ? 4 : 0; }
+    friend constexpr auto operator<=>(const ip_address&, const ip_address&) noexcept = default;
+
+    /// "192.0.2.1", "2001:db8::1" (RFC 5952: lowercase, longest run of zero groups as "::"), "" if none.
+    [[nodiscard]] std::string to_string() const {
+        if (version == 4) return fmt::format("{}.{}.{}.{}", bytes[0], bytes[1], bytes[2], bytes[3]);
+        if (version != 6) return {};
+        std::array<unsigned, 8> g{};
+        for (int i = 0; i < 8; ++i) g[i] = unsigned(bytes[2 * i]) << 8 | bytes[2 * i + 1];
+        int best = -1, best_len = 0;
+        for (int i = 0; i < 8;) {
+            int j = i;
+            while (j < 8 && g[j] == 0) ++j;
+            if (j - i > best_len && j - i >= 2) best = i, best_len = j - i;
+            i = j == i ? i + 1 : j;
+        }
+        std::string s;
+        for (int i = 0; i < 8; ++i) {
+            if (i == best) {
+                s += "::";
+                i += best_len - 1;
+                continue;
+            }
+            if (!s.empty() && s.back() != ':') s += ':';
+            s += fmt::format("{:x}", g[i]);
+        }
+        return s;
+    }
+};
+
+}  // namespace pktdyn

@@ -1,0 +1,473 @@
+// pktdyn — the decode driver: link layer → encapsulations → IPv4/IPv6 → TCP/UDP/ICMP, through
+// tunnels (IP-in-IP, GRE, ERSPAN, VXLAN, Geneve, GTP-U, Teredo) up to a configurable depth.
+//
+// decode() never allocates, never throws and never reads past the captured bytes. It fills a
+// decoded_packet with the layers it found and a status saying why it stopped, and counts every
+// packet by that status and reason. What it does not know becomes a `payload` layer.
+//
+// Rules written once:
+// - Length fields bound what follows: a transport header that the captured bytes cut is
+//   `truncated`; one that the IP length field leaves no room for is `malformed`.
+// - The application payload is measured by the IP and transport length fields, so Ethernet padding
+//   never counts as payload.
+// - IP fragments: the first fragment is decoded to its transport header (ports, flags); a later
+//   fragment has none of its own (issue `later_fragment`); fragment_tracker ties it to its flow.
+// - UDP tunnels are recognised by either port (VXLAN 4789, Geneve 6081, GTP-U 2152, Teredo 3544,
+//   each configurable, 0 to disable); Teredo only when an IPv6 header follows.
+// - An ICMP error's quoted packet is decoded into quoted_ip and its ports; it is not a tunnel.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+
+#include "pktdyn/core/cursor.hpp"
+#include "pktdyn/core/packet_view.hpp"
+#include "pktdyn/proto/decoded_packet.hpp"
+#include "pktdyn/proto/ethernet.hpp"
+#include "pktdyn/proto/geneve.hpp"
+#include "pktdyn/proto/gre.hpp"
+#include "pktdyn/proto/gtp.hpp"
+#include "pktdyn/proto/link.hpp"
+#include "pktdyn/proto/teredo.hpp"
+#include "pktdyn/proto/vxlan.hpp"
+
+namespace pktdyn {
+
+/// How far to decode. `full` follows tunnels to the innermost transport header.
+enum class decode_depth : std::uint8_t { link, network, transport, full };
+
+struct decode_options {
+    decode_depth depth = decode_depth::full;
+    std::uint8_t max_tunnels = 4;         ///< nested encapsulations followed
+    std::uint8_t max_tags = 8;            ///< VLAN tags, and MPLS labels, per link layer
+    std::uint8_t max_ipv6_extensions = 8;
+    std::uint16_t vxlan_port = vxlan_header::port;
+    std::uint16_t geneve_port = geneve_header::port;
+    std::uint16_t gtp_u_port = gtp_u_header::port;
+    std::uint16_t teredo_port = teredo_header::port;
+};
+
+/// Packets decoded, by status, by reason, and how many layers of each kind were seen.
+struct decode_stats {
+    std::uint64_t packets = 0;
+    std::array<std::uint64_t, decode_status_count> by_status{};
+    std::array<std::uint64_t, decode_issue_count> by_issue{};
+    std::array<std::uint64_t, layer_kind_count> layers{};
+    std::uint64_t tunnelled = 0;  ///< packets with at least one tunnel followed
+
+    [[nodiscard]] std::uint64_t of(decode_status s) const noexcept { return by_status[static_cast<std::size_t>(s)]; }
+    [[nodiscard]] std::uint64_t of(decode_issue i) const noexcept { return by_issue[static_cast<std::size_t>(i)]; }
+    [[nodiscard]] std::uint64_t of(layer_kind k) const noexcept { return layers[static_cast<std::size_t>(k)]; }
+};
+
+class decoder {
+public:
+    explicit decoder(decode_options options = {}) noexcept : options_(options) {}
+
+    [[nodiscard]] decoded_packet decode(const packet_view& p) noexcept {
+        decoded_packet d;
+        decode(p, d);
+        return d;
+    }
+
+    /// Decodes into `d` (overwriting it) and counts the result.
+    void decode(const packet_view& p, decoded_packet& d) noexcept {
+        d = decoded_packet{};
+        walk w{options_, p.data, d};
+        w.link(p.link);
+        d.status = status_of(d.issue);
+        ++stats_.packets;
+        ++stats_.by_status[static_cast<std::size_t>(d.status)];
+        ++stats_.by_issue[static_cast<std::size_t>(d.issue)];
+        for (const layer& l : d) ++stats_.layers[static_cast<std::size_t>(l.kind)];
+        stats_.tunnelled += d.tunnels != 0;
+    }
+
+    [[nodiscard]] const decode_stats& stats() const noexcept { return stats_; }
+    [[nodiscard]] const decode_options& options() const noexcept { return options_; }
+
+private:
+    // One packet's walk. Each step reads its header from the cursor, records the layer, and hands
+    // the rest to the next step; a step that cannot go on sets d.issue and returns.
+    struct walk {
+        const decode_options& o;
+        std::span<const std::byte> bytes;
+        decoded_packet& d;
+
+        /// Offset in the packet of the cursor's next byte (cursors may end before the packet does).
+        [[nodiscard]] std::uint32_t at(const cursor& c) const noexcept {
+            return static_cast<std::uint32_t>(c.current() - bytes.data());
+        }
+        bool push(layer_kind k, std::uint32_t offset, std::uint32_t length) noexcept {
+            if (d.layer_count == d.layers.size()) {
+                d.issue = decode_issue::too_many_tunnels;
+                return false;
+            }
+            d.layers[d.layer_count++] = {k, offset, length};
+            return true;
+        }
+        void stop(decode_issue i) noexcept { d.issue = i; }
+        void rest_is_payload(std::uint32_t offset) noexcept {
+            if (offset < bytes.size()) push(layer_kind::payload, offset, static_cast<std::uint32_t>(bytes.size() - offset));
+        }
+        /// A cursor over the captured bytes from `offset`.
+        [[nodiscard]] cursor from(std::uint32_t offset) const noexcept {
+            return cursor{offset <= bytes.size() ? bytes.subspan(offset) : std::span<const std::byte>{}};
+        }
+
+        void link(link_type t) noexcept {
+            cursor c{bytes};
+            switch (t) {
+                case link_type::ethernet: return ethernet(c);
+                case link_type::linux_sll: {
+                    const auto h = linux_sll_header::parse(c);
+                    if (!c.ok()) return stop(decode_issue::link_truncated);
+                    push(layer_kind::linux_sll, 0, linux_sll_header::size);
+                    // ARPHRD_IPGRE (778) carries GRE directly; otherwise the protocol is an EtherType.
+                    if (h.arphrd == 778) return gre(c);
+                    return after_link(c, h.protocol);
+                }
+                case link_type::linux_sll2: {
+                    const auto h = linux_sll2_header::parse(c);
+                    if (!c.ok()) return stop(decode_issue::link_truncated);
+                    push(layer_kind::linux_sll2, 0, linux_sll2_header::size);
+                    if (h.arphrd == 778) return gre(c);
+                    return after_link(c, h.protocol);
+                }
+                case link_type::raw: case link_type::dlt_raw_12: case link_type::dlt_raw_14:
+                    return ip_by_version(c);
+                case link_type::ipv4: return ip(c, 4);
+                case link_type::ipv6: return ip(c, 6);
+                case link_type::null: case link_type::loop: {
+                    const auto h = bsd_loopback_header::parse(c, t == link_type::null);
+                    if (!c.ok()) return stop(decode_issue::link_truncated);
+                    push(layer_kind::bsd_loopback, 0, bsd_loopback_header::size);
+                    const std::uint16_t type = ether_type_of_bsd_family(h.family);
+                    if (type == ether_type::none) {
+                        rest_is_payload(at(c));
+                        return stop(decode_issue::not_ip);
+                    }
+                    return after_link(c, type);
+                }
+                case link_type::ppp: case link_type::ppp_hdlc: return ppp(c);
+                case link_type::ppp_with_direction:
+                    c.skip(1);
+                    return ppp(c);
+                case link_type::ppp_ether: return pppoe(c);
+                default: stop(decode_issue::link_type);
+            }
+        }
+
+        void ethernet(cursor& c) noexcept {
+            const std::uint32_t start = at(c);
+            const auto h = ethernet_header::parse(c);
+            if (!c.ok()) return stop(decode_issue::link_truncated);
+            if (!push(layer_kind::ethernet, start, h.header_length)) return;
+            after_link(c, h.ether_type);
+        }
+
+        // VLAN tags, MPLS labels and PPPoE until an IP header or something that is not IP.
+        void after_link(cursor& c, std::uint16_t type) noexcept {
+            for (int tags = 0;; ++tags) {
+                if (tags > o.max_tags) return stop(decode_issue::too_many_tags);
+                if (type == ether_type::vlan || type == ether_type::qinq || type == ether_type::qinq_old) {
+                    const std::uint32_t start = at(c);
+                    const auto tag = vlan_tag::parse(c);
+                    if (!c.ok()) return stop(decode_issue::vlan_truncated);
+                    if (!push(layer_kind::vlan, start, vlan_tag::size)) return;
+                    if (d.vlan_count < d.vlan_ids.size()) d.vlan_ids[d.vlan_count] = tag.vid();
+                    ++d.vlan_count;
+                    type = tag.ether_type;
+                    continue;
+                }
+                d.ether_type = type;
+                if (type == ether_type::mpls || type == ether_type::mpls_multicast) return mpls(c);
+                if (type == ether_type::pppoe_session) return pppoe(c);
+                break;
+            }
+            if (o.depth == decode_depth::link) return;
+            if (type == ether_type::ipv4) return ip(c, 4);
+            if (type == ether_type::ipv6) return ip(c, 6);
+            rest_is_payload(at(c));
+            stop(decode_issue::not_ip);
+        }
+
+        void mpls(cursor& c) noexcept {
+            for (int labels = 0;; ++labels) {
+                if (labels >= o.max_tags) return stop(decode_issue::too_many_tags);
+                const std::uint32_t start = at(c);
+                const auto e = mpls_entry::parse(c);
+                if (!c.ok()) return stop(decode_issue::mpls_truncated);
+                if (!push(layer_kind::mpls, start, mpls_entry::size)) return;
+                if (d.mpls_count++ == 0) d.mpls_top_label = e.label();
+                if (e.bottom_of_stack()) break;
+            }
+            if (o.depth == decode_depth::link) return;
+            // No field names the payload: guess from its first nibble (RFC 4385 control word: 0).
+            switch (c.peek_u8(0) >> 4) {
+                case 4: return ip(c, 4);
+                case 6: return ip(c, 6);
+                case 0:  // pseudowire control word, then an Ethernet frame
+                    c.skip(4);
+                    return ethernet(c);
+                default: return ethernet(c);
+            }
+        }
+
+        void pppoe(cursor& c) noexcept {
+            const std::uint32_t start = at(c);
+            const auto h = pppoe_session_header::parse(c);
+            if (!c.ok()) return stop(decode_issue::pppoe_truncated);
+            if (!push(layer_kind::pppoe, start, pppoe_session_header::size)) return;
+            (void)h;
+            ppp(c);
+        }
+
+        void ppp(cursor& c) noexcept {
+            const std::uint32_t start = at(c);
+            const auto h = ppp_header::parse(c);
+            if (!c.ok()) return stop(decode_issue::pppoe_truncated);
+            if (!push(layer_kind::ppp, start, at(c) - start)) return;
+            const std::uint16_t type = ether_type_of_ppp(h.protocol);
+            d.ether_type = type;
+            if (type == ether_type::none) {
+                rest_is_payload(at(c));
+                return stop(decode_issue::not_ip);
+            }
+            if (type == ether_type::mpls) return mpls(c);
+            if (o.depth == decode_depth::link) return;
+            ip(c, type == ether_type::ipv4 ? 4 : 6);
+        }
+
+        void ip_by_version(cursor& c) noexcept {
+            const unsigned version = c.peek_u8(0) >> 4;
+            if (!c.has(1)) return stop(decode_issue::link_truncated);
+            if (version != 4 && version != 6) return stop(decode_issue::ip_bad_version);
+            ip(c, static_cast<std::uint8_t>(version));
+        }
+
+        void ip(cursor& c, std::uint8_t version) noexcept {
+            const std::uint32_t start = at(c);
+            ip_header h = version == 4 ? ip_header::parse_v4(c) : ip_header::parse_v6(c, o.max_ipv6_extensions);
+            if (!h.ok()) {
+                switch (h.problem) {
+                    case ip_problem::truncated:
+                        return stop(version == 4 ? decode_issue::ipv4_truncated : decode_issue::ipv6_truncated);
+                    case ip_problem::bad_version: return stop(decode_issue::ip_bad_version);
+                    case ip_problem::bad_header_length: return stop(decode_issue::ipv4_bad_header_length);
+                    case ip_problem::bad_total_length: return stop(decode_issue::ip_bad_total_length);
+                    case ip_problem::too_many_extensions: return stop(decode_issue::too_many_extensions);
+                    default: return stop(decode_issue::ipv6_bad_extension);
+                }
+            }
+            if (!push(version == 4 ? layer_kind::ipv4 : layer_kind::ipv6, start, h.header_length)) return;
+            if (d.outer_ip.version == 0) d.outer_ip = h;
+            d.inner_ip = h;
+            if (o.depth == decode_depth::network) return;
+
+            // What the IP header says follows it: bounded by its length field (0 = unknown, jumbogram).
+            const std::uint32_t body = start + h.header_length;
+            const std::uint32_t ip_end = h.total_length != 0 ? start + h.total_length : static_cast<std::uint32_t>(bytes.size());
+            const bool whole = ip_end <= bytes.size();  // the datagram was captured to its end
+            const std::span<const std::byte> datagram =
+                bytes.subspan(0, whole ? ip_end : bytes.size());
+            if (h.esp) {
+                push(layer_kind::esp, body, static_cast<std::uint32_t>(datagram.size() > body ? datagram.size() - body : 0));
+                return stop(decode_issue::encrypted_esp);
+            }
+            if (h.fragment.offset != 0) {
+                d.transport = h.protocol;
+                rest_is_payload(body);
+                return stop(decode_issue::later_fragment);
+            }
+            cursor t{datagram.subspan(std::min<std::size_t>(body, datagram.size()))};
+            transport(t, h, body, ip_end, whole);
+        }
+
+        // `t` spans the IP payload as captured; `ip_end` is where the IP length says it ends.
+        void transport(cursor& t, const ip_header& h, std::uint32_t body, std::uint32_t ip_end, bool whole) noexcept {
+            const auto cut = [&](decode_issue truncated, decode_issue malformed) {
+                stop(whole ? malformed : truncated);
+            };
+            d.transport = h.protocol;
+            switch (h.protocol) {
+                case ip_protocol::tcp: {
+                    const auto tcp = tcp_header::parse(t);
+                    if (!t.ok()) {
+                        if (tcp.bad_offset) return stop(decode_issue::tcp_bad_offset);
+                        return cut(decode_issue::tcp_truncated, decode_issue::tcp_bad_offset);
+                    }
+                    if (!push(layer_kind::tcp, body, tcp.header_length)) return;
+                    d.tcp = tcp;
+                    set_transport(tcp.source_port, tcp.destination_port, body + tcp.header_length, ip_end);
+                    return;
+                }
+                case ip_protocol::udp: {
+                    const auto udp = udp_header::parse(t);
+                    if (!t.ok()) return cut(decode_issue::udp_truncated, decode_issue::udp_bad_length);
+                    if (!push(layer_kind::udp, body, udp_header::size)) return;
+                    d.udp = udp;
+                    const std::uint32_t ip_payload = ip_end - body;
+                    // The UDP length must fit the IP payload; a first fragment carries only part of it.
+                    if (udp.length < udp_header::size || (!h.fragment.is_fragment && udp.length > ip_payload))
+                        return stop(decode_issue::udp_bad_length);
+                    const std::uint32_t udp_end = h.fragment.is_fragment ? ip_end : body + udp.length;
+                    set_transport(udp.source_port, udp.destination_port, body + udp_header::size, udp_end);
+                    if (o.depth == decode_depth::full && !h.fragment.is_fragment) udp_tunnel(udp, body + 8, udp_end);
+                    return;
+                }
+                case ip_protocol::icmp:
+                case ip_protocol::icmpv6: {
+                    const bool v6 = h.protocol == ip_protocol::icmpv6;
+                    const auto icmp = icmp_header::parse(t);
+                    if (!t.ok()) return cut(decode_issue::icmp_truncated, decode_issue::icmp_truncated);
+                    if (!push(v6 ? layer_kind::icmpv6 : layer_kind::icmp, body, icmp_header::size)) return;
+                    d.icmp = icmp;
+                    set_transport(icmp.type, icmp.code, body + icmp_header::size, ip_end);
+                    if (v6 ? icmp.v6_error() : icmp.v4_error()) quoted(t, v6 ? 6 : 4);
+                    return;
+                }
+                case ip_protocol::ipv4:
+                case ip_protocol::ipv6:
+                    if (o.depth != decode_depth::full) return;
+                    if (!enter_tunnel({layer_kind::payload, 0})) return;
+                    return ip(t, h.protocol == ip_protocol::ipv4 ? 4 : 6);
+                case ip_protocol::gre:
+                    if (o.depth != decode_depth::full) return;
+                    return gre(t);
+                default:
+                    rest_is_payload(body);
+                    return stop(decode_issue::other_ip_protocol);
+            }
+        }
+
+        void set_transport(std::uint16_t source, std::uint16_t destination, std::uint32_t payload_start,
+                           std::uint32_t payload_end) noexcept {
+            d.has_transport = true;
+            d.source_port = source;
+            d.destination_port = destination;
+            d.payload_offset = payload_start;
+            d.payload_length = payload_end > payload_start ? payload_end - payload_start : 0;
+            const std::uint32_t captured_end = std::min<std::uint32_t>(payload_end, static_cast<std::uint32_t>(bytes.size()));
+            d.payload_captured = captured_end > payload_start ? captured_end - payload_start : 0;
+            if (d.payload_captured) push(layer_kind::payload, payload_start, d.payload_captured);
+        }
+
+        // An ICMP error's quoted header: best effort, never changes the packet's status.
+        void quoted(cursor& t, std::uint8_t version) noexcept {
+            cursor q = t;
+            ip_header h = version == 4 ? ip_header::parse_v4(q) : ip_header::parse_v6(q, o.max_ipv6_extensions);
+            if (!h.ok()) return;
+            d.has_quoted = true;
+            d.quoted_ip = h;
+            if ((h.protocol == ip_protocol::tcp || h.protocol == ip_protocol::udp) && q.has(4)) {
+                d.quoted_source_port = q.u16be();
+                d.quoted_destination_port = q.u16be();
+            }
+        }
+
+        bool enter_tunnel(tunnel_id id) noexcept {
+            if (d.tunnels >= o.max_tunnels) {
+                stop(decode_issue::too_many_tunnels);
+                return false;
+            }
+            ++d.tunnels;
+            if (id.kind != layer_kind::payload || d.tunnel.kind == layer_kind::payload) d.tunnel = id;
+            return true;
+        }
+
+        // The UDP payload spans [start, end) by the UDP length.
+        void udp_tunnel(const udp_header& udp, std::uint32_t start, std::uint32_t end) noexcept {
+            const auto either = [&](std::uint16_t port) {
+                return port != 0 && (udp.destination_port == port || udp.source_port == port);
+            };
+            cursor c = from(start);
+            if (end < bytes.size()) c = cursor{bytes.subspan(start, end - start)};
+            if (either(o.vxlan_port)) {
+                const auto h = vxlan_header::parse(c);
+                if (!c.ok()) return tunnel_cut(end);
+                if (!enter_tunnel({layer_kind::vxlan, h.vni})) return;
+                drop_payload_layer(start);
+                if (!push(layer_kind::vxlan, start, vxlan_header::size)) return;
+                return ethernet(c);
+            }
+            if (either(o.geneve_port)) {
+                const auto h = geneve_header::parse(c);
+                if (!c.ok()) return tunnel_cut(end);
+                if (h.bad_options) return stop(decode_issue::tunnel_malformed);
+                if (!enter_tunnel({layer_kind::geneve, h.vni})) return;
+                drop_payload_layer(start);
+                if (!push(layer_kind::geneve, start, 8u + h.options_length)) return;
+                return after_tunnel(c, h.protocol);
+            }
+            if (either(o.gtp_u_port)) {
+                const auto h = gtp_u_header::parse(c);
+                if (!c.ok()) return tunnel_cut(end);
+                if (h.bad) return stop(decode_issue::tunnel_malformed);
+                if (h.message_type != gtp_u_header::g_pdu) return;  // signalling: stays UDP payload
+                if (!enter_tunnel({layer_kind::gtp_u, h.teid})) return;
+                drop_payload_layer(start);
+                if (!push(layer_kind::gtp_u, start, at(c) - start)) return;
+                return ip_by_version(c);
+            }
+            if (either(o.teredo_port)) {
+                cursor probe = c;
+                (void)teredo_header::parse(probe);
+                if (!probe.ok()) return;  // not Teredo: ordinary UDP payload
+                if (!enter_tunnel({layer_kind::teredo, 0})) return;
+                drop_payload_layer(start);
+                if (!push(layer_kind::teredo, start, at(probe) - start)) return;
+                return ip(probe, 6);
+            }
+        }
+
+        void tunnel_cut(std::uint32_t end) noexcept {
+            stop(end <= bytes.size() ? decode_issue::tunnel_malformed : decode_issue::tunnel_truncated);
+        }
+
+        // The tunnel header replaces the UDP payload layer set_transport recorded.
+        void drop_payload_layer(std::uint32_t start) noexcept {
+            if (d.layer_count > 0 && d.layers[d.layer_count - 1].kind == layer_kind::payload &&
+                d.layers[d.layer_count - 1].offset == start) {
+                --d.layer_count;
+            }
+            d.has_transport = false;
+            d.payload_offset = d.payload_captured = d.payload_length = 0;
+        }
+
+        void gre(cursor& c) noexcept {
+            const std::uint32_t start = at(c);
+            const auto h = gre_header::parse(c);
+            if (!c.ok()) return stop(decode_issue::tunnel_truncated);
+            if (h.unsupported) return stop(decode_issue::tunnel_unsupported);
+            if (!enter_tunnel({layer_kind::gre, h.key}) || !push(layer_kind::gre, start, at(c) - start)) return;
+            if (h.protocol == ether_type::erspan_2 || h.protocol == ether_type::erspan_3) {
+                const std::uint32_t e = at(c);
+                (void)erspan_header::parse(c, h.protocol, h.has_sequence);
+                if (!c.ok()) return stop(decode_issue::tunnel_truncated);
+                if (at(c) > e && !push(layer_kind::erspan, e, at(c) - e)) return;
+                return ethernet(c);
+            }
+            if (h.protocol == ether_type::ppp) return ppp(c);
+            after_tunnel(c, h.protocol);
+        }
+
+        void after_tunnel(cursor& c, std::uint16_t protocol) noexcept {
+            switch (protocol) {
+                case ether_type::transparent_bridging: return ethernet(c);
+                case ether_type::ipv4: return ip(c, 4);
+                case ether_type::ipv6: return ip(c, 6);
+                case ether_type::mpls: return mpls(c);
+                default:
+                    rest_is_payload(at(c));
+                    return stop(decode_issue::tunnel_unsupported);
+            }
+        }
+    };
+
+    decode_options options_;
+    decode_stats stats_;
+};
+
+}  // namespace pktdyn
