@@ -7,7 +7,7 @@ with OUT/<profile>/<path>.status holding tshark's exit code and any error line (
 an unsupported link type). Results are cached: a file is redone only when its capture, this script
 or tshark changed. The corpus tests in tests/corpus/ read these files and compare them with pktdyn.
 
-    tshark_reference.py --out DIR [--corpus DIR] [--jobs N] [--profile capture]
+    tshark_reference.py --out DIR [--corpus DIR] [--jobs N]
 
 Timestamps are kept as tshark prints them (seconds.nanoseconds) and parsed as integers by the tests,
 never through floating point. Link types are reported by tshark as Wiretap encapsulation numbers;
@@ -24,12 +24,20 @@ import subprocess
 import sys
 import tempfile
 
-SCRIPT_VERSION = "1"
+SCRIPT_VERSION = "2"
 
-PROFILES = {
-    # Issue #2: what a capture reader must agree on, packet by packet.
-    "capture": ["frame.time_epoch", "frame.cap_len", "frame.len", "frame.encap_type", "frame.interface_id"],
-}
+# One tshark run per capture writes every field any corpus test compares, packet by packet.
+PACKET_FIELDS = [
+    # capture readers (issue #2)
+    "frame.time_epoch", "frame.cap_len", "frame.len", "frame.encap_type", "frame.interface_id",
+    # dissection (issue #3); several occurrences (tunnels, ICMP quotes) come comma-separated, in order
+    "frame.protocols", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
+    "tcp.srcport", "tcp.dstport", "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.window_size_value",
+    "udp.srcport", "udp.dstport", "udp.length", "_ws.malformed",
+]
+# IP reassembly off: pktdyn decodes each fragment as it comes, and so must the reference.
+PACKET_PREFS = ["ip.defragment:FALSE", "ipv6.defragment:FALSE"]
+PROFILES = {"packets": (PACKET_FIELDS, PACKET_PREFS)}
 
 
 def tshark_version():
@@ -48,13 +56,15 @@ def stamp_for(path, version):
 
 
 def run_tshark(args):
-    capture, tsv, status, fields, stamp = args
+    capture, tsv, status, (fields, prefs), stamp = args
     os.makedirs(os.path.dirname(tsv), exist_ok=True)
     if os.path.exists(status):
         with open(status) as f:
             if f.readline().rstrip("\n") == stamp:
                 return False
     cmd = ["tshark", "-n", "-r", capture, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a"]
+    for pref in prefs:
+        cmd += ["-o", pref]
     for field in fields:
         cmd += ["-e", field]
     with open(tsv + ".tmp", "w") as out:

@@ -19,7 +19,7 @@ TEST_CASE("a mapped file exposes the file's bytes read-only, and moves without r
     CHECK(g.path() == path);
 }
 
-TEST_CASE("mapping an empty file gives an empty view; a directory or missing file an error", "[capture][mapped_file]") {
+TEST_CASE("mapping an empty file gives an empty view, a directory or missing file an error", "[capture][mapped_file]") {
     pktdyn::test::temp_dir dir;
     auto empty = pktdyn::mapped_file::open(dir.write("empty", {}));
     REQUIRE(empty);

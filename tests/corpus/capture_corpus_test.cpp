@@ -155,13 +155,15 @@ TEST_CASE("capture readers agree with tshark on every packet of the corpus", "[c
     for (const auto& rel : test::corpus_captures(*root)) {
         ++files;
         const fs::path file = *root / "pcap" / rel;
-        const auto status = test::read_status(ref / "capture" / (rel.string() + ".status"));
+        const auto status = test::read_status(ref / "packets" / (rel.string() + ".status"));
         if (!status) FAIL("no tshark reference for " << rel.string());
         std::vector<row> theirs;
-        for (const auto& r : test::read_tsv(ref / "capture" / (rel.string() + ".tsv"))) {
-            if (r.size() < 5) continue;
-            theirs.push_back({parse_epoch(r[0]).value_or(INT64_MIN), static_cast<std::uint32_t>(to_int(r[1])),
-                              static_cast<std::uint32_t>(to_int(r[2])), to_int(r[3]), to_int(r[4])});
+        for (const auto& r : test::read_tsv(ref / "packets" / (rel.string() + ".tsv"))) {
+            if (r.size() < test::col::count) continue;
+            theirs.push_back({parse_epoch(r[test::col::time]).value_or(INT64_MIN),
+                              static_cast<std::uint32_t>(to_int(r[test::col::cap_len])),
+                              static_cast<std::uint32_t>(to_int(r[test::col::len])), to_int(r[test::col::encap]),
+                              to_int(r[test::col::interface_id])});
         }
         const our_reading ours = read_ours(file);
         packets += ours.rows.size();

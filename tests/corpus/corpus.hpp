@@ -28,6 +28,17 @@ inline std::filesystem::path reference_dir() {
     return env && *env ? env : PKTDYN_REFERENCE_DIR;
 }
 
+/// Columns of scripts/tshark_reference.py's per-packet TSV (PACKET_FIELDS, in order).
+namespace col {
+enum : std::size_t {
+    time, cap_len, len, encap, interface_id,
+    protocols, ip_src, ip_dst, ipv6_src, ipv6_dst,
+    tcp_srcport, tcp_dstport, tcp_flags, tcp_seq, tcp_ack, tcp_window,
+    udp_srcport, udp_dstport, udp_length, malformed,
+    count
+};
+}  // namespace col
+
 /// Every capture of the corpus, as paths relative to pcap/, sorted.
 inline std::vector<std::filesystem::path> corpus_captures(const std::filesystem::path& root) {
     std::vector<std::filesystem::path> out;

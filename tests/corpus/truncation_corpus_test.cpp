@@ -66,13 +66,14 @@ TEST_CASE("captures cut at any offset deliver every complete packet and say wher
         // Record start offsets from tshark's captured lengths (classic pcap: 16-byte record headers).
         std::vector<std::size_t> starts;
         if (classic) {
-            const auto status = test::read_status(ref / "capture" / (rel.string() + ".status"));
+            const auto status = test::read_status(ref / "packets" / (rel.string() + ".status"));
             if (!status || status->exit_code != 0) continue;
             std::size_t at = 24;
-            for (const auto& row : test::read_tsv(ref / "capture" / (rel.string() + ".tsv"))) {
+            for (const auto& row : test::read_tsv(ref / "packets" / (rel.string() + ".tsv"))) {
                 starts.push_back(at);
                 std::size_t caplen = 0;
-                std::from_chars(row[1].data(), row[1].data() + row[1].size(), caplen);
+                const std::string& cap = row[test::col::cap_len];
+                std::from_chars(cap.data(), cap.data() + cap.size(), caplen);
                 at += 16 + caplen;
             }
             if (at != bytes.size() || starts.size() != whole.packets.size()) continue;  // trailing bytes, other layouts

@@ -221,7 +221,7 @@ TEST_CASE("truncation and malformation are told apart by the IP length field", "
     }
 }
 
-TEST_CASE("link types: cooked captures, raw IP, BSD loopback, PPP; others are declined", "[proto][decoder]") {
+TEST_CASE("link types: cooked captures, raw IP, BSD loopback and PPP decode, other link types are declined", "[proto][decoder]") {
     const auto ip = pkt::ipv4(6, a, b, pkt::tcp(1, 2, {}));
     test::byte_writer sll{true};
     sll.u16(0).u16(1).u16(6).u64(0).u16(0x0800);

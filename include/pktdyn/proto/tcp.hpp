@@ -49,7 +49,7 @@ struct tcp_options {
 struct tcp_header {
     std::uint16_t source_port = 0, destination_port = 0;
     std::uint32_t seq = 0, ack = 0;
-    std::uint16_t flags = 0;           ///< tcp_flag bits
+    std::uint16_t flags = 0;           ///< tcp_flag bits (and the 3 reserved bits above them)
     std::uint16_t window = 0;          ///< as on the wire, before window scaling
     std::uint16_t urgent = 0;
     std::uint8_t header_length = 0;    ///< data offset * 4
@@ -68,7 +68,7 @@ struct tcp_header {
         h.ack = c.u32be();
         const std::uint16_t offset_flags = c.u16be();
         h.header_length = static_cast<std::uint8_t>((offset_flags >> 12) * 4);
-        h.flags = offset_flags & 0x01FF;
+        h.flags = offset_flags & 0x0FFF;  // the 9 flags and the 3 reserved bits, as tshark shows them
         h.window = c.u16be();
         c.skip(2);  // checksum
         h.urgent = c.u16be();
