@@ -17,7 +17,7 @@ TEST_CASE("Teredo: indicators are skipped, and only IPv6 inside counts", "[proto
     CHECK(h.origin);
     CHECK(c.remaining() == 40);
 
-    const auto not_teredo = pkt::text("hello, this is not IPv6 at all..........");
+    const auto not_teredo = pkt::text("GET / HTTP/1.1 -- this is not an IPv6 header");
     pktdyn::cursor d{not_teredo};
     (void)pktdyn::teredo_header::parse(d);
     CHECK_FALSE(d.ok());

@@ -31,6 +31,9 @@ enum class link_type : std::uint32_t {
     dlt_raw_14 = 14,       ///< DLT_RAW on OpenBSD: raw IP
     ppp_hdlc = 50,         ///< PPP in HDLC-like framing
     ppp_ether = 51,        ///< PPPoE
+    ppi = 192,             ///< Per-Packet Information header, then the DLT it names
+    ipnet = 226,           ///< Solaris ipnet
+    ipoib = 242,           ///< IP over InfiniBand
 };
 
 /// Short lowercase name of a link type ("ethernet", "linux_sll2"); empty for values not listed.
@@ -56,6 +59,9 @@ enum class link_type : std::uint32_t {
         case link_type::dlt_raw_14: return "raw (DLT 14)";
         case link_type::ppp_hdlc: return "ppp_hdlc";
         case link_type::ppp_ether: return "pppoe";
+        case link_type::ppi: return "ppi";
+        case link_type::ipnet: return "ipnet";
+        case link_type::ipoib: return "ipoib";
     }
     return {};
 }

@@ -28,6 +28,8 @@ enum class decode_issue : std::uint8_t {
     none,
     // ok: stopped for a reason that is not a defect
     not_ip,                ///< an EtherType (or PPP protocol) that is not IP: ARP, LLDP, ...
+    wifi_no_ip,            ///< an 802.11 frame without a readable IP payload: management, control,
+                           ///< null data, protected (encrypted) or aggregated
     other_ip_protocol,     ///< a transport pktdyn does not decode (IGMP, OSPF, SCTP, ...)
     encrypted_esp,         ///< IPsec ESP: nothing readable after it
     later_fragment,        ///< an IP fragment with offset > 0: no transport header of its own
@@ -58,12 +60,12 @@ enum class decode_issue : std::uint8_t {
     too_many_tunnels,
     too_many_extensions,   ///< IPv6 extension headers beyond the limit
 };
-inline constexpr std::size_t decode_issue_count = 27;
+inline constexpr std::size_t decode_issue_count = 28;
 
 [[nodiscard]] constexpr decode_status status_of(decode_issue i) noexcept {
     using enum decode_issue;
     switch (i) {
-        case none: case not_ip: case other_ip_protocol: case encrypted_esp: case later_fragment:
+        case none: case not_ip: case wifi_no_ip: case other_ip_protocol: case encrypted_esp: case later_fragment:
             return decode_status::ok;
         case link_truncated: case vlan_truncated: case mpls_truncated: case pppoe_truncated: case ipv4_truncated:
         case ipv6_truncated: case tcp_truncated: case udp_truncated: case icmp_truncated: case tunnel_truncated:
@@ -93,6 +95,7 @@ inline constexpr std::size_t decode_issue_count = 27;
     switch (i) {
         case none: return "none";
         case not_ip: return "not IP";
+        case wifi_no_ip: return "802.11 frame without IP";
         case other_ip_protocol: return "other IP protocol";
         case encrypted_esp: return "IPsec ESP";
         case later_fragment: return "later IP fragment";
@@ -127,13 +130,17 @@ enum class layer_kind : std::uint8_t {
     ipv4, ipv6, tcp, udp, icmp, icmpv6, esp,
     gre, erspan, vxlan, geneve, gtp_u, teredo,
     payload,  ///< bytes pktdyn does not decode: application data, or an unknown protocol
+    fddi, cisco_hdlc, frame_relay, nflog, ipnet, ipoib, ppi, radiotap, ieee802_11,
+    cisco_metadata, fabricpath, pbb, vntag, pim, ayiya, capwap, wccp, nsh,
 };
-inline constexpr std::size_t layer_kind_count = 22;
+inline constexpr std::size_t layer_kind_count = 40;
 
 [[nodiscard]] constexpr std::string_view to_string(layer_kind k) noexcept {
     constexpr std::array<std::string_view, layer_kind_count> names{
         "ethernet", "vlan", "mpls", "pppoe", "ppp", "linux_sll", "linux_sll2", "bsd_loopback", "ipv4", "ipv6", "tcp",
-        "udp", "icmp", "icmpv6", "esp", "gre", "erspan", "vxlan", "geneve", "gtp_u", "teredo", "payload"};
+        "udp", "icmp", "icmpv6", "esp", "gre", "erspan", "vxlan", "geneve", "gtp_u", "teredo", "payload",
+        "fddi", "cisco_hdlc", "frame_relay", "nflog", "ipnet", "ipoib", "ppi", "radiotap", "ieee802_11",
+        "cisco_metadata", "fabricpath", "pbb", "vntag", "pim", "ayiya", "capwap", "wccp", "nsh"};
     return names[static_cast<std::size_t>(k)];
 }
 

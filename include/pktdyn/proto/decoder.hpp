@@ -23,14 +23,19 @@
 
 #include "pktdyn/core/cursor.hpp"
 #include "pktdyn/core/packet_view.hpp"
+#include "pktdyn/proto/ayiya.hpp"
+#include "pktdyn/proto/capwap.hpp"
 #include "pktdyn/proto/decoded_packet.hpp"
 #include "pktdyn/proto/ethernet.hpp"
 #include "pktdyn/proto/geneve.hpp"
 #include "pktdyn/proto/gre.hpp"
 #include "pktdyn/proto/gtp.hpp"
 #include "pktdyn/proto/link.hpp"
+#include "pktdyn/proto/nsh.hpp"
+#include "pktdyn/proto/pim.hpp"
 #include "pktdyn/proto/teredo.hpp"
 #include "pktdyn/proto/vxlan.hpp"
+#include "pktdyn/proto/wifi.hpp"
 
 namespace pktdyn {
 
@@ -107,32 +112,40 @@ private:
             d.layers[d.layer_count++] = {k, offset, length};
             return true;
         }
+        /// Records a header that starts at `start` and ends where the cursor now is.
+        bool push_to(layer_kind k, std::uint32_t start, const cursor& c) noexcept { return push(k, start, at(c) - start); }
         void stop(decode_issue i) noexcept { d.issue = i; }
-        void rest_is_payload(std::uint32_t offset) noexcept {
-            if (offset < bytes.size()) push(layer_kind::payload, offset, static_cast<std::uint32_t>(bytes.size() - offset));
+        void rest_is_payload(const cursor& c) noexcept {
+            if (c.remaining() != 0) push(layer_kind::payload, at(c), static_cast<std::uint32_t>(c.remaining()));
         }
-        /// A cursor over the captured bytes from `offset`.
-        [[nodiscard]] cursor from(std::uint32_t offset) const noexcept {
-            return cursor{offset <= bytes.size() ? bytes.subspan(offset) : std::span<const std::byte>{}};
+        void not_ip(const cursor& c, decode_issue i = decode_issue::not_ip) noexcept {
+            rest_is_payload(c);
+            stop(i);
         }
 
         void link(link_type t) noexcept {
             cursor c{bytes};
+            link(c, t);
+        }
+
+        void link(cursor& c, link_type t) noexcept {
+            const std::uint32_t start = at(c);
             switch (t) {
                 case link_type::ethernet: return ethernet(c);
                 case link_type::linux_sll: {
                     const auto h = linux_sll_header::parse(c);
                     if (!c.ok()) return stop(decode_issue::link_truncated);
-                    push(layer_kind::linux_sll, 0, linux_sll_header::size);
-                    // ARPHRD_IPGRE (778) carries GRE directly; otherwise the protocol is an EtherType.
-                    if (h.arphrd == 778) return gre(c);
+                    push(layer_kind::linux_sll, start, linux_sll_header::size);
+                    // ARPHRD_IPGRE (778): the protocol is a GRE protocol type and the payload follows
+                    // without a GRE header.
+                    if (h.arphrd == 778) return gre_payload(c, h.protocol);
                     return after_link(c, h.protocol);
                 }
                 case link_type::linux_sll2: {
                     const auto h = linux_sll2_header::parse(c);
                     if (!c.ok()) return stop(decode_issue::link_truncated);
-                    push(layer_kind::linux_sll2, 0, linux_sll2_header::size);
-                    if (h.arphrd == 778) return gre(c);
+                    push(layer_kind::linux_sll2, start, linux_sll2_header::size);
+                    if (h.arphrd == 778) return gre_payload(c, h.protocol);
                     return after_link(c, h.protocol);
                 }
                 case link_type::raw: case link_type::dlt_raw_12: case link_type::dlt_raw_14:
@@ -142,19 +155,70 @@ private:
                 case link_type::null: case link_type::loop: {
                     const auto h = bsd_loopback_header::parse(c, t == link_type::null);
                     if (!c.ok()) return stop(decode_issue::link_truncated);
-                    push(layer_kind::bsd_loopback, 0, bsd_loopback_header::size);
+                    push(layer_kind::bsd_loopback, start, bsd_loopback_header::size);
                     const std::uint16_t type = ether_type_of_bsd_family(h.family);
-                    if (type == ether_type::none) {
-                        rest_is_payload(at(c));
-                        return stop(decode_issue::not_ip);
-                    }
+                    if (type == ether_type::none) return not_ip(c);
                     return after_link(c, type);
                 }
-                case link_type::ppp: case link_type::ppp_hdlc: return ppp(c);
+                case link_type::ppp: case link_type::ppp_hdlc:
+                    if (cisco_hdlc_header::starts(c)) return cisco_hdlc(c);
+                    return ppp(c);
                 case link_type::ppp_with_direction:
                     c.skip(1);
                     return ppp(c);
                 case link_type::ppp_ether: return pppoe(c);
+                case link_type::cisco_hdlc: return cisco_hdlc(c);
+                case link_type::frame_relay: {
+                    const auto h = frame_relay_header::parse(c);
+                    if (!c.ok()) return stop(decode_issue::link_truncated);
+                    push_to(layer_kind::frame_relay, start, c);
+                    return after_link(c, h.ether_type);
+                }
+                case link_type::fddi: {
+                    const std::uint16_t type = fddi_header::parse(c);
+                    if (!c.ok()) return stop(decode_issue::link_truncated);
+                    push_to(layer_kind::fddi, start, c);
+                    return after_link(c, type);
+                }
+                case link_type::nflog: {
+                    const auto h = nflog_header::parse(c);
+                    if (!c.ok()) return stop(decode_issue::link_truncated);
+                    push_to(layer_kind::nflog, start, c);
+                    if (h.family == 2) return ip(c, 4);
+                    if (h.family == 10) return ip(c, 6);
+                    return not_ip(c);
+                }
+                case link_type::ipnet: {
+                    const auto h = ipnet_header::parse(c);
+                    if (!c.ok()) return stop(decode_issue::link_truncated);
+                    push(layer_kind::ipnet, start, ipnet_header::size);
+                    if (h.family == 2) return ip(c, 4);
+                    if (h.family == 26) return ip(c, 6);
+                    return not_ip(c);
+                }
+                case link_type::ipoib: {
+                    // 40-byte pseudo-header (addresses), then the EtherType and 2 reserved bytes.
+                    c.skip(40);
+                    const std::uint16_t type = c.u16be();
+                    c.skip(2);
+                    if (!c.ok()) return stop(decode_issue::link_truncated);
+                    push_to(layer_kind::ipoib, start, c);
+                    return after_link(c, type);
+                }
+                case link_type::ppi: {
+                    const auto h = ppi_header::parse(c);
+                    if (!c.ok()) return stop(decode_issue::link_truncated);
+                    push_to(layer_kind::ppi, start, c);
+                    if (static_cast<link_type>(h.dlt) == link_type::ppi) return stop(decode_issue::link_type);
+                    return link(c, static_cast<link_type>(h.dlt));
+                }
+                case link_type::ieee802_11_radiotap: {
+                    (void)radiotap_header::parse(c);
+                    if (!c.ok()) return stop(decode_issue::link_truncated);
+                    push_to(layer_kind::radiotap, start, c);
+                    return wifi(c);
+                }
+                case link_type::ieee802_11: return wifi(c);
                 default: stop(decode_issue::link_type);
             }
         }
@@ -167,12 +231,30 @@ private:
             after_link(c, h.ether_type);
         }
 
-        // VLAN tags, MPLS labels and PPPoE until an IP header or something that is not IP.
+        void cisco_hdlc(cursor& c) noexcept {
+            const std::uint32_t start = at(c);
+            const auto h = cisco_hdlc_header::parse(c);
+            if (!c.ok()) return stop(decode_issue::link_truncated);
+            push(layer_kind::cisco_hdlc, start, cisco_hdlc_header::size);
+            after_link(c, h.protocol);
+        }
+
+        void wifi(cursor& c, bool swapped = false) noexcept {
+            const std::uint32_t start = at(c);
+            const auto h = wifi_header::parse(c, swapped);
+            if (!c.ok()) return stop(decode_issue::link_truncated);
+            if (!push_to(layer_kind::ieee802_11, start, c)) return;
+            if (h.what != wifi_header::kind::data) return not_ip(c, decode_issue::wifi_no_ip);
+            after_link(c, h.ether_type);
+        }
+
+        // Tags (VLAN, VN-Tag, Cisco MetaData), label stacks, PPPoE and MAC-in-MAC until an IP
+        // header or something that is not IP.
         void after_link(cursor& c, std::uint16_t type) noexcept {
             for (int tags = 0;; ++tags) {
                 if (tags > o.max_tags) return stop(decode_issue::too_many_tags);
+                const std::uint32_t start = at(c);
                 if (type == ether_type::vlan || type == ether_type::qinq || type == ether_type::qinq_old) {
-                    const std::uint32_t start = at(c);
                     const auto tag = vlan_tag::parse(c);
                     if (!c.ok()) return stop(decode_issue::vlan_truncated);
                     if (!push(layer_kind::vlan, start, vlan_tag::size)) return;
@@ -181,16 +263,31 @@ private:
                     type = tag.ether_type;
                     continue;
                 }
+                if (type == ether_type::vntag || type == ether_type::cisco_metadata) {
+                    const bool vntag = type == ether_type::vntag;
+                    c.skip(vntag ? 4 : 6);
+                    type = c.u16be();
+                    if (!c.ok()) return stop(decode_issue::vlan_truncated);
+                    if (!push_to(vntag ? layer_kind::vntag : layer_kind::cisco_metadata, start, c)) return;
+                    continue;
+                }
                 d.ether_type = type;
                 if (type == ether_type::mpls || type == ether_type::mpls_multicast) return mpls(c);
                 if (type == ether_type::pppoe_session) return pppoe(c);
+                if (type == ether_type::nsh) return nsh(c);
+                if (type == ether_type::fabricpath || type == ether_type::pbb) {
+                    // The original frame follows a 2-byte FTag/TTL (FabricPath) or a 4-byte I-TAG (PBB).
+                    c.skip(type == ether_type::pbb ? 4 : 2);
+                    if (!c.ok()) return stop(decode_issue::vlan_truncated);
+                    if (!push_to(type == ether_type::pbb ? layer_kind::pbb : layer_kind::fabricpath, start, c)) return;
+                    return ethernet(c);
+                }
                 break;
             }
             if (o.depth == decode_depth::link) return;
             if (type == ether_type::ipv4) return ip(c, 4);
             if (type == ether_type::ipv6) return ip(c, 6);
-            rest_is_payload(at(c));
-            stop(decode_issue::not_ip);
+            not_ip(c);
         }
 
         void mpls(cursor& c) noexcept {
@@ -217,10 +314,9 @@ private:
 
         void pppoe(cursor& c) noexcept {
             const std::uint32_t start = at(c);
-            const auto h = pppoe_session_header::parse(c);
+            (void)pppoe_session_header::parse(c);
             if (!c.ok()) return stop(decode_issue::pppoe_truncated);
             if (!push(layer_kind::pppoe, start, pppoe_session_header::size)) return;
-            (void)h;
             ppp(c);
         }
 
@@ -228,13 +324,10 @@ private:
             const std::uint32_t start = at(c);
             const auto h = ppp_header::parse(c);
             if (!c.ok()) return stop(decode_issue::pppoe_truncated);
-            if (!push(layer_kind::ppp, start, at(c) - start)) return;
+            if (!push_to(layer_kind::ppp, start, c)) return;
             const std::uint16_t type = ether_type_of_ppp(h.protocol);
             d.ether_type = type;
-            if (type == ether_type::none) {
-                rest_is_payload(at(c));
-                return stop(decode_issue::not_ip);
-            }
+            if (type == ether_type::none) return not_ip(c);
             if (type == ether_type::mpls) return mpls(c);
             if (o.depth == decode_depth::link) return;
             ip(c, type == ether_type::ipv4 ? 4 : 6);
@@ -264,64 +357,73 @@ private:
             if (!push(version == 4 ? layer_kind::ipv4 : layer_kind::ipv6, start, h.header_length)) return;
             if (d.outer_ip.version == 0) d.outer_ip = h;
             d.inner_ip = h;
+            // A transport seen before this header belonged to the tunnel that carried it.
+            d.transport = 0;
+            d.has_transport = false;
+            d.source_port = d.destination_port = 0;
+            d.payload_offset = d.payload_captured = d.payload_length = 0;
             if (o.depth == decode_depth::network) return;
 
-            // What the IP header says follows it: bounded by its length field (0 = unknown, jumbogram).
+            // What follows is bounded by the IP length field (0: unknown, the datagram ends with the
+            // cursor) and by what was captured.
             const std::uint32_t body = start + h.header_length;
-            const std::uint32_t ip_end = h.total_length != 0 ? start + h.total_length : static_cast<std::uint32_t>(bytes.size());
-            const bool whole = ip_end <= bytes.size();  // the datagram was captured to its end
-            const std::span<const std::byte> datagram =
-                bytes.subspan(0, whole ? ip_end : bytes.size());
+            const std::uint32_t captured_end = at(c) + static_cast<std::uint32_t>(c.remaining());
+            const std::uint32_t ip_end = h.total_length != 0 ? start + h.total_length : captured_end;
+            const bool whole = ip_end <= captured_end;  // the datagram was captured to its end
+            cursor t{bytes.subspan(body, std::min(ip_end, captured_end) - std::min(body, captured_end))};
             if (h.esp) {
-                push(layer_kind::esp, body, static_cast<std::uint32_t>(datagram.size() > body ? datagram.size() - body : 0));
+                push(layer_kind::esp, body, static_cast<std::uint32_t>(t.remaining()));
                 return stop(decode_issue::encrypted_esp);
             }
-            if (h.fragment.offset != 0) {
-                d.transport = h.protocol;
-                rest_is_payload(body);
-                return stop(decode_issue::later_fragment);
-            }
-            cursor t{datagram.subspan(std::min<std::size_t>(body, datagram.size()))};
+            d.transport = h.protocol;
+            if (h.fragment.offset != 0) return not_ip(t, decode_issue::later_fragment);
             transport(t, h, body, ip_end, whole);
         }
 
         // `t` spans the IP payload as captured; `ip_end` is where the IP length says it ends.
         void transport(cursor& t, const ip_header& h, std::uint32_t body, std::uint32_t ip_end, bool whole) noexcept {
-            const auto cut = [&](decode_issue truncated, decode_issue malformed) {
-                stop(whole ? malformed : truncated);
-            };
-            d.transport = h.protocol;
+            // A first fragment may end inside a header that continues in the next fragment.
+            const bool first_fragment = h.fragment.more;
             switch (h.protocol) {
                 case ip_protocol::tcp: {
-                    const auto tcp = tcp_header::parse(t);
-                    if (!t.ok()) {
+                    // Options cut by the capture or by fragmentation still leave the fixed fields.
+                    const bool cut_short = !whole || first_fragment;
+                    cursor probe = t;
+                    auto tcp = tcp_header::parse(probe, cut_short);
+                    if (!probe.ok()) {
                         if (tcp.bad_offset) return stop(decode_issue::tcp_bad_offset);
-                        return cut(decode_issue::tcp_truncated, decode_issue::tcp_bad_offset);
+                        return stop(cut_short ? decode_issue::tcp_truncated : decode_issue::tcp_bad_offset);
                     }
-                    if (!push(layer_kind::tcp, body, tcp.header_length)) return;
+                    t = probe;
+                    const std::uint32_t header = at(t) - body;
+                    if (!push(layer_kind::tcp, body, header)) return;
                     d.tcp = tcp;
                     set_transport(tcp.source_port, tcp.destination_port, body + tcp.header_length, ip_end);
+                    if (header < tcp.header_length && !first_fragment) stop(decode_issue::tcp_truncated);
                     return;
                 }
                 case ip_protocol::udp: {
                     const auto udp = udp_header::parse(t);
-                    if (!t.ok()) return cut(decode_issue::udp_truncated, decode_issue::udp_bad_length);
+                    if (!t.ok()) return stop(whole && !first_fragment ? decode_issue::udp_bad_length : decode_issue::udp_truncated);
                     if (!push(layer_kind::udp, body, udp_header::size)) return;
                     d.udp = udp;
+                    // The UDP length must fit the IP payload; a first fragment carries only part of
+                    // it; 0 with an unknown IP length is a jumbogram's (RFC 2675).
                     const std::uint32_t ip_payload = ip_end - body;
-                    // The UDP length must fit the IP payload; a first fragment carries only part of it.
-                    if (udp.length < udp_header::size || (!h.fragment.is_fragment && udp.length > ip_payload))
+                    const bool jumbo = udp.length == 0 && h.total_length == 0;
+                    const std::uint32_t udp_end = first_fragment || jumbo ? ip_end : body + udp.length;
+                    set_transport(udp.source_port, udp.destination_port, body + udp_header::size,
+                                  std::min(udp_end, ip_end));
+                    if (!jumbo && (udp.length < udp_header::size || (!first_fragment && udp.length > ip_payload)))
                         return stop(decode_issue::udp_bad_length);
-                    const std::uint32_t udp_end = h.fragment.is_fragment ? ip_end : body + udp.length;
-                    set_transport(udp.source_port, udp.destination_port, body + udp_header::size, udp_end);
-                    if (o.depth == decode_depth::full && !h.fragment.is_fragment) udp_tunnel(udp, body + 8, udp_end);
+                    if (o.depth == decode_depth::full) udp_tunnel(udp, body + udp_header::size, udp_end);
                     return;
                 }
                 case ip_protocol::icmp:
                 case ip_protocol::icmpv6: {
                     const bool v6 = h.protocol == ip_protocol::icmpv6;
                     const auto icmp = icmp_header::parse(t);
-                    if (!t.ok()) return cut(decode_issue::icmp_truncated, decode_issue::icmp_truncated);
+                    if (!t.ok()) return stop(decode_issue::icmp_truncated);
                     if (!push(v6 ? layer_kind::icmpv6 : layer_kind::icmp, body, icmp_header::size)) return;
                     d.icmp = icmp;
                     set_transport(icmp.type, icmp.code, body + icmp_header::size, ip_end);
@@ -336,9 +438,20 @@ private:
                 case ip_protocol::gre:
                     if (o.depth != decode_depth::full) return;
                     return gre(t);
-                default:
-                    rest_is_payload(body);
-                    return stop(decode_issue::other_ip_protocol);
+                case ip_protocol::ethernet:  // e.g. after an IPv6 segment routing header (RFC 8986)
+                    if (o.depth != decode_depth::full) return;
+                    if (!enter_tunnel({layer_kind::payload, 0})) return;
+                    return ethernet(t);
+                case pim_header::protocol: {
+                    if (o.depth != decode_depth::full) return not_ip(t, decode_issue::other_ip_protocol);
+                    cursor probe = t;
+                    const auto pim = pim_header::parse(probe);
+                    if (!probe.ok() || !pim.is_register() || !probe.has(1))
+                        return not_ip(t, decode_issue::other_ip_protocol);
+                    if (!enter_tunnel({layer_kind::pim, 0}) || !push_to(layer_kind::pim, body, probe)) return;
+                    return ip_by_version(probe);
+                }
+                default: return not_ip(t, decode_issue::other_ip_protocol);
             }
         }
 
@@ -377,62 +490,112 @@ private:
             return true;
         }
 
-        // The UDP payload spans [start, end) by the UDP length.
+        // The UDP payload spans [start, end) by the UDP length (or to the end of what was captured).
         void udp_tunnel(const udp_header& udp, std::uint32_t start, std::uint32_t end) noexcept {
             const auto either = [&](std::uint16_t port) {
                 return port != 0 && (udp.destination_port == port || udp.source_port == port);
             };
-            cursor c = from(start);
-            if (end < bytes.size()) c = cursor{bytes.subspan(start, end - start)};
+            const std::uint32_t stop_at = std::min<std::uint32_t>(end, static_cast<std::uint32_t>(bytes.size()));
+            if (start > stop_at) return;
+            cursor c{bytes.subspan(start, stop_at - start)};
+            const auto enter = [&](tunnel_id id, layer_kind k, const cursor& after) {
+                if (!enter_tunnel(id)) return false;
+                drop_payload_layer(start);
+                return push_to(k, start, after);
+            };
             if (either(o.vxlan_port)) {
                 const auto h = vxlan_header::parse(c);
                 if (!c.ok()) return tunnel_cut(end);
-                if (!enter_tunnel({layer_kind::vxlan, h.vni})) return;
-                drop_payload_layer(start);
-                if (!push(layer_kind::vxlan, start, vxlan_header::size)) return;
+                if (!enter({layer_kind::vxlan, h.vni}, layer_kind::vxlan, c)) return;
                 return ethernet(c);
+            }
+            if (either(vxlan_gpe_header::port)) {
+                const auto h = vxlan_gpe_header::parse(c);
+                if (!c.ok()) return tunnel_cut(end);
+                if (!enter({layer_kind::vxlan, h.vni}, layer_kind::vxlan, c)) return;
+                return next_header(c, h.next_protocol);
             }
             if (either(o.geneve_port)) {
                 const auto h = geneve_header::parse(c);
                 if (!c.ok()) return tunnel_cut(end);
                 if (h.bad_options) return stop(decode_issue::tunnel_malformed);
-                if (!enter_tunnel({layer_kind::geneve, h.vni})) return;
-                drop_payload_layer(start);
-                if (!push(layer_kind::geneve, start, 8u + h.options_length)) return;
-                return after_tunnel(c, h.protocol);
+                if (!enter({layer_kind::geneve, h.vni}, layer_kind::geneve, c)) return;
+                return gre_payload(c, h.protocol);
             }
             if (either(o.gtp_u_port)) {
                 const auto h = gtp_u_header::parse(c);
                 if (!c.ok()) return tunnel_cut(end);
                 if (h.bad) return stop(decode_issue::tunnel_malformed);
-                if (h.message_type != gtp_u_header::g_pdu) return;  // signalling: stays UDP payload
-                if (!enter_tunnel({layer_kind::gtp_u, h.teid})) return;
-                drop_payload_layer(start);
-                if (!push(layer_kind::gtp_u, start, at(c) - start)) return;
+                if (h.message_type != gtp_u_header::g_pdu || !c.has(1)) return;  // signalling: stays UDP payload
+                if (!enter({layer_kind::gtp_u, h.teid}, layer_kind::gtp_u, c)) return;
                 return ip_by_version(c);
             }
             if (either(o.teredo_port)) {
                 cursor probe = c;
                 (void)teredo_header::parse(probe);
                 if (!probe.ok()) return;  // not Teredo: ordinary UDP payload
-                if (!enter_tunnel({layer_kind::teredo, 0})) return;
-                drop_payload_layer(start);
-                if (!push(layer_kind::teredo, start, at(probe) - start)) return;
+                if (!enter({layer_kind::teredo, 0}, layer_kind::teredo, probe)) return;
                 return ip(probe, 6);
             }
+            if (either(ayiya_header::port)) {
+                cursor probe = c;
+                const auto h = ayiya_header::parse(probe);
+                if (!probe.ok() || !h.forwards() || (h.next_header != ip_protocol::ipv6 && h.next_header != ip_protocol::ipv4))
+                    return;
+                if (!enter({layer_kind::ayiya, 0}, layer_kind::ayiya, probe)) return;
+                return ip(probe, h.next_header == ip_protocol::ipv4 ? 4 : 6);
+            }
+            if (either(capwap_data_header::port)) {
+                cursor probe = c;
+                const auto h = capwap_data_header::parse(probe);
+                if (!probe.ok() || h.bad || h.fragment) return;
+                if (!enter({layer_kind::capwap, 0}, layer_kind::capwap, probe)) return;
+                return h.native_wifi ? wifi(probe, true) : ethernet(probe);
+            }
+            if (either(gre_in_udp_port)) {  // the GRE header records the tunnel
+                drop_payload_layer(start);
+                return gre(c);
+            }
+            if (either(mpls_in_udp_port)) {
+                if (!enter_tunnel({layer_kind::mpls, 0})) return;
+                drop_payload_layer(start);
+                return mpls(c);
+            }
         }
+
+        // Network Service Header, and the VXLAN-GPE next-protocol numbers it shares.
+        void nsh(cursor& c) noexcept {
+            const std::uint32_t start = at(c);
+            const auto h = nsh_header::parse(c);
+            if (!c.ok()) return stop(decode_issue::tunnel_truncated);
+            if (!push_to(layer_kind::nsh, start, c)) return;
+            next_header(c, h.next_protocol);
+        }
+        void next_header(cursor& c, std::uint8_t protocol) noexcept {
+            switch (protocol) {
+                case 1: return ip(c, 4);
+                case 2: return ip(c, 6);
+                case 3: return ethernet(c);
+                case 4: return nsh(c);
+                case 5: return mpls(c);
+                default: return not_ip(c);
+            }
+        }
+
+        static constexpr std::uint16_t gre_in_udp_port = 4754;   // RFC 8086
+        static constexpr std::uint16_t mpls_in_udp_port = 6635;  // RFC 7510
 
         void tunnel_cut(std::uint32_t end) noexcept {
             stop(end <= bytes.size() ? decode_issue::tunnel_malformed : decode_issue::tunnel_truncated);
         }
 
-        // The tunnel header replaces the UDP payload layer set_transport recorded.
+        // The tunnel header replaces the UDP payload layer set_transport recorded; the UDP header
+        // stays the transport until an inner IP header replaces it.
         void drop_payload_layer(std::uint32_t start) noexcept {
             if (d.layer_count > 0 && d.layers[d.layer_count - 1].kind == layer_kind::payload &&
                 d.layers[d.layer_count - 1].offset == start) {
                 --d.layer_count;
             }
-            d.has_transport = false;
             d.payload_offset = d.payload_captured = d.payload_length = 0;
         }
 
@@ -441,7 +604,8 @@ private:
             const auto h = gre_header::parse(c);
             if (!c.ok()) return stop(decode_issue::tunnel_truncated);
             if (h.unsupported) return stop(decode_issue::tunnel_unsupported);
-            if (!enter_tunnel({layer_kind::gre, h.key}) || !push(layer_kind::gre, start, at(c) - start)) return;
+            if (!enter_tunnel({layer_kind::gre, h.key})) return;
+            if (!push(layer_kind::gre, start, at(c) - start)) return;
             if (h.protocol == ether_type::erspan_2 || h.protocol == ether_type::erspan_3) {
                 const std::uint32_t e = at(c);
                 (void)erspan_header::parse(c, h.protocol, h.has_sequence);
@@ -449,19 +613,35 @@ private:
                 if (at(c) > e && !push(layer_kind::erspan, e, at(c) - e)) return;
                 return ethernet(c);
             }
-            if (h.protocol == ether_type::ppp) return ppp(c);
-            after_tunnel(c, h.protocol);
+            gre_payload(c, h.protocol);
         }
 
-        void after_tunnel(cursor& c, std::uint16_t protocol) noexcept {
+        // What a GRE protocol type (or Geneve's, or SLL's for ARPHRD_IPGRE) says follows.
+        void gre_payload(cursor& c, std::uint16_t protocol) noexcept {
+            const std::uint32_t start = at(c);
             switch (protocol) {
                 case ether_type::transparent_bridging: return ethernet(c);
-                case ether_type::ipv4: return ip(c, 4);
-                case ether_type::ipv6: return ip(c, 6);
-                case ether_type::mpls: return mpls(c);
+                case ether_type::ppp: return ppp(c);
+                case ether_type::cisco_metadata: {
+                    // Inside GRE the EtherType comes first, then the 6 metadata bytes (as tcpdump and
+                    // tshark both read it).
+                    const std::uint16_t type = c.u16be();
+                    c.skip(6);
+                    if (!c.ok()) return stop(decode_issue::tunnel_truncated);
+                    if (!push_to(layer_kind::cisco_metadata, start, c)) return;
+                    return after_link(c, type);
+                }
+                case ether_type::wccp:
+                    // A 4-byte redirect header, unless the packet starts at once (first nibble 4).
+                    if ((c.peek_u8(0) >> 4) != 4) {
+                        c.skip(4);
+                        if (!push_to(layer_kind::wccp, start, c)) return;
+                    }
+                    return ip_by_version(c);
                 default:
-                    rest_is_payload(at(c));
-                    return stop(decode_issue::tunnel_unsupported);
+                    // Aruba access points tunnel 802.11 frames with GRE protocol types 0x82xx and 0x9000.
+                    if ((protocol & 0xFF00) == ether_type::aruba_wifi || protocol == 0x9000) return wifi(c);
+                    return after_link(c, protocol);
             }
         }
     };

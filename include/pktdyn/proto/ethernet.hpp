@@ -31,6 +31,13 @@ inline constexpr std::uint16_t transparent_bridging = 0x6558;  ///< Ethernet ins
 inline constexpr std::uint16_t erspan_2 = 0x88BE;
 inline constexpr std::uint16_t erspan_3 = 0x22EB;
 inline constexpr std::uint16_t ppp = 0x880B;                   ///< PPP inside GRE (PPTP)
+inline constexpr std::uint16_t cisco_metadata = 0x8909;        ///< Cisco MetaData: 6 bytes (SGT), EtherType
+inline constexpr std::uint16_t fabricpath = 0x8903;            ///< Cisco FabricPath: FTag/TTL(2), inner frame
+inline constexpr std::uint16_t pbb = 0x88E7;                   ///< 802.1ah I-TAG(4), inner frame
+inline constexpr std::uint16_t vntag = 0x8926;                 ///< Cisco VN-Tag: 4 bytes, EtherType
+inline constexpr std::uint16_t wccp = 0x883E;                  ///< WCCP redirect inside GRE
+inline constexpr std::uint16_t aruba_wifi = 0x8200;            ///< Aruba: 802.11 frames inside GRE
+inline constexpr std::uint16_t nsh = 0x894F;                   ///< Network Service Header (RFC 8300)
 inline constexpr std::uint16_t none = 0;                       ///< 802.3 frame without SNAP
 }  // namespace ether_type
 

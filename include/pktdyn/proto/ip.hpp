@@ -37,6 +37,7 @@ inline constexpr std::uint8_t icmpv6 = 58;
 inline constexpr std::uint8_t no_next_header = 59;
 inline constexpr std::uint8_t destination_options = 60;
 inline constexpr std::uint8_t sctp = 132;
+inline constexpr std::uint8_t ethernet = 143;  ///< RFC 8986
 inline constexpr std::uint8_t mobility = 135;
 }  // namespace ip_protocol
 
@@ -67,7 +68,8 @@ struct ip_header {
     std::uint8_t traffic_class = 0;   ///< DSCP + ECN
     std::uint32_t flow_label = 0;
     std::uint16_t header_length = 0;  ///< bytes up to the transport header (IPv6: with extension headers)
-    std::uint32_t total_length = 0;   ///< IPv4 total length; IPv6 40 + payload length (0 for jumbograms)
+    std::uint32_t total_length = 0;   ///< IPv4 total length; IPv6 40 + payload length; 0: unknown (jumbogram,
+                                      ///< or segmentation offload), the datagram runs to the frame's end
     fragment_info fragment;
     std::uint8_t extension_count = 0;
     bool esp = false;                 ///< IPv6: the chain ended at ESP (IPv4: protocol == 50)
@@ -104,7 +106,8 @@ struct ip_header {
         h.option_bytes = h.header_length > 20;
         if (!c.has(h.header_length - 20u)) return h.fail(ip_problem::truncated, c);
         c.skip(h.header_length - 20u);
-        if (h.total_length < h.header_length) return h.fail(ip_problem::bad_total_length, c);
+        // 0 is what TCP segmentation offload and BIG TCP leave in captures: the length is the frame's.
+        if (h.total_length != 0 && h.total_length < h.header_length) return h.fail(ip_problem::bad_total_length, c);
         h.esp = h.protocol == ip_protocol::esp;
         return h;
     }
@@ -131,9 +134,10 @@ struct ip_header {
                 h.esp = true;
                 break;
             }
+            // The mobility header (135) is an upper layer in practice: its "payload proto" must be 59.
             const bool extension = next == ip_protocol::hop_by_hop || next == ip_protocol::routing ||
                                    next == ip_protocol::destination_options || next == ip_protocol::fragment ||
-                                   next == ip_protocol::ah || next == ip_protocol::mobility;
+                                   next == ip_protocol::ah;
             if (!extension) break;
             if (h.extension_count == max_extensions) return h.fail(ip_problem::too_many_extensions, c);
             if (!c.has(8)) return h.fail(ip_problem::bad_extension, c);

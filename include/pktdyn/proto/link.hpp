@@ -8,6 +8,15 @@
 //           order (LINKTYPE_LOOP); IPv6 has several family numbers across BSDs.
 // PPP: optional 0xFF 0x03 address/control, then a 1- or 2-byte protocol (0x0021 IPv4, 0x0057 IPv6).
 // PPPoE session (RFC 2516): ver/type(1)=0x11 code(1)=0 session id(2) length(2), then PPP protocol(2).
+// Cisco HDLC: address(1: 0x0F unicast, 0x8F broadcast) control(1) protocol(2, an EtherType).
+// Frame Relay: Q.922 address(2-4), then either Cisco's EtherType(2) or RFC 2427's control 0x03 and an
+//   NLPID (0xCC IPv4, 0x8E IPv6, 0x80 SNAP: OUI(3) EtherType(2)).
+// FDDI: frame control(1) destination(6) source(6), then 802.2 LLC/SNAP as in 802.3.
+// NFLOG: family(1) version(1) resource id(2), then TLVs: length(2) type(2) in host order, padded to
+//   4 bytes; TLV 9 holds the packet, an IP datagram of the header's family.
+// Solaris ipnet: version(1) family(1: 2 IPv4, 26 IPv6) hardware type(2) length(4) 4 x 4 bytes ids.
+// PPI: version(1) flags(1) header length(2, little-endian) DLT(4, little-endian) fields..., then a
+//   packet of that DLT.
 #pragma once
 
 #include <cstdint>
@@ -122,6 +131,112 @@ struct pppoe_session_header {
         h.code = c.u8();
         h.session_id = c.u16be();
         h.length = c.u16be();
+        return h;
+    }
+};
+
+/// Cisco HDLC, also found on LINKTYPE_PPP links whose first byte is 0x0F or 0x8F.
+struct cisco_hdlc_header {
+    static constexpr std::size_t size = 4;
+    std::uint16_t protocol = 0;
+
+    [[nodiscard]] static bool starts(const cursor& c) noexcept {
+        return (c.peek_u8(0) == 0x0F || c.peek_u8(0) == 0x8F) && c.peek_u8(1) == 0x00;
+    }
+    [[nodiscard]] static cisco_hdlc_header parse(cursor& c) noexcept {
+        cisco_hdlc_header h;
+        c.skip(2);
+        h.protocol = c.u16be();
+        return h;
+    }
+};
+
+struct frame_relay_header {
+    std::uint16_t ether_type = 0;  ///< of the payload, or ether_type::none
+
+    [[nodiscard]] static frame_relay_header parse(cursor& c) noexcept {
+        frame_relay_header h;
+        // Q.922 address: 2 to 4 bytes, the last with its low (EA) bit set.
+        for (int n = 1; n <= 4 && c.ok(); ++n)
+            if ((c.u8() & 1u) && n >= 2) break;
+        if (c.peek_u8(0) != 0x03) {  // Cisco encapsulation: an EtherType
+            h.ether_type = c.u16be();
+            return h;
+        }
+        c.skip(1);
+        if (c.peek_u8(0) == 0x00) c.skip(1);  // optional pad before the NLPID
+        switch (c.u8()) {
+            case 0xCC: h.ether_type = ether_type::ipv4; break;
+            case 0x8E: h.ether_type = ether_type::ipv6; break;
+            case 0x80:  // SNAP
+                c.skip(3);
+                h.ether_type = c.u16be();
+                break;
+            default: h.ether_type = ether_type::none;
+        }
+        return h;
+    }
+};
+
+struct fddi_header {
+    /// Frame control, addresses and LLC/SNAP; the payload's EtherType (none without SNAP).
+    [[nodiscard]] static std::uint16_t parse(cursor& c) noexcept {
+        c.skip(13);
+        const std::uint8_t dsap = c.u8(), ssap = c.u8(), control = c.u8();
+        if (dsap != 0xAA || ssap != 0xAA || control != 0x03) return ether_type::none;
+        c.skip(3);
+        return c.u16be();
+    }
+};
+
+struct nflog_header {
+    std::uint8_t family = 0;
+
+    /// Reads the header and walks the TLVs to the packet TLV; `c` is left at the packet and limited
+    /// to it. Fails `c` when there is no packet TLV.
+    [[nodiscard]] static nflog_header parse(cursor& c) noexcept {
+        nflog_header h;
+        h.family = c.u8();
+        c.skip(3);
+        while (c.ok() && c.remaining() >= 4) {
+            const std::uint16_t length = c.u16le();
+            const std::uint16_t type = c.u16le();
+            if (length < 4) break;
+            if (type == 9) {
+                c = c.sub(length - 4u);
+                return h;
+            }
+            c.skip(((length + 3u) & ~3u) - 4u);
+        }
+        c.fail();
+        return h;
+    }
+};
+
+struct ipnet_header {
+    static constexpr std::size_t size = 24;
+    std::uint8_t family = 0;
+
+    [[nodiscard]] static ipnet_header parse(cursor& c) noexcept {
+        ipnet_header h;
+        c.skip(1);
+        h.family = c.u8();
+        c.skip(22);
+        return h;
+    }
+};
+
+struct ppi_header {
+    std::uint16_t length = 0;
+    std::uint32_t dlt = 0;
+
+    [[nodiscard]] static ppi_header parse(cursor& c) noexcept {
+        ppi_header h;
+        c.skip(2);
+        h.length = c.u16le();
+        h.dlt = c.u32le();
+        if (h.length < 8) c.fail();
+        c.skip(h.length - 8u);
         return h;
     }
 };

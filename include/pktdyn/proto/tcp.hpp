@@ -10,6 +10,7 @@
 //     others kept raw (the option bytes stay reachable through `options`).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <span>
@@ -60,7 +61,9 @@ struct tcp_header {
 
     /// Reads the fixed header and keeps the option bytes as a view; fails `c` when the header or its
     /// options do not fit, or the data offset is below 5.
-    [[nodiscard]] static tcp_header parse(cursor& c) noexcept {
+    /// `partial_options`: the header may end before its options do (a first IP fragment cut inside
+    /// them); the options view then holds what there is.
+    [[nodiscard]] static tcp_header parse(cursor& c, bool partial_options = false) noexcept {
         tcp_header h;
         h.source_port = c.u16be();
         h.destination_port = c.u16be();
@@ -76,7 +79,8 @@ struct tcp_header {
             h.bad_offset = true;
             c.fail();
         }
-        h.options = c.take(h.header_length > 20 ? h.header_length - 20u : 0u);
+        const std::size_t option_bytes = h.header_length > 20 ? h.header_length - 20u : 0u;
+        h.options = c.take(partial_options && c.ok() ? std::min(option_bytes, c.remaining()) : option_bytes);
         return h;
     }
 
