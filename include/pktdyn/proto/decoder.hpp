@@ -635,6 +635,7 @@ private:
                     // A 4-byte redirect header, unless the packet starts at once (first nibble 4).
                     if ((c.peek_u8(0) >> 4) != 4) {
                         c.skip(4);
+                        if (!c.ok()) return stop(decode_issue::tunnel_truncated);
                         if (!push_to(layer_kind::wccp, start, c)) return;
                     }
                     return ip_by_version(c);

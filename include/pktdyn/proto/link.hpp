@@ -111,7 +111,7 @@ struct ppp_header {
     /// byte when its low bit is set (RFC 1661 protocol-field compression).
     [[nodiscard]] static ppp_header parse(cursor& c) noexcept {
         ppp_header h;
-        if (c.peek_u8(0) == 0xFF && c.peek_u8(1) == 0x03) c.skip(2);
+        if (c.peek_u8(0) == 0xFF) c.skip(2);  // 0xFF is the HDLC address, never a protocol byte
         const std::uint8_t first = c.u8();
         h.protocol = (first & 1u) ? first : static_cast<std::uint16_t>(first << 8 | c.u8());
         return h;

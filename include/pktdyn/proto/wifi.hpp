@@ -49,6 +49,10 @@ struct wifi_header {
             h.aggregate = true;
             c.skip(14);
         }
+        if (!c.has(8)) {  // too short for LLC/SNAP: cut by the capture
+            c.fail();
+            return h;
+        }
         if (c.peek_u8(0) == 0xAA && c.peek_u8(1) == 0xAA && c.peek_u8(2) == 0x03) {
             c.skip(6);
             h.ether_type = c.u16be();
