@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 
-SCRIPT_VERSION = "2"
+SCRIPT_VERSION = "2"  # bump a profile's own version (below) to redo only that profile
 
 # One tshark run per capture writes every field any corpus test compares, packet by packet.
 PACKET_FIELDS = [
@@ -36,8 +36,24 @@ PACKET_FIELDS = [
     "udp.srcport", "udp.dstport", "udp.length", "_ws.malformed",
 ]
 # IP reassembly off: pktdyn decodes each fragment as it comes, and so must the reference.
-PACKET_PREFS = ["ip.defragment:FALSE", "ipv6.defragment:FALSE"]
-PROFILES = {"packets": (PACKET_FIELDS, PACKET_PREFS)}
+PACKET_ARGS = ["-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE"]
+# IP fragments (issue #3), with tshark's reassembly on: on the frame that completes a datagram, the
+# frames of its fragments and the transport ports and UDP length tshark finds in the reassembled
+# datagram. Only the captures the corpus lists with fragments.
+FRAGMENT_FIELDS = [
+    "frame.number", "ip.fragment", "ipv6.fragment", "udp.srcport", "udp.dstport", "tcp.srcport", "tcp.dstport",
+    "udp.length", "ip.reassembled.length", "ipv6.reassembled.length", "frame.protocols",
+]
+PROFILES = {"packets": (PACKET_FIELDS, PACKET_ARGS, "1"), "fragments": (FRAGMENT_FIELDS, [], "2")}
+
+
+def has_fragments(corpus, rel):
+    """The corpus's own inventory (files.csv, column ip_fragments) says which captures hold fragments."""
+    if not hasattr(has_fragments, "files"):
+        import csv
+        with open(os.path.join(corpus, "files.csv")) as f:
+            has_fragments.files = {r["path"] for r in csv.DictReader(f) if r.get("ip_fragments") not in ("", "0", None)}
+    return rel in has_fragments.files
 
 
 def tshark_version():
@@ -50,21 +66,20 @@ def default_corpus():
     return os.environ.get("PKTDYN_CORPUS") or os.path.normpath(os.path.join(here, "..", "..", "shared", "corpus"))
 
 
-def stamp_for(path, version):
+def stamp_for(path, version, profile_version):
     st = os.stat(path)
-    return f"{SCRIPT_VERSION}|{version}|{st.st_size}|{int(st.st_mtime)}"
+    return f"{SCRIPT_VERSION}.{profile_version}|{version}|{st.st_size}|{int(st.st_mtime)}"
 
 
 def run_tshark(args):
-    capture, tsv, status, (fields, prefs), stamp = args
+    capture, tsv, status, (fields, extra_args, _), stamp = args
     os.makedirs(os.path.dirname(tsv), exist_ok=True)
     if os.path.exists(status):
         with open(status) as f:
             if f.readline().rstrip("\n") == stamp:
                 return False
     cmd = ["tshark", "-n", "-r", capture, "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a"]
-    for pref in prefs:
-        cmd += ["-o", pref]
+    cmd += extra_args
     for field in fields:
         cmd += ["-e", field]
     with open(tsv + ".tmp", "w") as out:
@@ -136,9 +151,11 @@ def main():
     jobs = []
     for profile in args.profile or sorted(PROFILES):
         for rel in captures:
+            if profile == "fragments" and not has_fragments(args.corpus, rel):
+                continue
             src = os.path.join(pcap_root, rel)
             base = os.path.join(args.out, profile, rel)
-            jobs.append((src, base + ".tsv", base + ".status", PROFILES[profile], stamp_for(src, version)))
+            jobs.append((src, base + ".tsv", base + ".status", PROFILES[profile], stamp_for(src, version, PROFILES[profile][2])))
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
         redone = sum(pool.map(run_tshark, jobs))
     print(f"tshark reference: {len(jobs)} captures x profiles, {redone} regenerated, {len(jobs) - redone} cached "
