@@ -45,6 +45,72 @@ def pcapng(order="<", tsresol=None, packets=((0, 1, eth_ipv4_udp()),), extra=b""
     return out
 
 
+def ipv4(proto, payload, src=(192, 168, 1, 1), dst=(192, 168, 1, 2)):
+    return struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 7, 0, 64, proto, 0, bytes(src), bytes(dst)) + payload
+
+
+def ipv6(nxt, payload):
+    return struct.pack("!IHBB16s16s", 0x60000000, len(payload), nxt, 64, b"\x20\x01\x0d\xb8" + bytes(11) + b"\x01",
+                       b"\x20\x01\x0d\xb8" + bytes(11) + b"\x02") + payload
+
+
+def tcp(payload=b"GET / HTTP/1.1\r\n", sport=40000, dport=80, options=b"\x02\x04\x05\xb4\x01\x03\x03\x07"):
+    return struct.pack("!HHIIBBHHH", sport, dport, 1, 0, (5 + len(options) // 4) << 4, 0x02, 65535, 0, 0) + options + payload
+
+
+def udp(payload, sport=5353, dport=53):
+    return struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+
+
+def eth(etype, payload):
+    return b"\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02" + struct.pack("!H", etype) + payload
+
+
+# Link-type indices: tests/fuzz/fuzz_support.hpp's table.
+LINK_INDEX = {"ethernet": 0, "sll": 1, "sll2": 2, "raw": 3, "null": 6, "ppp": 8, "fddi": 14, "radiotap": 19}
+
+
+def decoder_seeds():
+    inner = ipv4(6, tcp())
+    return {
+        "eth_tcp": bytes([LINK_INDEX["ethernet"]]) + eth(0x0800, inner),
+        "eth_vlan_ipv6_udp": bytes([0]) + eth(0x8100, struct.pack("!HH", 100, 0x86DD) + ipv6(17, udp(b"q"))),
+        "eth_mpls": bytes([0]) + eth(0x8847, struct.pack("!I", 16 << 12 | 0x100 | 64) + inner),
+        "eth_icmp_error": bytes([0]) + eth(0x0800, ipv4(1, struct.pack("!BBHI", 3, 3, 0, 0) + ipv4(17, udp(b"")))),
+        "eth_fragment": bytes([0]) + eth(0x0800, struct.pack("!BBHHHBBH4s4s", 0x45, 0, 28, 9, 0x2000, 64, 17, 0,
+                                                               bytes(4), bytes(4)) + udp(b"", 53, 53)[:8]),
+        "sll_ipv4": bytes([LINK_INDEX["sll"]]) + struct.pack("!HHH8sH", 0, 1, 6, bytes(8), 0x0800) + inner,
+        "raw_ipv6_ext": bytes([LINK_INDEX["raw"]]) + ipv6(0, bytes([6, 0, 1, 4, 0, 0, 0, 0]) + tcp()),
+        "null_ipv4": bytes([LINK_INDEX["null"]]) + struct.pack("<I", 2) + inner,
+        "ppp_ipv4": bytes([LINK_INDEX["ppp"]]) + b"\xff\x03\x00\x21" + inner,
+        "fddi_snap": bytes([LINK_INDEX["fddi"]]) + bytes(13) + b"\xaa\xaa\x03\x00\x00\x00\x08\x00" + inner,
+        "radiotap_wifi": bytes([LINK_INDEX["radiotap"]]) + struct.pack("<BBHI", 0, 0, 8, 0) + struct.pack("<H", 0x0188) +
+                         bytes(24) + b"\xaa\xaa\x03\x00\x00\x00\x08\x00" + inner,
+    }
+
+
+def tunnel_seeds():
+    inner_eth = eth(0x0800, ipv4(6, tcp()))
+    inner_ip = ipv4(6, tcp())
+    return {
+        "tunnel_vxlan": struct.pack("!II", 0x08000000, 42 << 8) + inner_eth,
+        "tunnel_geneve": struct.pack("!BBHI", 1, 0, 0x6558, 7 << 8) + struct.pack("!HBB", 0x0102, 3, 0) + inner_eth,
+        "tunnel_gtp_u": struct.pack("!BBHI", 0x30, 255, len(inner_ip), 0x1234) + inner_ip,
+        "tunnel_teredo": struct.pack("!HH4s", 0, 0x1234, bytes(4)) + ipv6(59, b""),
+        "tunnel_ayiya": bytes([0x41, 0x52, 0x11, 41]) + bytes(4) + bytes(16) + bytes(20) + ipv6(59, b""),
+        "tunnel_capwap": struct.pack("!I", (4 << 19) | (1 << 9) | (1 << 8)) + bytes(12) + struct.pack(">H", 0x0801) +
+                         bytes(22) + b"\xaa\xaa\x03\x00\x00\x00\x08\x00" + inner_ip,
+        "tunnel_vxlan_gpe": struct.pack("!II", 0x0C000003, 5 << 8) + inner_eth,
+        "tunnel_gre_in_udp": struct.pack("!HH", 0, 0x0800) + inner_ip,
+        "tunnel_mpls_in_udp": struct.pack("!I", 20 << 12 | 0x100 | 64) + inner_ip,
+        "tunnel_gre": struct.pack("!HHI", 0x2000, 0x6558, 99) + inner_eth,
+        "tunnel_ip_in_ip": inner_ip,
+        "tunnel_ipv6_in_ip": ipv6(6, tcp()),
+        "tunnel_pim": struct.pack("!BBHI", 0x21, 0, 0, 0) + inner_ip,
+        "tunnel_srv6_ethernet": inner_eth,
+    }
+
+
 def main():
     seeds = {
         "pcap_reader": {
@@ -71,6 +137,9 @@ def main():
             "bad_trailer.pcapng": pcapng("<")[:-4] + b"\x99\0\0\0",
         },
     }
+    seeds["decoder"] = decoder_seeds()
+    for name, data in tunnel_seeds().items():
+        seeds[name] = {"seed": data}
     for target, files in seeds.items():
         os.makedirs(os.path.join(root, target), exist_ok=True)
         for name, data in files.items():

@@ -13,7 +13,11 @@ bin=build/clang/tests/fuzz/fuzz_$target
 scratch=${PKTDYN_FUZZ_SCRATCH:-/tmp/pktdyn-fuzz}/$target
 mkdir -p "$scratch/new" "$scratch/seeds"
 corpus=${PKTDYN_CORPUS:-../shared/corpus}
-if [ -d "$corpus/pcap" ] && [ -z "$(ls -A "$scratch/seeds")" ]; then
+if [ "$target" = decoder ] && [ -d "$corpus/pcap" ] && [ -z "$(ls -A "$scratch/seeds")" ]; then
+  # Every 5th packet of the shared corpus, tagged with its link type (never copied into the project).
+  [ -x build/clang/tests/fuzz/extract_seeds ] || cmake --build --preset clang --target extract_seeds
+  build/clang/tests/fuzz/extract_seeds "$scratch/seeds" 5 "$corpus/pcap" >/dev/null
+elif [ -d "$corpus/pcap" ] && [ -z "$(ls -A "$scratch/seeds")" ]; then
   # Link the corpus captures whose format matches the target (by magic), as extra seeds.
   find "$corpus/pcap" -type f | while read -r f; do
     magic=$(head -c 4 "$f" | od -An -tx1 | tr -d ' \n')
@@ -23,5 +27,5 @@ if [ -d "$corpus/pcap" ] && [ -z "$(ls -A "$scratch/seeds")" ]; then
     esac
   done
 fi
-"$bin" -max_total_time="$seconds" -max_len=16384 -print_final_stats=1 -artifact_prefix="tests/fuzz/corpus/$target/crash-" \
+"$bin" -max_total_time="$seconds" -max_len=${PKTDYN_FUZZ_MAX_LEN:-16384} -print_final_stats=1 -artifact_prefix="tests/fuzz/corpus/$target/crash-" \
   "$scratch/new" "tests/fuzz/corpus/$target" "$scratch/seeds"
