@@ -132,9 +132,9 @@ std::string disagreement(const decoded_packet& d, const reference& ref) {
         !same(d.outer_ip.destination, ref.outer_dst))
         return fmt::format("outer IP ours {} > {}, tshark {} > {}", addr(d.outer_ip.source),
                            addr(d.outer_ip.destination), addr(ref.outer_src), addr(ref.outer_dst));
-    if (!same(d.inner_ip.source, ref.inner_src) || !same(d.inner_ip.destination, ref.inner_dst))
-        return fmt::format("inner IP ours {} > {}, tshark {} > {}", addr(d.inner_ip.source),
-                           addr(d.inner_ip.destination), addr(ref.inner_src), addr(ref.inner_dst));
+    if (!same(d.inner_ip().source, ref.inner_src) || !same(d.inner_ip().destination, ref.inner_dst))
+        return fmt::format("inner IP ours {} > {}, tshark {} > {}", addr(d.inner_ip().source),
+                           addr(d.inner_ip().destination), addr(ref.inner_src), addr(ref.inner_dst));
     const bool ours_l4 = d.has_transport && (d.transport == 6 || d.transport == 17);
     const std::uint8_t ours_transport = ours_l4 ? d.transport : 0;
     if (ours_transport != ref.transport)

@@ -32,7 +32,7 @@ TEST_CASE("Ethernet / IPv4 / TCP decodes every header field and the payload", "[
     CHECK(p.issue == decode_issue::none);
     CHECK(kinds(p) == std::vector{layer_kind::ethernet, layer_kind::ipv4, layer_kind::tcp, layer_kind::payload});
     CHECK(p.outer_ip.source == ip_address::v4(10, 0, 0, 1));
-    CHECK(p.inner_ip.destination == ip_address::v4(10, 0, 0, 2));
+    CHECK(p.inner_ip().destination == ip_address::v4(10, 0, 0, 2));
     CHECK(p.transport == ip_protocol::tcp);
     CHECK(p.has_transport);
     CHECK(p.source_port == 40000);
@@ -75,7 +75,7 @@ TEST_CASE("MPLS label stacks are walked and the payload guessed from its first n
     CHECK(p.status == decode_status::ok);
     CHECK(p.mpls_count == 2);
     CHECK(p.mpls_top_label == 16);
-    CHECK(p.inner_ip.version == 4);
+    CHECK(p.inner_ip().version == 4);
 
     const auto pw = pkt::cat({pkt::ethernet(0x8847, pkt::mpls(30, true, test::bytes(4))),  // control word
                               pkt::ethernet(0x0800, inner)});
@@ -92,7 +92,7 @@ TEST_CASE("tunnels are followed to the innermost header, keeping the outer one",
         CHECK(p.tunnels == 1);
         CHECK(p.tunnel == tunnel_id{layer_kind::vxlan, 42});
         CHECK(p.outer_ip.source == ip_address::v4(10, 0, 0, 1));
-        CHECK(p.inner_ip.source == ip_address::v4(192, 168, 1, 1));
+        CHECK(p.inner_ip().source == ip_address::v4(192, 168, 1, 1));
         CHECK(p.transport == ip_protocol::tcp);
         CHECK(p.destination_port == 80);
         CHECK(kinds(p) == std::vector{layer_kind::ethernet, layer_kind::ipv4, layer_kind::udp, layer_kind::vxlan,
@@ -108,12 +108,12 @@ TEST_CASE("tunnels are followed to the innermost header, keeping the outer one",
         const auto g = run(pkt::ethernet(0x0800, pkt::ipv4(47, a, b, pkt::gre(0x0800, inner_tcp, 0xBEEF, 5))));
         CHECK(g.status == decode_status::ok);
         CHECK(g.tunnel == tunnel_id{layer_kind::gre, 0xBEEF});
-        CHECK(g.inner_ip.source == ip_address::v4(192, 168, 1, 1));
+        CHECK(g.inner_ip().source == ip_address::v4(192, 168, 1, 1));
         const auto ipip = run(pkt::ethernet(0x0800, pkt::ipv4(4, a, b, inner_tcp)));
         CHECK(ipip.tunnels == 1);
         CHECK(ipip.destination_port == 80);
         const auto six_in_four = run(pkt::ethernet(0x0800, pkt::ipv4(41, a, b, pkt::ipv6(6, pkt::v6(1), pkt::v6(2), pkt::tcp(5, 6, {})))));
-        CHECK(six_in_four.inner_ip.version == 6);
+        CHECK(six_in_four.inner_ip().version == 6);
         CHECK(six_in_four.outer_ip.version == 4);
         CHECK(six_in_four.source_port == 5);
     }
@@ -140,8 +140,8 @@ TEST_CASE("tunnels are followed to the innermost header, keeping the outer one",
 TEST_CASE("IPv6 extension headers are walked, ESP stops the walk", "[proto][decoder]") {
     const auto p = run(pkt::ethernet(0x86DD, pkt::ipv6(0, pkt::v6(1), pkt::v6(2), pkt::ipv6_ext8(60, pkt::ipv6_ext8(17, pkt::udp(1, 2, pkt::text("x")))))));
     CHECK(p.status == decode_status::ok);
-    CHECK(p.inner_ip.extension_count == 2);
-    CHECK(p.inner_ip.header_length == 56);
+    CHECK(p.inner_ip().extension_count == 2);
+    CHECK(p.inner_ip().header_length == 56);
     CHECK(p.transport == ip_protocol::udp);
     CHECK(p.payload_length == 1);
 
@@ -156,8 +156,8 @@ TEST_CASE("fragments: the first carries the ports, later ones only their protoco
     const auto first = run(pkt::ethernet(0x0800, pkt::ipv4(17, a, b, pkt::udp(53, 1000, test::bytes(100), 900),
                                                            {.id = 77, .more_fragments = true})));
     CHECK(first.status == decode_status::ok);
-    CHECK(first.inner_ip.fragment.first());
-    CHECK(first.inner_ip.fragment.id == 77);
+    CHECK(first.inner_ip().fragment.first());
+    CHECK(first.inner_ip().fragment.id == 77);
     CHECK(first.source_port == 53);
     CHECK(first.payload_length == 100);
 
@@ -166,11 +166,11 @@ TEST_CASE("fragments: the first carries the ports, later ones only their protoco
     CHECK(later.issue == decode_issue::later_fragment);
     CHECK(later.transport == ip_protocol::udp);
     CHECK_FALSE(later.has_transport);
-    CHECK(later.inner_ip.fragment.offset == 104);
+    CHECK(later.inner_ip().fragment.offset == 104);
 
     const auto v6later = run(pkt::ethernet(0x86DD, pkt::ipv6(44, pkt::v6(1), pkt::v6(2), pkt::ipv6_fragment(17, 1232, false, 9, test::bytes(20)))));
     CHECK(v6later.issue == decode_issue::later_fragment);
-    CHECK(v6later.inner_ip.fragment.id == 9);
+    CHECK(v6later.inner_ip().fragment.id == 9);
     CHECK(v6later.transport == ip_protocol::udp);
 }
 
@@ -179,7 +179,7 @@ TEST_CASE("ICMP errors keep the quoted packet's addresses and ports apart from t
     const auto p = run(pkt::ethernet(0x0800, pkt::ipv4(1, b, c, pkt::icmp(3, 3, quoted))));
     CHECK(p.status == decode_status::ok);
     CHECK(p.transport == ip_protocol::icmp);
-    CHECK(p.inner_ip.source == ip_address::v4(10, 0, 0, 2));  // not the quoted header
+    CHECK(p.inner_ip().source == ip_address::v4(10, 0, 0, 2));  // not the quoted header
     CHECK(p.has_quoted);
     CHECK(p.quoted_ip.source == ip_address::v4(192, 168, 1, 1));
     CHECK(p.quoted_source_port == 5000);

@@ -31,6 +31,12 @@ struct ip_address {
         a.version = 6;
         return a;
     }
+    /// Sets this address from 4 or 16 bytes (the caller checked they are there).
+    void assign(const std::byte* p, std::uint8_t v) noexcept {
+        std::memcpy(bytes.data(), p, v == 4 ? 4 : 16);
+        version = v;
+    }
+
     [[nodiscard]] static constexpr ip_address v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) noexcept {
         ip_address r;
         r.bytes = {a, b, c, d};

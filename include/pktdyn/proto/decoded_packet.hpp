@@ -173,7 +173,8 @@ struct decoded_packet {
     std::array<layer, max_layers> layers{};
 
     ip_header outer_ip;             ///< version 0 when the packet has no IP header
-    ip_header inner_ip;             ///< the innermost IP header; equal to outer_ip without tunnels
+    ip_header tunnelled_ip;         ///< the innermost IP header inside a tunnel (valid if has_tunnelled_ip)
+    bool has_tunnelled_ip = false;
     tunnel_id tunnel;               ///< the innermost tunnel
 
     std::uint8_t transport = 0;     ///< IP protocol of the innermost transport (0 with no IP)
@@ -191,6 +192,26 @@ struct decoded_packet {
     std::uint32_t payload_length = 0;   ///< ... and its length on the wire, by the IP and transport lengths
 
     [[nodiscard]] bool has_ip() const noexcept { return outer_ip.version != 0; }
+    /// The innermost IP header: the tunnelled one, else the outer one (no copy per packet).
+    [[nodiscard]] const ip_header& inner_ip() const noexcept { return has_tunnelled_ip ? tunnelled_ip : outer_ip; }
+
+    /// Makes this an empty result again, touching only what says which parts are valid: the
+    /// headers themselves (ip, tcp, udp, icmp, quoted_ip, layers past layer_count) keep stale
+    /// bytes that no valid result exposes. Cheaper than assigning a fresh value per packet.
+    void reset() noexcept {
+        status = decode_status::ok;
+        issue = decode_issue::none;
+        layer_count = tunnels = vlan_count = mpls_count = 0;
+        mpls_top_label = 0;
+        ether_type = 0;
+        outer_ip.version = 0;
+        has_tunnelled_ip = false;
+        tunnel = {};
+        transport = 0;
+        has_transport = has_quoted = false;
+        source_port = destination_port = quoted_source_port = quoted_destination_port = 0;
+        payload_offset = payload_captured = payload_length = 0;
+    }
     [[nodiscard]] const layer* begin() const noexcept { return layers.data(); }
     [[nodiscard]] const layer* end() const noexcept { return layers.data() + layer_count; }
 };

@@ -78,14 +78,13 @@ public:
 
     /// Decodes into `d` (overwriting it) and counts the result.
     void decode(const packet_view& p, decoded_packet& d) noexcept {
-        d = decoded_packet{};
-        walk w{options_, p.data, d};
+        d.reset();
+        walk w{options_, p.data, d, stats_.layers};
         w.link(p.link);
         d.status = status_of(d.issue);
         ++stats_.packets;
         ++stats_.by_status[static_cast<std::size_t>(d.status)];
         ++stats_.by_issue[static_cast<std::size_t>(d.issue)];
-        for (const layer& l : d) ++stats_.layers[static_cast<std::size_t>(l.kind)];
         stats_.tunnelled += d.tunnels != 0;
     }
 
@@ -99,6 +98,7 @@ private:
         const decode_options& o;
         std::span<const std::byte> bytes;
         decoded_packet& d;
+        std::array<std::uint64_t, layer_kind_count>& layer_counts;
 
         /// Offset in the packet of the cursor's next byte (cursors may end before the packet does).
         [[nodiscard]] std::uint32_t at(const cursor& c) const noexcept {
@@ -110,6 +110,7 @@ private:
                 return false;
             }
             d.layers[d.layer_count++] = {k, offset, length};
+            ++layer_counts[static_cast<std::size_t>(k)];
             return true;
         }
         /// Records a header that starts at `start` and ends where the cursor now is.
@@ -342,8 +343,17 @@ private:
 
         void ip(cursor& c, std::uint8_t version) noexcept {
             const std::uint32_t start = at(c);
-            ip_header h = version == 4 ? ip_header::parse_v4(c) : ip_header::parse_v6(c, o.max_ipv6_extensions);
+            // Parse straight into place: the first IP header is the outer one, later ones the inner.
+            const bool first = d.outer_ip.version == 0;
+            ip_header& h = first ? d.outer_ip : d.tunnelled_ip;
+            if (version == 4) {
+                ip_header::parse_v4(c, h);
+            } else {
+                ip_header::parse_v6(c, h, o.max_ipv6_extensions);
+            }
             if (!h.ok()) {
+                // No valid header here: without IP, or with the outer header as the innermost.
+                if (first) h.version = 0; else d.has_tunnelled_ip = false;  // the outer one stands as innermost
                 switch (h.problem) {
                     case ip_problem::truncated:
                         return stop(version == 4 ? decode_issue::ipv4_truncated : decode_issue::ipv6_truncated);
@@ -355,8 +365,7 @@ private:
                 }
             }
             if (!push(version == 4 ? layer_kind::ipv4 : layer_kind::ipv6, start, h.header_length)) return;
-            if (d.outer_ip.version == 0) d.outer_ip = h;
-            d.inner_ip = h;
+            if (!first) d.has_tunnelled_ip = true;
             // A transport seen before this header belonged to the tunnel that carried it.
             d.transport = 0;
             d.has_transport = false;
@@ -388,16 +397,14 @@ private:
                 case ip_protocol::tcp: {
                     // Options cut by the capture or by fragmentation still leave the fixed fields.
                     const bool cut_short = !whole || first_fragment;
-                    cursor probe = t;
-                    auto tcp = tcp_header::parse(probe, cut_short);
-                    if (!probe.ok()) {
+                    tcp_header& tcp = d.tcp;
+                    tcp_header::parse(t, tcp, cut_short);
+                    if (!t.ok()) {
                         if (tcp.bad_offset) return stop(decode_issue::tcp_bad_offset);
                         return stop(cut_short ? decode_issue::tcp_truncated : decode_issue::tcp_bad_offset);
                     }
-                    t = probe;
                     const std::uint32_t header = at(t) - body;
                     if (!push(layer_kind::tcp, body, header)) return;
-                    d.tcp = tcp;
                     set_transport(tcp.source_port, tcp.destination_port, body + tcp.header_length, ip_end);
                     if (header < tcp.header_length && !first_fragment) stop(decode_issue::tcp_truncated);
                     return;
@@ -595,6 +602,7 @@ private:
             if (d.layer_count > 0 && d.layers[d.layer_count - 1].kind == layer_kind::payload &&
                 d.layers[d.layer_count - 1].offset == start) {
                 --d.layer_count;
+                --layer_counts[static_cast<std::size_t>(layer_kind::payload)];
             }
             d.payload_offset = d.payload_captured = d.payload_length = 0;
         }

@@ -73,8 +73,8 @@ public:
         fragment_result r;
         // The fragmented header is the innermost one, or the outermost when a tunnel's packets
         // were fragmented on their way (the first fragment then decodes into the tunnel).
-        const bool outer = !d.inner_ip.fragment.is_fragment;
-        const ip_header& ip = outer ? d.outer_ip : d.inner_ip;
+        const bool outer = !d.inner_ip().fragment.is_fragment;
+        const ip_header& ip = outer ? d.outer_ip : d.inner_ip();
         if (!d.has_ip() || !ip.fragment.is_fragment) return r;
         r.fragment = true;
         ++stats_.fragments;

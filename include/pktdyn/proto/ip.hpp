@@ -85,10 +85,16 @@ struct ip_header {
     /// IPv4 header at the cursor; on success the cursor is left at the transport header.
     [[nodiscard]] static ip_header parse_v4(cursor& c) noexcept {
         ip_header h;
+        parse_v4(c, h);
+        return h;
+    }
+    /// The same, into an existing header (the decoder's hot path: no temporary to copy).
+    static void parse_v4(cursor& c, ip_header& h) noexcept {
+        h = ip_header{};
         h.version = 4;
-        if (!c.has(20)) return h.fail(ip_problem::truncated, c);
+        if (!c.has(20)) return h.fail_(ip_problem::truncated, c);
         const std::uint8_t vihl = c.u8();
-        if ((vihl >> 4) != 4) return h.fail(ip_problem::bad_version, c);
+        if ((vihl >> 4) != 4) return h.fail_(ip_problem::bad_version, c);
         h.header_length = static_cast<std::uint16_t>((vihl & 0x0F) * 4);
         h.traffic_class = c.u8();
         h.total_length = c.u16be();
@@ -100,33 +106,37 @@ struct ip_header {
         h.ttl = c.u8();
         h.protocol = c.u8();
         c.skip(2);  // checksum
-        h.source = ip_address::v4(c.take(4).first<4>());
-        h.destination = ip_address::v4(c.take(4).first<4>());
-        if (h.header_length < 20) return h.fail(ip_problem::bad_header_length, c);
+        h.source.assign(c.take(4).data(), 4);  // 20 bytes are there: checked above
+        h.destination.assign(c.take(4).data(), 4);
+        if (h.header_length < 20) return h.fail_(ip_problem::bad_header_length, c);
         h.option_bytes = h.header_length > 20;
-        if (!c.has(h.header_length - 20u)) return h.fail(ip_problem::truncated, c);
+        if (!c.has(h.header_length - 20u)) return h.fail_(ip_problem::truncated, c);
         c.skip(h.header_length - 20u);
         // 0 is what TCP segmentation offload and BIG TCP leave in captures: the length is the frame's.
-        if (h.total_length != 0 && h.total_length < h.header_length) return h.fail(ip_problem::bad_total_length, c);
+        if (h.total_length != 0 && h.total_length < h.header_length) return h.fail_(ip_problem::bad_total_length, c);
         h.esp = h.protocol == ip_protocol::esp;
-        return h;
     }
 
     /// IPv6 header and its extension headers (at most `max_extensions`); on success the cursor is
     /// left at the transport header, or at ESP's header when `esp` is set.
     [[nodiscard]] static ip_header parse_v6(cursor& c, int max_extensions = 8) noexcept {
         ip_header h;
+        parse_v6(c, h, max_extensions);
+        return h;
+    }
+    static void parse_v6(cursor& c, ip_header& h, int max_extensions = 8) noexcept {
+        h = ip_header{};
         h.version = 6;
-        if (!c.has(40)) return h.fail(ip_problem::truncated, c);
+        if (!c.has(40)) return h.fail_(ip_problem::truncated, c);
         const std::uint32_t first = c.u32be();
-        if ((first >> 28) != 6) return h.fail(ip_problem::bad_version, c);
+        if ((first >> 28) != 6) return h.fail_(ip_problem::bad_version, c);
         h.traffic_class = static_cast<std::uint8_t>(first >> 20);
         h.flow_label = first & 0xFFFFF;
         const std::uint16_t payload_length = c.u16be();
         std::uint8_t next = c.u8();
         h.ttl = c.u8();
-        h.source = ip_address::v6(c.take(16).first<16>());
-        h.destination = ip_address::v6(c.take(16).first<16>());
+        h.source.assign(c.take(16).data(), 6);  // 40 bytes are there: checked above
+        h.destination.assign(c.take(16).data(), 6);
         h.total_length = payload_length == 0 ? 0 : 40u + payload_length;  // 0: jumbogram (RFC 2675)
         std::uint16_t length = 40;
         for (;;) {
@@ -139,8 +149,8 @@ struct ip_header {
                                    next == ip_protocol::destination_options || next == ip_protocol::fragment ||
                                    next == ip_protocol::ah;
             if (!extension) break;
-            if (h.extension_count == max_extensions) return h.fail(ip_problem::too_many_extensions, c);
-            if (!c.has(8)) return h.fail(ip_problem::bad_extension, c);
+            if (h.extension_count == max_extensions) return h.fail_(ip_problem::too_many_extensions, c);
+            if (!c.has(8)) return h.fail_(ip_problem::bad_extension, c);
             const std::uint8_t this_header = next;
             next = c.peek_u8(0);
             std::size_t ext_length;
@@ -156,7 +166,7 @@ struct ip_header {
             } else {
                 ext_length = (std::size_t{c.peek_u8(1)} + 1) * 8;
             }
-            if (!c.has(ext_length)) return h.fail(ip_problem::bad_extension, c);
+            if (!c.has(ext_length)) return h.fail_(ip_problem::bad_extension, c);
             c.skip(ext_length);
             length = static_cast<std::uint16_t>(length + ext_length);
             ++h.extension_count;
@@ -165,15 +175,13 @@ struct ip_header {
         }
         h.protocol = next;
         h.header_length = length;
-        if (h.total_length != 0 && h.total_length < h.header_length) return h.fail(ip_problem::bad_total_length, c);
-        return h;
+        if (h.total_length != 0 && h.total_length < h.header_length) return h.fail_(ip_problem::bad_total_length, c);
     }
 
 private:
-    ip_header fail(ip_problem p, cursor& c) noexcept {
+    void fail_(ip_problem p, cursor& c) noexcept {
         problem = p;
         c.fail();
-        return *this;
     }
 };
 

@@ -65,6 +65,11 @@ struct tcp_header {
     /// them); the options view then holds what there is.
     [[nodiscard]] static tcp_header parse(cursor& c, bool partial_options = false) noexcept {
         tcp_header h;
+        parse(c, h, partial_options);
+        return h;
+    }
+    /// The same, into an existing header (no temporary to copy).
+    static void parse(cursor& c, tcp_header& h, bool partial_options = false) noexcept {
         h.source_port = c.u16be();
         h.destination_port = c.u16be();
         h.seq = c.u32be();
@@ -75,13 +80,13 @@ struct tcp_header {
         h.window = c.u16be();
         c.skip(2);  // checksum
         h.urgent = c.u16be();
+        h.bad_offset = false;
         if (c.ok() && h.header_length < 20) {
             h.bad_offset = true;
             c.fail();
         }
         const std::size_t option_bytes = h.header_length > 20 ? h.header_length - 20u : 0u;
         h.options = c.take(partial_options && c.ok() ? std::min(option_bytes, c.remaining()) : option_bytes);
-        return h;
     }
 
     /// Decodes the options. Cheap, but only callers that need them pay for it.
