@@ -27,19 +27,7 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "usage: {} FILE|DIR...\n", argv[0]);
         return 2;
     }
-    std::vector<std::filesystem::path> files;
-    for (int i = 1; i < argc; ++i) {
-        if (!std::filesystem::is_directory(argv[i])) {
-            files.emplace_back(argv[i]);
-            continue;
-        }
-        auto dir = pktdyn::capture_set::open_directory(argv[i], {}, true);
-        if (!dir) {
-            fmt::print(stderr, "pktdyn-dissect: {}\n", dir.error().message());
-            return 1;
-        }
-        for (const auto& f : dir->files()) files.emplace_back(f.name());
-    }
+    const std::vector<std::filesystem::path> files(argv + 1, argv + argc);  // files or directories
     auto set = pktdyn::capture_set::open(files, {.access = pktdyn::access_mode::stream});
     if (!set) {
         fmt::print(stderr, "pktdyn-dissect: {}\n", set.error().message());

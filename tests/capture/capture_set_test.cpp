@@ -91,3 +91,19 @@ TEST_CASE("a listed file that cannot be opened fails the whole set, naming it", 
     REQUIRE_FALSE(d);
     CHECK(d.error().code() == errc::io_error);
 }
+
+TEST_CASE("open() takes files and directories together", "[capture][capture_set]") {
+    test::temp_dir dir;
+    test::pcap_builder a;
+    a.packet(1, 0, test::frame(10));
+    const auto file = dir.write("one.pcap", a.data());
+    dir.write("more/two.pcap", a.data());
+    dir.write("more/deeper/three.pcap", a.data());
+    test::byte_writer notes;
+    notes.text("not a capture");
+    dir.write("more/notes.txt", notes.data());
+    auto s = capture_set::open({file, dir.path() / "more"});
+    REQUIRE(s);
+    CHECK(s->files().size() == 3);
+    CHECK(s->stats().skipped_of(skip_reason::not_a_capture) == 1);
+}

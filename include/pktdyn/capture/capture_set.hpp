@@ -21,14 +21,17 @@ namespace pktdyn {
 
 class capture_set {
 public:
-    /// Opens every file; fails on the first that cannot be opened as a capture.
+    /// Opens every path: a file must open as a capture; a directory contributes its capture files
+    /// (recursively, in name order), skipping and counting files that are not captures. Fails on
+    /// the first file that cannot be opened.
     [[nodiscard]] static result<capture_set> open(const std::vector<std::filesystem::path>& paths,
                                                   reader_options options = {}) {
         capture_set s;
         for (const auto& p : paths) {
-            auto f = capture_file::open(p, options);
-            if (!f) return f.error();
-            s.files_.push_back(std::move(f).value());
+            std::error_code ec;
+            auto added = std::filesystem::is_directory(p, ec) ? s.add_directory(p, options, true)
+                                                               : s.add_file(p, options);
+            if (!added) return added.error();
         }
         s.prime();
         return s;
@@ -38,32 +41,8 @@ public:
     /// are not captures are skipped and counted; a capture that cannot be opened is an error.
     [[nodiscard]] static result<capture_set> open_directory(const std::filesystem::path& dir,
                                                             reader_options options = {}, bool recursive = false) {
-        std::error_code ec;
-        std::vector<std::filesystem::path> paths;
-        const auto collect = [&](auto it) {
-            for (; !ec && it != decltype(it){}; it.increment(ec)) {
-                std::error_code entry_ec;  // a dangling link is not a capture, not a listing failure
-                if (it->is_regular_file(entry_ec)) paths.push_back(it->path());
-            }
-        };
-        if (recursive) {
-            collect(std::filesystem::recursive_directory_iterator(dir, ec));
-        } else {
-            collect(std::filesystem::directory_iterator(dir, ec));
-        }
-        if (ec) return pktdyn::error{errc::io_error, fmt::format("cannot list {}: {}", dir.string(), ec.message())};
-        std::sort(paths.begin(), paths.end());
         capture_set s;
-        for (const auto& p : paths) {
-            auto f = capture_file::open(p, options);
-            if (f) {
-                s.files_.push_back(std::move(f).value());
-            } else if (f.error().code() == errc::not_a_capture) {
-                s.skipped_.skip(skip_reason::not_a_capture);
-            } else {
-                return f.error();
-            }
-        }
+        if (auto added = s.add_directory(dir, options, recursive); !added) return added.error();
         s.prime();
         return s;
     }
@@ -112,6 +91,42 @@ private:
     // Heap order: the earliest packet on top; ties go to the earlier file.
     static bool later(const head& a, const head& b) noexcept {
         return a.packet.time != b.packet.time ? a.packet.time > b.packet.time : a.file > b.file;
+    }
+
+    result<bool> add_file(const std::filesystem::path& p, const reader_options& options) {
+        auto f = capture_file::open(p, options);
+        if (!f) return f.error();
+        files_.push_back(std::move(f).value());
+        return true;
+    }
+
+    result<bool> add_directory(const std::filesystem::path& dir, const reader_options& options, bool recursive) {
+        std::error_code ec;
+        std::vector<std::filesystem::path> paths;
+        const auto collect = [&](auto it) {
+            for (; !ec && it != decltype(it){}; it.increment(ec)) {
+                std::error_code entry_ec;  // a dangling link is not a capture, not a listing failure
+                if (it->is_regular_file(entry_ec)) paths.push_back(it->path());
+            }
+        };
+        if (recursive) {
+            collect(std::filesystem::recursive_directory_iterator(dir, ec));
+        } else {
+            collect(std::filesystem::directory_iterator(dir, ec));
+        }
+        if (ec) return pktdyn::error{errc::io_error, fmt::format("cannot list {}: {}", dir.string(), ec.message())};
+        std::sort(paths.begin(), paths.end());
+        for (const auto& p : paths) {
+            auto f = capture_file::open(p, options);
+            if (f) {
+                files_.push_back(std::move(f).value());
+            } else if (f.error().code() == errc::not_a_capture) {
+                skipped_.skip(skip_reason::not_a_capture);
+            } else {
+                return f.error();
+            }
+        }
+        return true;
     }
 
     void prime() {
