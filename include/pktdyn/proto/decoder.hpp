@@ -51,6 +51,11 @@ struct decode_options {
     std::uint16_t geneve_port = geneve_header::port;
     std::uint16_t gtp_u_port = gtp_u_header::port;
     std::uint16_t teredo_port = teredo_header::port;
+    /// Decode the common case (Ethernet, at most one VLAN tag, IPv4 without options or IPv6
+    /// without extension headers, TCP or non-tunnel UDP, all whole) in one straight line. Gives
+    /// exactly the general walk's result (tests/corpus/decoder_fast_path_test.cpp checks every
+    /// corpus packet both ways); off only to compare the two.
+    bool fast_path = true;
 };
 
 /// Packets decoded, by status, by reason, and how many layers of each kind were seen.
@@ -79,8 +84,11 @@ public:
     /// Decodes into `d` (overwriting it) and counts the result.
     void decode(const packet_view& p, decoded_packet& d) noexcept {
         d.reset();
-        walk w{options_, p.data, d, stats_.layers};
-        w.link(p.link);
+        if (!(options_.fast_path && options_.depth == decode_depth::full && fast(p, d))) {
+            d.reset();
+            walk w{options_, p.data, d, stats_.layers};
+            w.link(p.link);
+        }
         d.status = status_of(d.issue);
         ++stats_.packets;
         ++stats_.by_status[static_cast<std::size_t>(d.status)];
@@ -92,6 +100,80 @@ public:
     [[nodiscard]] const decode_options& options() const noexcept { return options_; }
 
 private:
+    // The common case in one straight line, using the same header parsers as the walk; false (with
+    // `d` to be reset) for anything else, which the walk then decodes.
+    bool fast(const packet_view& p, decoded_packet& d) noexcept {
+        const std::span<const std::byte> bytes = p.data;
+        if (p.link != link_type::ethernet || bytes.size() < 14 + 20) return false;
+        std::uint16_t type = detail::load_be<std::uint16_t>(bytes.data() + 12);
+        std::uint32_t at = 14;
+        std::uint16_t vid = 0;
+        if (type == ether_type::vlan) {
+            vid = detail::load_be<std::uint16_t>(bytes.data() + 14) & 0x0FFF;
+            type = detail::load_be<std::uint16_t>(bytes.data() + 16);
+            at = 18;
+        }
+        cursor c{bytes.subspan(at)};
+        ip_header& ip = d.outer_ip;
+        if (type == ether_type::ipv4 && c.peek_u8(0) == 0x45) {
+            ip_header::parse_v4(c, ip);
+        } else if (type == ether_type::ipv6 && (c.peek_u8(6) == ip_protocol::tcp || c.peek_u8(6) == ip_protocol::udp)) {
+            ip_header::parse_v6(c, ip, o_max_extensions());
+        } else {
+            return false;
+        }
+        if (!ip.ok() || ip.fragment.is_fragment || ip.total_length == 0) return false;
+        const std::uint32_t body = at + ip.header_length, ip_end = at + ip.total_length;
+        if (ip_end > bytes.size()) return false;
+        cursor t{bytes.subspan(body, ip_end - body)};
+        std::uint32_t header, payload_end;
+        if (ip.protocol == ip_protocol::tcp) {
+            tcp_header::parse(t, d.tcp);
+            if (!t.ok()) return false;
+            header = d.tcp.header_length;
+            payload_end = ip_end;
+            d.source_port = d.tcp.source_port;
+            d.destination_port = d.tcp.destination_port;
+        } else if (ip.protocol == ip_protocol::udp) {
+            d.udp = udp_header::parse(t);
+            const std::uint16_t u[] = {d.udp.source_port, d.udp.destination_port};
+            for (std::uint16_t port : u)
+                if (port == options_.vxlan_port || port == options_.geneve_port || port == options_.gtp_u_port ||
+                    port == options_.teredo_port || port == vxlan_gpe_header::port || port == ayiya_header::port ||
+                    port == capwap_data_header::port || port == 4754 || port == 6635)
+                    return false;  // possibly a tunnel: the walk knows
+            if (!t.ok() || d.udp.length < udp_header::size || d.udp.length > ip_end - body) return false;
+            header = udp_header::size;
+            payload_end = body + d.udp.length;
+            d.source_port = d.udp.source_port;
+            d.destination_port = d.udp.destination_port;
+        } else {
+            return false;
+        }
+        // Record what the walk would have: layers, counts, transport and payload bounds.
+        const auto add = [&](layer_kind k, std::uint32_t offset, std::uint32_t length) {
+            d.layers[d.layer_count++] = {k, offset, length};
+            ++stats_.layers[static_cast<std::size_t>(k)];
+        };
+        add(layer_kind::ethernet, 0, 14);
+        if (at == 18) {
+            add(layer_kind::vlan, 14, vlan_tag::size);
+            d.vlan_ids[0] = vid;
+            d.vlan_count = 1;
+        }
+        add(ip.version == 4 ? layer_kind::ipv4 : layer_kind::ipv6, at, ip.header_length);
+        add(ip.protocol == ip_protocol::tcp ? layer_kind::tcp : layer_kind::udp, body, header);
+        d.ether_type = type;
+        d.transport = ip.protocol;
+        d.has_transport = true;
+        d.payload_offset = body + header;
+        d.payload_length = payload_end > d.payload_offset ? payload_end - d.payload_offset : 0;
+        d.payload_captured = d.payload_length;  // the whole datagram was captured
+        if (d.payload_captured) add(layer_kind::payload, d.payload_offset, d.payload_captured);
+        return true;
+    }
+    [[nodiscard]] int o_max_extensions() const noexcept { return options_.max_ipv6_extensions; }
+
     // One packet's walk. Each step reads its header from the cursor, records the layer, and hands
     // the rest to the next step; a step that cannot go on sets d.issue and returns.
     struct walk {
