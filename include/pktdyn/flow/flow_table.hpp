@@ -1,0 +1,268 @@
+// pktdyn — the flow table: packets in, bidirectional flows out, in fixed memory.
+//
+// Rules (written once; docs/flows.md explains each):
+// - A flow is the packets sharing a flow_key (both directions). It starts with its first packet.
+// - It ends when: both sides sent FIN, or either sent RST, and `linger` has passed without a packet
+//   (so trailing ACKs and retransmitted FINs stay in it); no packet came for `idle`; it has lasted
+//   `active` (the rest continues as a new flow); the table was full and it was the least recently
+//   active flow (evicted, and counted); a SYN without ACK arrived after it closed (the tuple is being
+//   reused: a new flow starts); or the input ended (flush()).
+// - Keep-alives, retransmissions and packets after a FIN do not end or split a flow.
+// - The originator is the sender of the first SYN without ACK, else the receiver of the first
+//   SYN-ACK, else the endpoint with the higher port (ephemeral ports are high), else the sender of
+//   the first packet.
+//
+// Storage: `capacity` entries allocated once; an open-addressing index (linear probing, load
+// <= 1/2, backward-shift deletion) of entry numbers and hash tags; two intrusive lists in order of
+// last activity (open flows, and closed flows lingering), so expiry is O(1) per flow ended and
+// eviction takes the least recently active flow. No allocation per packet.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "pktdyn/core/time.hpp"
+#include "pktdyn/flow/flow_key.hpp"
+#include "pktdyn/flow/flow_record.hpp"
+
+namespace pktdyn {
+
+struct flow_options {
+    std::size_t capacity = 1 << 18;                      ///< flows held at once
+    duration idle = std::chrono::seconds(120);           ///< as NFStream
+    duration active = std::chrono::seconds(1800);        ///< as NFStream
+    duration linger = std::chrono::seconds(5);           ///< after FIN/FIN or RST
+    key_options keys{};
+    std::uint64_t seed = 0;                              ///< hash seed; 0: drawn at random
+};
+
+struct flow_table_stats {
+    std::uint64_t packets = 0;        ///< packets given to update()
+    std::uint64_t not_ip = 0;         ///< ... that had no IP header (no flow)
+    std::uint64_t flows = 0;          ///< flows started
+    std::uint64_t active = 0;         ///< flows held now
+    std::array<std::uint64_t, 8> ended{};  ///< by end_reason
+    [[nodiscard]] std::uint64_t ended_by(end_reason r) const noexcept { return ended[static_cast<std::size_t>(r)]; }
+};
+
+/// No per-flow state beyond the record.
+struct no_state {};
+
+/// A flow table whose entries hold a flow_record and a user `State` (a TCP tracker, accumulators).
+template <class State = no_state>
+class flow_table {
+public:
+    struct entry {
+        flow_record record;
+        State state{};
+
+    private:
+        friend class flow_table;
+        std::uint32_t prev = none, next = none;
+        std::uint64_t hash = 0;
+        std::uint8_t list = 0;  // 0 free, 1 open, 2 closing
+    };
+
+    /// What update() found: the packet's flow (nullptr without IP) and its direction.
+    struct hit {
+        entry* flow = nullptr;
+        bool from_originator = true;
+        bool created = false;
+    };
+
+    explicit flow_table(flow_options o = {})
+        : o_(o), entries_(std::max<std::size_t>(o.capacity, 1)),
+          index_(std::bit_ceil(std::max<std::size_t>(o.capacity, 1) * 2)), mask_(index_.size() - 1) {
+        if (o_.seed == 0) o_.seed = std::random_device{}() | std::uint64_t{std::random_device{}()} << 32 | 1;
+        for (std::uint32_t i = 0; i < entries_.size(); ++i) entries_[i].next = i + 1 < entries_.size() ? i + 1 : none;
+        free_ = 0;
+    }
+
+    /// Counts a decoded packet into its flow, first ending flows whose time has passed (each
+    /// ended flow goes to `on_end(entry&)` before its entry is reused).
+    template <class OnEnd>
+    hit update(timestamp now, const decoded_packet& d, OnEnd&& on_end) {
+        ++stats_.packets;
+        keyed_packet k;
+        if (!make_flow_key(d, k, o_.keys)) {
+            ++stats_.not_ip;
+            return {};
+        }
+        expire(now, on_end);
+        const std::uint64_t h = hash(k.key, o_.seed);
+        std::uint32_t e = find(k.key, h);
+        const bool tcp = d.has_transport && d.transport == ip_protocol::tcp;
+        const bool fresh_syn = tcp && (d.tcp.flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn;
+        if (e != none) {
+            entry& x = entries_[e];
+            if (now - x.record.first >= o_.active) {
+                end(e, end_reason::active_timeout, on_end);
+                e = none;
+            } else if (x.list == closing && fresh_syn) {
+                end(e, end_reason::reused, on_end);
+                e = none;
+            }
+        }
+        bool created = false;
+        if (e == none) {
+            e = create(k, h, d, on_end);
+            created = true;
+        }
+        entry& x = entries_[e];
+        const bool from_originator = k.a_to_b == x.record.originator_is_a;
+        x.record.update(d, now, from_originator);
+        // A RST, or the second side's FIN, starts the linger; otherwise the flow is active again.
+        const bool closed = tcp && (x.record.state[0] == flow_record::endpoint::reset ||
+                                    x.record.state[1] == flow_record::endpoint::reset ||
+                                    (x.record.state[0] == flow_record::endpoint::closed &&
+                                     x.record.state[1] == flow_record::endpoint::closed));
+        relink(e, closed ? closing : open);
+        return {&x, from_originator, created};
+    }
+
+    /// Ends every flow (the input is over).
+    template <class OnEnd>
+    void flush(OnEnd&& on_end) {
+        for (std::uint8_t l : {closing, open})
+            while (head_[l] != none) end(head_[l], l == closing ? closing_reason(head_[l]) : end_reason::end_of_input, on_end);
+    }
+
+    /// Ends the flows whose idle or linger time has passed by `now` (update() does this itself;
+    /// call it on a timer when packets may stop coming).
+    template <class OnEnd>
+    void expire(timestamp now, OnEnd&& on_end) {
+        while (head_[closing] != none && now - entries_[head_[closing]].record.last >= o_.linger)
+            end(head_[closing], closing_reason(head_[closing]), on_end);
+        while (head_[open] != none && now - entries_[head_[open]].record.last >= o_.idle)
+            end(head_[open], end_reason::idle, on_end);
+    }
+
+    [[nodiscard]] const flow_table_stats& stats() const noexcept { return stats_; }
+    [[nodiscard]] std::size_t capacity() const noexcept { return entries_.size(); }
+    [[nodiscard]] const flow_options& options() const noexcept { return o_; }
+
+private:
+    static constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
+    static constexpr std::uint8_t open = 1, closing = 2;
+
+    struct slot {
+        std::uint32_t entry = none;
+        std::uint32_t tag = 0;  // upper bits of the hash: most mismatches never touch the entry
+    };
+
+    std::uint32_t find(const flow_key& k, std::uint64_t h) const noexcept {
+        const auto tag = static_cast<std::uint32_t>(h >> 32);
+        for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+            const slot& s = index_[i];
+            if (s.entry == none) return none;
+            if (s.tag == tag && entries_[s.entry].record.key == k) return s.entry;
+        }
+    }
+
+    template <class OnEnd>
+    std::uint32_t create(const keyed_packet& k, std::uint64_t h, const decoded_packet& d, OnEnd& on_end) {
+        if (free_ == none) {  // full: evict the least recently active flow, lingering ones first
+            const std::uint8_t l = head_[closing] != none ? closing : open;
+            end(head_[l], l == closing ? closing_reason(head_[l]) : end_reason::evicted, on_end);
+        }
+        const std::uint32_t e = free_;
+        entry& x = entries_[e];
+        free_ = x.next;
+        x.record = flow_record{};
+        x.state = State{};
+        x.record.key = k.key;
+        x.record.originator_is_a = originator_is_a(k, d);
+        x.hash = h;
+        x.prev = x.next = none;
+        x.list = 0;
+        std::size_t i = h & mask_;
+        while (index_[i].entry != none) i = (i + 1) & mask_;
+        index_[i] = {e, static_cast<std::uint32_t>(h >> 32)};
+        ++stats_.flows;
+        ++stats_.active;
+        return e;
+    }
+
+    static bool originator_is_a(const keyed_packet& k, const decoded_packet& d) noexcept {
+        const bool sender_is_a = k.a_to_b;
+        if (d.has_transport && d.transport == ip_protocol::tcp) {
+            const std::uint16_t f = d.tcp.flags & (tcp_flag::syn | tcp_flag::ack);
+            if (f == tcp_flag::syn) return sender_is_a;                       // a SYN's sender
+            if (f == (tcp_flag::syn | tcp_flag::ack)) return !sender_is_a;    // a SYN-ACK's receiver
+        }
+        if (k.key.port_a != k.key.port_b) return k.key.port_a > k.key.port_b;  // the higher port
+        return sender_is_a;
+    }
+
+    static end_reason closing_reason(const entry& x) noexcept {
+        return x.record.state[0] == flow_record::endpoint::reset || x.record.state[1] == flow_record::endpoint::reset
+                   ? end_reason::rst
+                   : end_reason::fin;
+    }
+    end_reason closing_reason(std::uint32_t e) const noexcept { return closing_reason(entries_[e]); }
+
+    template <class OnEnd>
+    void end(std::uint32_t e, end_reason why, OnEnd& on_end) {
+        entry& x = entries_[e];
+        x.record.ended = why;
+        on_end(x);
+        unlink(e);
+        erase_index(e, x.hash);
+        x.list = 0;
+        x.next = free_;
+        free_ = e;
+        ++stats_.ended[static_cast<std::size_t>(why)];
+        --stats_.active;
+    }
+
+    // Backward-shift deletion keeps every probe chain unbroken without tombstones.
+    void erase_index(std::uint32_t e, std::uint64_t h) noexcept {
+        std::size_t i = h & mask_;
+        while (index_[i].entry != e) i = (i + 1) & mask_;
+        for (std::size_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
+            if (index_[j].entry == none) break;
+            const std::size_t home = entries_[index_[j].entry].hash & mask_;
+            // Move j back to i unless its home lies cyclically in (i, j].
+            const bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+            if (!stays) {
+                index_[i] = index_[j];
+                i = j;
+            }
+        }
+        index_[i] = {};
+    }
+
+    void unlink(std::uint32_t e) noexcept {
+        entry& x = entries_[e];
+        if (x.list == 0) return;
+        (x.prev != none ? entries_[x.prev].next : head_[x.list]) = x.next;
+        (x.next != none ? entries_[x.next].prev : tail_[x.list]) = x.prev;
+        x.prev = x.next = none;
+        x.list = 0;
+    }
+
+    // Moves the entry to the tail (most recently active end) of a list.
+    void relink(std::uint32_t e, std::uint8_t l) noexcept {
+        entry& x = entries_[e];
+        if (x.list == l && tail_[l] == e) return;
+        unlink(e);
+        x.list = l;
+        x.prev = tail_[l];
+        x.next = none;
+        (tail_[l] != none ? entries_[tail_[l]].next : head_[l]) = e;
+        tail_[l] = e;
+    }
+
+    flow_options o_;
+    std::vector<entry> entries_;
+    std::vector<slot> index_;
+    std::size_t mask_;
+    std::uint32_t free_ = none;
+    std::array<std::uint32_t, 3> head_{none, none, none}, tail_{none, none, none};
+    flow_table_stats stats_;
+};
+
+}  // namespace pktdyn
