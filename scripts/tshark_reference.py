@@ -34,9 +34,16 @@ PACKET_FIELDS = [
     "frame.protocols", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
     "tcp.srcport", "tcp.dstport", "tcp.flags", "tcp.seq_raw", "tcp.ack_raw", "tcp.window_size_value",
     "udp.srcport", "udp.dstport", "udp.length", "_ws.malformed",
+    # flows and TCP dynamics (issue #4); tcp.analysis flags print 1 when set
+    "communityid", "tcp.stream", "udp.stream", "tcp.len", "ip.len", "ipv6.plen", "tcp.window_size",
+    "tcp.analysis.retransmission", "tcp.analysis.fast_retransmission", "tcp.analysis.spurious_retransmission",
+    "tcp.analysis.out_of_order", "tcp.analysis.duplicate_ack", "tcp.analysis.zero_window",
+    "tcp.analysis.zero_window_probe", "tcp.analysis.keep_alive", "tcp.analysis.window_full",
+    "tcp.analysis.lost_segment", "tcp.analysis.ack_lost_segment", "tcp.analysis.initial_rtt",
+    "tcp.analysis.ack_rtt", "tcp.analysis.bytes_in_flight",
 ]
 # IP reassembly off: pktdyn decodes each fragment as it comes, and so must the reference.
-PACKET_ARGS = ["-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE"]
+PACKET_ARGS = ["-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE", "--enable-protocol", "communityid"]
 # IP fragments (issue #3), with tshark's reassembly on: on the frame that completes a datagram, the
 # frames of its fragments and the transport ports and UDP length tshark finds in the reassembled
 # datagram. Only the captures the corpus lists with fragments.
@@ -44,7 +51,7 @@ FRAGMENT_FIELDS = [
     "frame.number", "ip.fragment", "ipv6.fragment", "udp.srcport", "udp.dstport", "tcp.srcport", "tcp.dstport",
     "udp.length", "ip.reassembled.length", "ipv6.reassembled.length", "frame.protocols",
 ]
-PROFILES = {"packets": (PACKET_FIELDS, PACKET_ARGS, "1"), "fragments": (FRAGMENT_FIELDS, [], "2")}
+PROFILES = {"packets": (PACKET_FIELDS, PACKET_ARGS, "2"), "fragments": (FRAGMENT_FIELDS, [], "2")}
 
 
 def has_fragments(corpus, rel):

@@ -35,6 +35,10 @@ enum : std::size_t {
     protocols, ip_src, ip_dst, ipv6_src, ipv6_dst,
     tcp_srcport, tcp_dstport, tcp_flags, tcp_seq, tcp_ack, tcp_window,
     udp_srcport, udp_dstport, udp_length, malformed,
+    community_id, tcp_stream, udp_stream, tcp_len, ip_len, ipv6_plen, tcp_window_scaled,
+    retransmission, fast_retransmission, spurious_retransmission, out_of_order, duplicate_ack, zero_window,
+    zero_window_probe, keep_alive, window_full, lost_segment, ack_lost_segment, initial_rtt, ack_rtt,
+    bytes_in_flight,
     count
 };
 }  // namespace col

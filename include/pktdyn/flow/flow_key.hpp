@@ -41,8 +41,16 @@ struct keyed_packet {
     bool a_to_b = true;
 };
 
-/// The key of a decoded packet, from its innermost IP header and transport; false without IP.
-[[nodiscard]] inline bool make_flow_key(const decoded_packet& d, keyed_packet& out, key_options o = {}) noexcept {
+/// Ports known for a packet from elsewhere: a later IP fragment's, from its first fragment
+/// (fragment_tracker).
+struct known_ports {
+    std::uint16_t source = 0, destination = 0;
+};
+
+/// The key of a decoded packet, from its innermost IP header and transport (or, for a later
+/// fragment, the ports its first fragment carried); false without IP.
+[[nodiscard]] inline bool make_flow_key(const decoded_packet& d, keyed_packet& out, key_options o = {},
+                                        const known_ports* fragment_ports = nullptr) noexcept {
     if (!d.has_ip()) return false;
     const ip_header& ip = d.inner_ip();
     flow_key& k = out.key;
@@ -52,6 +60,9 @@ struct keyed_packet {
     if (d.has_transport && (k.protocol == 6 || k.protocol == 17 || k.protocol == 132)) {
         sport = d.source_port;
         dport = d.destination_port;
+    } else if (fragment_ports != nullptr && !d.has_transport) {
+        sport = fragment_ports->source;
+        dport = fragment_ports->destination;
     } else if (d.has_transport && (k.protocol == 1 || k.protocol == 58)) {
         const auto e = icmp_port_equivalents(k.protocol == 58, d.icmp.type, d.icmp.code);
         sport = e.source;

@@ -83,11 +83,13 @@ public:
 
     /// Counts a decoded packet into its flow, first ending flows whose time has passed (each
     /// ended flow goes to `on_end(entry&)` before its entry is reused).
+    /// `fragment_ports`: for a later IP fragment, its datagram's ports (from fragment_tracker), so
+    /// it joins its datagram's flow.
     template <class OnEnd>
-    hit update(timestamp now, const decoded_packet& d, OnEnd&& on_end) {
+    hit update(timestamp now, const decoded_packet& d, OnEnd&& on_end, const known_ports* fragment_ports = nullptr) {
         ++stats_.packets;
         keyed_packet k;
-        if (!make_flow_key(d, k, o_.keys)) {
+        if (!make_flow_key(d, k, o_.keys, fragment_ports)) {
             ++stats_.not_ip;
             return {};
         }

@@ -131,16 +131,16 @@ enum class layer_kind : std::uint8_t {
     gre, erspan, vxlan, geneve, gtp_u, teredo,
     payload,  ///< bytes pktdyn does not decode: application data, or an unknown protocol
     fddi, cisco_hdlc, frame_relay, nflog, ipnet, ipoib, ppi, radiotap, ieee802_11,
-    cisco_metadata, fabricpath, pbb, vntag, pim, ayiya, capwap, wccp, nsh,
+    cisco_metadata, fabricpath, pbb, vntag, pim, ayiya, capwap, wccp, nsh, sctp,
 };
-inline constexpr std::size_t layer_kind_count = 40;
+inline constexpr std::size_t layer_kind_count = 41;
 
 [[nodiscard]] constexpr std::string_view to_string(layer_kind k) noexcept {
     constexpr std::array<std::string_view, layer_kind_count> names{
         "ethernet", "vlan", "mpls", "pppoe", "ppp", "linux_sll", "linux_sll2", "bsd_loopback", "ipv4", "ipv6", "tcp",
         "udp", "icmp", "icmpv6", "esp", "gre", "erspan", "vxlan", "geneve", "gtp_u", "teredo", "payload",
         "fddi", "cisco_hdlc", "frame_relay", "nflog", "ipnet", "ipoib", "ppi", "radiotap", "ieee802_11",
-        "cisco_metadata", "fabricpath", "pbb", "vntag", "pim", "ayiya", "capwap", "wccp", "nsh"};
+        "cisco_metadata", "fabricpath", "pbb", "vntag", "pim", "ayiya", "capwap", "wccp", "nsh", "sctp"};
     return names[static_cast<std::size_t>(k)];
 }
 
@@ -179,7 +179,7 @@ struct decoded_packet {
 
     std::uint8_t transport = 0;     ///< IP protocol of the innermost transport (0 with no IP)
     bool has_transport = false;     ///< a transport header was decoded (tcp/udp/icmp below are valid)
-    std::uint16_t source_port = 0, destination_port = 0;  ///< TCP/UDP ports; ICMP: type, code
+    std::uint16_t source_port = 0, destination_port = 0;  ///< TCP/UDP/SCTP ports; ICMP: type, code
     tcp_header tcp;
     udp_header udp;
     icmp_header icmp;

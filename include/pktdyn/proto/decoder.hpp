@@ -519,6 +519,27 @@ private:
                     if (v6 ? icmp.v6_error() : icmp.v4_error()) quoted(t, v6 ? 6 : 4);
                     return;
                 }
+                case ip_protocol::ah: {
+                    // IPv4 authentication header: next header(8) length in 4-byte words minus 2(8) ...
+                    // (IPv6's is walked with the other extension headers).
+                    const std::uint8_t next = t.peek_u8(0);
+                    const std::size_t length = (std::size_t{t.peek_u8(1)} + 2) * 4;
+                    if (!t.has(length)) return not_ip(t, decode_issue::other_ip_protocol);
+                    t.skip(length);
+                    ip_header& after = d.has_tunnelled_ip ? d.tunnelled_ip : d.outer_ip;
+                    after.protocol = next;
+                    after.header_length = static_cast<std::uint16_t>(after.header_length + length);
+                    return transport(t, after, body + static_cast<std::uint32_t>(length), ip_end, whole);
+                }
+                case ip_protocol::sctp: {
+                    // The common header (RFC 9260): ports, verification tag, checksum. Chunks are payload.
+                    const std::uint16_t source = t.u16be(), destination = t.u16be();
+                    t.skip(8);
+                    if (!t.ok()) return stop(decode_issue::other_ip_protocol);
+                    if (!push(layer_kind::sctp, body, 12)) return;
+                    set_transport(source, destination, body + 12, ip_end);
+                    return;
+                }
                 case ip_protocol::ipv4:
                 case ip_protocol::ipv6:
                     if (o.depth != decode_depth::full) return;
