@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pktdyn in two commands (Debian 12, as root or with sudo):
-#   ./setup.sh         install what is missing, build, and summarise the capture pktdyn ships
+#   ./setup.sh         install what is missing, build, and run the flow meter on the capture pktdyn ships
 #   ./setup.sh test    install what is missing, build, and run the whole test suite
 #                      (unit, corpus against tshark, package, fuzz replay; then again under ASan+UBSan)
 # Set PKTDYN_CORPUS to the shared corpus if it is not at ../shared/corpus; without it the corpus
@@ -12,8 +12,8 @@ scripts/setup-deps.sh
 case "${1:-example}" in
   example)
     cmake --preset release -DPKTDYN_BUILD_TESTS=OFF -DPKTDYN_BUILD_BENCHMARKS=OFF >/dev/null
-    cmake --build --preset release --target pktdyn-summary | grep -v '^\[' || true
-    ./build/release/examples/pktdyn-summary data/captures/rtt20-mixed.pcapng
+    cmake --build --preset release --target pktdyn-flowmeter | grep -v '^\[' || true
+    ./build/release/examples/pktdyn-flowmeter data/captures/rtt20-mixed.pcapng
     ;;
   test)
     cmake --preset dev >/dev/null
