@@ -44,7 +44,8 @@ enum class end_reason : std::uint8_t {
 
 /// Counts of TCP flags seen in one direction.
 struct tcp_flag_counts {
-    std::uint32_t syn = 0, fin = 0, rst = 0, psh = 0, ack = 0, urg = 0, ece = 0, cwr = 0;
+    std::uint32_t psh = 0, ack = 0;
+    std::uint16_t syn = 0, fin = 0, rst = 0, urg = 0, ece = 0, cwr = 0;  ///< saturate at 65535
 };
 
 struct direction_stats {
@@ -71,7 +72,7 @@ struct flow_record {
     timestamp first{}, last{};
     end_reason ended = end_reason::active;
     std::uint8_t history_length = 0;
-    std::array<char, 24> history{};    ///< Zeek's connection history letters (see docs/flows.md)
+    std::array<char, 12> history{};    ///< Zeek's history letters: 6 letters, once per side (docs/flows.md)
     /// Zeek's per-endpoint TCP state, [0] originator, [1] responder (conn_state derives from it).
     enum class endpoint : std::uint8_t { inactive, syn_sent, syn_ack_sent, partial, established, closed, reset };
     std::array<endpoint, 2> state{endpoint::inactive, endpoint::inactive};
@@ -100,14 +101,15 @@ struct flow_record {
         if (d.transport != ip_protocol::tcp || !d.has_transport) return;
         const std::uint16_t f = d.tcp.flags;
         tcp_flag_counts& c = s.flags;
-        c.syn += (f & tcp_flag::syn) != 0;
-        c.fin += (f & tcp_flag::fin) != 0;
-        c.rst += (f & tcp_flag::rst) != 0;
+        const auto bump = [](std::uint16_t& n, bool set) { n = static_cast<std::uint16_t>(n + (set && n != 0xFFFF)); };
+        bump(c.syn, f & tcp_flag::syn);
+        bump(c.fin, f & tcp_flag::fin);
+        bump(c.rst, f & tcp_flag::rst);
+        bump(c.urg, f & tcp_flag::urg);
+        bump(c.ece, f & tcp_flag::ece);
+        bump(c.cwr, f & tcp_flag::cwr);
         c.psh += (f & tcp_flag::psh) != 0;
         c.ack += (f & tcp_flag::ack) != 0;
-        c.urg += (f & tcp_flag::urg) != 0;
-        c.ece += (f & tcp_flag::ece) != 0;
-        c.cwr += (f & tcp_flag::cwr) != 0;
         if (s.packets == 1) s.initial_window = d.tcp.window;
         if ((f & tcp_flag::syn) && !s.syn_seen) {
             s.syn_seen = true;

@@ -5,8 +5,11 @@
 // - It ends when: both sides sent FIN, or either sent RST, and `linger` has passed without a packet
 //   (so trailing ACKs and retransmitted FINs stay in it); no packet came for `idle`; it has lasted
 //   `active` (the rest continues as a new flow); the table was full and it was the least recently
-//   active flow (evicted, and counted); a SYN without ACK arrived after it closed (the tuple is being
+//   active flow (evicted, and counted); a SYN without ACK arrived after it closed, or (with a
+//   State that can tell, such as tcp_tracker) with a new initial sequence number (the tuple is being
 //   reused: a new flow starts); or the input ended (flush()).
+// - A State with update(d, now, from_originator) is updated after the record; one with
+//   finish(last) is finished before the flow goes to on_end.
 // - Keep-alives, retransmissions and packets after a FIN do not end or split a flow.
 // - The originator is the sender of the first SYN without ACK, else the receiver of the first
 //   SYN-ACK, else the endpoint with the higher port (ephemeral ports are high), else the sender of
@@ -103,7 +106,7 @@ public:
             if (now - x.record.first >= o_.active) {
                 end(e, end_reason::active_timeout, on_end);
                 e = none;
-            } else if (x.list == closing && fresh_syn) {
+            } else if (fresh_syn && (x.list == closing || starts_new_flow(x, d, k))) {
                 end(e, end_reason::reused, on_end);
                 e = none;
             }
@@ -116,6 +119,7 @@ public:
         entry& x = entries_[e];
         const bool from_originator = k.a_to_b == x.record.originator_is_a;
         x.record.update(d, now, from_originator);
+        if constexpr (requires { x.state.update(d, now, from_originator); }) x.state.update(d, now, from_originator);
         // A RST, or the second side's FIN, starts the linger; otherwise the flow is active again.
         const bool closed = tcp && (x.record.state[0] == flow_record::endpoint::reset ||
                                     x.record.state[1] == flow_record::endpoint::reset ||
@@ -206,10 +210,21 @@ private:
     }
     end_reason closing_reason(std::uint32_t e) const noexcept { return closing_reason(entries_[e]); }
 
+    // The per-flow state may recognise a new connection on the same tuple (tcp_tracker: a SYN with
+    // a new initial sequence number).
+    static bool starts_new_flow(const entry& x, const decoded_packet& d, const keyed_packet& k) noexcept {
+        if constexpr (requires { x.state.starts_new_flow(d, true); }) {
+            return x.state.starts_new_flow(d, k.a_to_b == x.record.originator_is_a);
+        } else {
+            return false;
+        }
+    }
+
     template <class OnEnd>
     void end(std::uint32_t e, end_reason why, OnEnd& on_end) {
         entry& x = entries_[e];
         x.record.ended = why;
+        if constexpr (requires { x.state.finish(x.record.last); }) x.state.finish(x.record.last);
         on_end(x);
         unlink(e);
         erase_index(e, x.hash);
