@@ -5,9 +5,9 @@
 // - It ends when: both sides sent FIN, or either sent RST, and `linger` has passed without a packet
 //   (so trailing ACKs and retransmitted FINs stay in it); no packet came for `idle`; it has lasted
 //   `active` (the rest continues as a new flow); the table was full and it was the least recently
-//   active flow (evicted, and counted); a SYN without ACK arrived after it closed, or (with a
-//   State that can tell, such as tcp_tracker) with a new initial sequence number (the tuple is being
-//   reused: a new flow starts); or the input ended (flush()).
+//   active flow (evicted, and counted); a SYN without ACK starts a new connection on its tuple
+//   (with a State that knows sequence numbers, such as tcp_tracker: a new initial sequence number,
+//   as Wireshark splits tcp.stream; without: a SYN after the flow closed); or the input ended.
 // - A State with update(d, now, from_originator) is updated after the record; one with
 //   finish(last) is finished before the flow goes to on_end.
 // - Keep-alives, retransmissions and packets after a FIN do not end or split a flow.
@@ -106,7 +106,7 @@ public:
             if (now - x.record.first >= o_.active) {
                 end(e, end_reason::active_timeout, on_end);
                 e = none;
-            } else if (fresh_syn && (x.list == closing || starts_new_flow(x, d, k))) {
+            } else if (fresh_syn && starts_new_flow(x, d, k)) {
                 end(e, end_reason::reused, on_end);
                 e = none;
             }
@@ -210,13 +210,14 @@ private:
     }
     end_reason closing_reason(std::uint32_t e) const noexcept { return closing_reason(entries_[e]); }
 
-    // The per-flow state may recognise a new connection on the same tuple (tcp_tracker: a SYN with
-    // a new initial sequence number).
+    // Whether a SYN without ACK starts a new connection on this tuple. A State that knows the
+    // sequence numbers (tcp_tracker) decides: a new initial sequence number. Otherwise: the flow
+    // had closed (FIN/FIN or RST).
     static bool starts_new_flow(const entry& x, const decoded_packet& d, const keyed_packet& k) noexcept {
         if constexpr (requires { x.state.starts_new_flow(d, true); }) {
             return x.state.starts_new_flow(d, k.a_to_b == x.record.originator_is_a);
         } else {
-            return false;
+            return x.list == closing;
         }
     }
 
