@@ -118,6 +118,9 @@ TEST_CASE("a full table evicts the least recently active flow, and counts it", "
     CHECK(h.table.stats().active == 4);
 }
 
+// The core record's table state stays within 256 bytes per flow (docs/flows.md).
+static_assert(sizeof(flow_table<>::entry) <= 256);
+
 TEST_CASE("a flood of 10 million random tuples stays in the configured capacity", "[flow][flow_table]") {
     constexpr std::size_t capacity = 1 << 14;
     flow_table<> table{flow_options{.capacity = capacity, .seed = 99}};
@@ -128,6 +131,8 @@ TEST_CASE("a flood of 10 million random tuples stays in the configured capacity"
     d.transport = 17;
     d.has_transport = true;
     std::uint64_t ended = 0;
+    const std::size_t memory = table.memory_bytes();
+    CHECK(memory == capacity * sizeof(flow_table<>::entry) + 2 * capacity * 8);
     for (std::uint64_t i = 0; i < 10'000'000; ++i) {
         const std::uint64_t r = rng();
         d.outer_ip.source = ip_address::v4(10, static_cast<std::uint8_t>(r), static_cast<std::uint8_t>(r >> 8),
@@ -138,7 +143,8 @@ TEST_CASE("a flood of 10 million random tuples stays in the configured capacity"
         (void)table.update(from_ns(static_cast<std::int64_t>(i)), d, [&](auto&) { ++ended; });
     }
     CHECK(table.capacity() == capacity);
-    CHECK(table.stats().active <= capacity);
+    CHECK(table.memory_bytes() == memory);  // nothing grew
+    CHECK(table.stats().active == capacity);
     CHECK(table.stats().flows == ended + table.stats().active);
     CHECK(table.stats().ended_by(end_reason::evicted) == ended);
     CHECK(table.stats().flows > 9'900'000);  // nearly all random tuples are new

@@ -112,6 +112,15 @@ TEST_CASE("rtt summaries give min, mean, max and a p95 within their bound", "[fl
     CHECK(p95 <= 95 * 1.09);
 }
 
+TEST_CASE("an rtt summary keeps its p95 past 65535 samples in one bin", "[flow][tcp_tracker]") {
+    rtt_summary s;
+    for (int i = 0; i < 2'000'000; ++i) s.add(i % 100 == 99 ? 50ms : 10ms);  // 1% at 50 ms
+    CHECK(s.count == 2'000'000);
+    const double p95 = to_seconds(s.p95()) * 1000;  // a saturated 10 ms bin would make it 50 ms
+    CHECK(p95 >= 10 * 0.91);
+    CHECK(p95 <= 10 * 1.09);
+}
+
 // The project's own recordings (data/captures): the emulator's configured delay, loss and
 // reordering are the ground truth.
 namespace {

@@ -15,7 +15,8 @@
 //   SYN-ACK, else the endpoint with the higher port (ephemeral ports are high), else the sender of
 //   the first packet.
 //
-// Storage: `capacity` entries allocated once; an open-addressing index (linear probing, load
+// Storage: `capacity` entries reserved once (pages are touched only as far as flows are ever held
+// at once); an open-addressing index (linear probing, load
 // <= 1/2, backward-shift deletion) of entry numbers and hash tags; two intrusive lists in order of
 // last activity (open flows, and closed flows lingering), so expiry is O(1) per flow ended and
 // eviction takes the least recently active flow. No allocation per packet.
@@ -60,12 +61,12 @@ class flow_table {
 public:
     struct entry {
         flow_record record;
-        State state{};
+        [[no_unique_address]] State state{};
 
     private:
         friend class flow_table;
         std::uint32_t prev = none, next = none;
-        std::uint64_t hash = 0;
+        std::uint32_t hash = 0;  // the low half (the index position); the slot keeps the high half
         std::uint8_t list = 0;  // 0 free, 1 open, 2 closing
     };
 
@@ -77,11 +78,12 @@ public:
     };
 
     explicit flow_table(flow_options o = {})
-        : o_(o), entries_(std::max<std::size_t>(o.capacity, 1)),
-          index_(std::bit_ceil(std::max<std::size_t>(o.capacity, 1) * 2)), mask_(index_.size() - 1) {
+        : o_(o), index_(std::bit_ceil(std::max<std::size_t>(o.capacity, 1) * 2)), mask_(index_.size() - 1) {
+        o_.capacity = std::max<std::size_t>(o_.capacity, 1);
         if (o_.seed == 0) o_.seed = std::random_device{}() | std::uint64_t{std::random_device{}()} << 32 | 1;
-        for (std::uint32_t i = 0; i < entries_.size(); ++i) entries_[i].next = i + 1 < entries_.size() ? i + 1 : none;
-        free_ = 0;
+        // Reserved, not constructed: memory is touched only as far as flows are ever held at
+        // once, and entries never move.
+        entries_.reserve(o_.capacity);
     }
 
     /// Counts a decoded packet into its flow, first ending flows whose time has passed (each
@@ -147,7 +149,11 @@ public:
     }
 
     [[nodiscard]] const flow_table_stats& stats() const noexcept { return stats_; }
-    [[nodiscard]] std::size_t capacity() const noexcept { return entries_.size(); }
+    [[nodiscard]] std::size_t capacity() const noexcept { return o_.capacity; }
+    /// Bytes the table holds: its entries (reserved up front, touched as flows arrive) and index.
+    [[nodiscard]] std::size_t memory_bytes() const noexcept {
+        return entries_.capacity() * sizeof(entry) + index_.size() * sizeof(slot);
+    }
     [[nodiscard]] const flow_options& options() const noexcept { return o_; }
 
 private:
@@ -170,6 +176,10 @@ private:
 
     template <class OnEnd>
     std::uint32_t create(const keyed_packet& k, std::uint64_t h, const decoded_packet& d, OnEnd& on_end) {
+        if (free_ == none && entries_.size() < o_.capacity) {
+            entries_.emplace_back();
+            free_ = static_cast<std::uint32_t>(entries_.size() - 1);
+        }
         if (free_ == none) {  // full: evict the least recently active flow, lingering ones first
             const std::uint8_t l = head_[closing] != none ? closing : open;
             end(head_[l], l == closing ? closing_reason(head_[l]) : end_reason::evicted, on_end);
@@ -181,7 +191,7 @@ private:
         x.state = State{};
         x.record.key = k.key;
         x.record.originator_is_a = originator_is_a(k, d);
-        x.hash = h;
+        x.hash = static_cast<std::uint32_t>(h);
         x.prev = x.next = none;
         x.list = 0;
         std::size_t i = h & mask_;

@@ -43,7 +43,9 @@ struct rtt_summary {
         const int k = us <= base_us ? 0
                                     : std::min<int>(static_cast<int>(std::log2(us / base_us) * bins_per_octave),
                                                     static_cast<int>(bins.size()) - 1);
-        if (bins[static_cast<std::size_t>(k)] != 0xFFFF) ++bins[static_cast<std::size_t>(k)];
+        if (bins[static_cast<std::size_t>(k)] == 0xFFFF)  // full: halve every bin, keeping the shape
+            for (auto& b : bins) b = static_cast<std::uint16_t>(b / 2);
+        ++bins[static_cast<std::size_t>(k)];
     }
     [[nodiscard]] duration mean() const noexcept {
         return count ? duration{static_cast<std::int64_t>(sum_ns / count)} : duration{};
