@@ -23,7 +23,9 @@ TEST_CASE("capture_file tells pcap from pcapng by the magic", "[capture][capture
     auto a = capture_file::from_bytes(pcap.data());
     REQUIRE(a);
     CHECK(a->format() == capture_format::pcap);
+    CHECK(a->offset() == 24);  // past the file header
     CHECK(a->next());
+    CHECK(a->offset() == pcap.data().size());
     auto b = capture_file::from_bytes(ng.data());
     REQUIRE(b);
     CHECK(b->format() == capture_format::pcapng);

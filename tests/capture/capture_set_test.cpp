@@ -39,6 +39,7 @@ TEST_CASE("several files read as one stream ordered by time, ties in file order"
                                                           3'000'000'000, 5'000'000'000});
     CHECK(files == std::vector<std::size_t>{0, 1, 0, 1, 0});  // the tie at 3 s goes to the first file given
     CHECK(s->stats().packets == 5);
+    CHECK(s->bytes_read() == a.data().size() + b.data().size());
     CHECK_FALSE(s->error());
 }
 

@@ -53,6 +53,10 @@ public:
     [[nodiscard]] const std::string& name() const noexcept {
         return std::visit([](const auto& r) noexcept -> const std::string& { return r.name(); }, reader_);
     }
+    /// File offset of the next record: how far reading has come (for progress).
+    [[nodiscard]] std::uint64_t offset() const noexcept {
+        return std::visit([](const auto& r) noexcept { return r.offset(); }, reader_);
+    }
     [[nodiscard]] capture_format format() const noexcept {
         return reader_.index() == 0 ? capture_format::pcap : capture_format::pcapng;
     }

@@ -79,6 +79,12 @@ public:
         for (const auto& f : files_) total += f.stats();
         return total;
     }
+    /// Bytes read so far over all files (for progress against their sizes).
+    [[nodiscard]] std::uint64_t bytes_read() const noexcept {
+        std::uint64_t n = 0;
+        for (const auto& f : files_) n += f.offset();
+        return n;
+    }
     [[nodiscard]] const std::vector<capture_file>& files() const noexcept { return files_; }
     /// Index in files() of the file the last packet came from.
     [[nodiscard]] std::size_t current_file() const noexcept { return current_; }

@@ -141,6 +141,8 @@ public:
     [[nodiscard]] std::optional<pktdyn::error> error() const { return core_.fault.to_error(core_.name()); }
     [[nodiscard]] const capture_stats& stats() const noexcept { return core_.stats; }
     [[nodiscard]] const std::string& name() const noexcept { return core_.name(); }
+    /// File offset of the next record: how far reading has come (for progress).
+    [[nodiscard]] std::uint64_t offset() const noexcept { return core_.input.offset(); }
 
     [[nodiscard]] link_type link() const noexcept { return link_; }
     [[nodiscard]] std::uint32_t snaplen() const noexcept { return snaplen_; }
