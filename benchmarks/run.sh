@@ -8,7 +8,7 @@ scripts/setup-deps.sh --peers
 captures=${PKTDYN_BENCH_CAPTURES:-/tmp/pktdyn-bench}
 export PKTDYN_BENCH_CAPTURES=$captures
 [ -s "$captures/big.pcap" ] || ../shared/bench/make-captures.sh "$captures"
-cmake --preset release >/dev/null
+cmake --preset release -DPKTDYN_BUILD_BENCHMARKS=ON >/dev/null  # setup.sh may have turned them off
 cmake --build --preset release >/dev/null
 cat "$captures"/*.pcap > /dev/null   # warm the page cache
 for b in build/release/benchmarks/bench_*; do

@@ -1,4 +1,5 @@
-// pktdyn-flowmeter: one record per flow, as CSV or JSON lines, from captures or a live interface.
+// pktdyn-flowmeter: one record per flow, as CSV or JSON lines, from captures or a live interface,
+// with the TCP conversation's health (RTT, retransmissions, windows, handshake timing) per flow.
 //
 //   pktdyn-flowmeter [options] FILE|DIR...
 //   pktdyn-flowmeter [options] --live IFACE [--filter BPF]
@@ -6,89 +7,373 @@
 //   --format csv|jsonl     output format (default csv, with a header naming every field)
 //   --output FILE          write records there (default: standard output)
 //   --idle S  --active S   flow timeouts in seconds (default 120 and 1800)
+//   --linger S             how long a flow closed by FIN/FIN or RST keeps its trailing packets (5)
 //   --capacity N           flows held at once (default 262144); when full the least recently
 //                          active flow is ended early and counted as evicted
-//   --quiet                no summary and no progress on standard error
+//   --by-vlan --by-tunnel  keep flows on different VLANs / tunnel ids apart
+//   --quiet                no summary and no progress bar on standard error
 //
-// Fields are documented in docs/flows.md. At the end a summary goes to standard error: flows,
-// how they ended, the top talkers, and packets that could not be decoded, by reason.
+// Fields are documented in docs/flows.md. At the end a summary goes to standard error: flows and
+// how they ended, top talkers, the flows with the worst RTT and the most retransmissions, packets
+// that could not be decoded (by reason), fragments, and anything that stopped reading early.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <functional>
+#include <iterator>
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "pktdyn/capture/capture_set.hpp"
 #include "pktdyn/capture/libpcap_source.hpp"
+#include "pktdyn/flow/community_id.hpp"
 #include "pktdyn/flow/flow_table.hpp"
+#include "pktdyn/flow/tcp_tracker.hpp"
 #include "pktdyn/proto/decoder.hpp"
+#include "pktdyn/proto/fragments.hpp"
 
 namespace {
 
-using entry = pktdyn::flow_table<>::entry;
+using flow_table = pktdyn::flow_table<pktdyn::tcp_tracker>;
+using flow = flow_table::entry;
+using buffer = fmt::memory_buffer;
 
-std::string seconds(pktdyn::timestamp t) {
-    const std::int64_t ns = pktdyn::to_ns(t);
-    return fmt::format("{}.{:09d}", ns / 1'000'000'000, ns % 1'000'000'000);
+// ---- Writing values: each returns false when the flow has no value (empty in CSV, null in JSON).
+
+bool number(buffer& b, std::uint64_t v) {
+    fmt::format_to(std::back_inserter(b), "{}", v);
+    return true;
+}
+bool real(buffer& b, double v) {
+    fmt::format_to(std::back_inserter(b), "{:.1f}", v);
+    return true;
+}
+/// A duration in seconds with nanosecond digits.
+bool seconds(buffer& b, pktdyn::duration d) {
+    const std::int64_t ns = d.count();
+    fmt::format_to(std::back_inserter(b), "{}{}.{:09d}", ns < 0 ? "-" : "", std::abs(ns) / 1'000'000'000,
+                   std::abs(ns) % 1'000'000'000);
+    return true;
+}
+bool time(buffer& b, pktdyn::timestamp t) { return seconds(b, t.time_since_epoch()); }
+/// From the flow's first packet to `t`; no value when `t` never happened.
+bool since_start(buffer& b, const flow& f, pktdyn::timestamp t) {
+    return t != pktdyn::timestamp{} && seconds(b, t - f.record.first);
+}
+bool positive(buffer& b, pktdyn::duration d) { return d.count() > 0 && seconds(b, d); }
+bool text(buffer& b, std::string_view s) {
+    b.append(s);
+    return true;
 }
 
-/// One output field: its name and how to write it for a flow.
+/// One output field. A per-direction field is written twice, as orig_NAME and resp_NAME, with
+/// `side` 0 for the originator as sender and 1 for the responder.
 struct field {
-    std::string name;
-    std::function<std::string(const pktdyn::flow_record&)> value;
-    bool text = false;  // quoted in JSON
+    std::string_view name;
+    bool per_direction = false;
+    bool quoted = false;  // a string in JSON
+    bool (*write)(buffer&, const flow&, int side) = nullptr;
 };
 
-std::vector<field> fields() {
-    using r = const pktdyn::flow_record&;
-    std::vector<field> f{
-        {"community_id", [](r x) { return pktdyn::community_id(x.key); }, true},
-        {"originator", [](r x) { return x.originator().to_string(); }, true},
-        {"originator_port", [](r x) { return std::to_string(x.originator_port()); }},
-        {"responder", [](r x) { return x.responder().to_string(); }, true},
-        {"responder_port", [](r x) { return std::to_string(x.responder_port()); }},
-        {"protocol", [](r x) { return std::to_string(x.key.protocol); }},
-        {"first_seen", [](r x) { return seconds(x.first); }},
-        {"last_seen", [](r x) { return seconds(x.last); }},
-        {"duration_s", [](r x) { return fmt::format("{:.9f}", pktdyn::to_seconds(x.length())); }},
-        {"conn_state", [](r x) { return std::string(x.conn_state()); }, true},
-        {"history", [](r x) { return std::string(x.history_string()); }, true},
-        {"end_reason", [](r x) { return std::string(pktdyn::to_string(x.ended)); }, true},
-    };
-    for (int d = 0; d < 2; ++d) {
-        const std::string p = d == 0 ? "orig_" : "resp_";
-        const auto add = [&](const std::string& n, std::function<std::string(const pktdyn::direction_stats&)> g) {
-            f.push_back({p + n, [d, g](r x) { return g(x.dir[d]); }});
-        };
-        using s = const pktdyn::direction_stats&;
-        add("packets", [](s x) { return std::to_string(x.packets); });
-        add("ip_bytes", [](s x) { return std::to_string(x.ip_bytes); });
-        add("payload_bytes", [](s x) { return std::to_string(x.payload_bytes); });
-        add("ttl_min", [](s x) { return x.packets ? std::to_string(x.ttl_min) : std::string(); });
-        add("ttl_max", [](s x) { return x.packets ? std::to_string(x.ttl_max) : std::string(); });
-        add("syn", [](s x) { return std::to_string(x.flags.syn); });
-        add("fin", [](s x) { return std::to_string(x.flags.fin); });
-        add("rst", [](s x) { return std::to_string(x.flags.rst); });
-        add("psh", [](s x) { return std::to_string(x.flags.psh); });
-        add("ack", [](s x) { return std::to_string(x.flags.ack); });
-        add("urg", [](s x) { return std::to_string(x.flags.urg); });
-        add("ece", [](s x) { return std::to_string(x.flags.ece); });
-        add("cwr", [](s x) { return std::to_string(x.flags.cwr); });
-        add("initial_window", [](s x) { return x.packets ? std::to_string(x.initial_window) : std::string(); });
-        add("mss", [](s x) { return x.mss ? std::to_string(x.mss) : std::string(); });
-        add("window_scale", [](s x) { return x.window_scale_seen ? std::to_string(x.window_scale) : std::string(); });
-        add("sack_permitted", [](s x) { return x.syn_seen ? std::to_string(int(x.sack_permitted)) : std::string(); });
-        add("timestamps", [](s x) { return x.syn_seen ? std::to_string(int(x.timestamps)) : std::string(); });
-    }
-    return f;
+const pktdyn::direction_stats& stats(const flow& f, int s) { return f.record.dir[s]; }
+const pktdyn::tcp_direction_metrics& tcp(const flow& f, int s) { return f.state.metrics[s]; }
+bool is_tcp(const flow& f) { return f.record.key.protocol == pktdyn::ip_protocol::tcp; }
+/// A TCP counter: no value for other protocols.
+bool tcp_number(buffer& b, const flow& f, std::uint64_t v) { return is_tcp(f) && number(b, v); }
+
+// Every field, in output order (docs/flows.md defines each).
+constexpr field fields[] = {
+    {"community_id", false, true, [](buffer& b, const flow& f, int) {
+         const auto id = pktdyn::community_id(f.record.key);
+         return text(b, id);
+     }},
+    {"originator", false, true, [](buffer& b, const flow& f, int) { return text(b, f.record.originator().to_string()); }},
+    {"originator_port", false, false, [](buffer& b, const flow& f, int) { return number(b, f.record.originator_port()); }},
+    {"responder", false, true, [](buffer& b, const flow& f, int) { return text(b, f.record.responder().to_string()); }},
+    {"responder_port", false, false, [](buffer& b, const flow& f, int) { return number(b, f.record.responder_port()); }},
+    {"protocol", false, false, [](buffer& b, const flow& f, int) { return number(b, f.record.key.protocol); }},
+    {"first_seen", false, false, [](buffer& b, const flow& f, int) { return time(b, f.record.first); }},
+    {"last_seen", false, false, [](buffer& b, const flow& f, int) { return time(b, f.record.last); }},
+    {"duration_s", false, false, [](buffer& b, const flow& f, int) { return seconds(b, f.record.length()); }},
+    {"conn_state", false, true, [](buffer& b, const flow& f, int) { return text(b, f.record.conn_state()); }},
+    {"history", false, true, [](buffer& b, const flow& f, int) { return text(b, f.record.history_string()); }},
+    {"end_reason", false, true, [](buffer& b, const flow& f, int) { return text(b, pktdyn::to_string(f.record.ended)); }},
+    // TCP handshake and first exchange.
+    {"syn_to_syn_ack_s", false, false, [](buffer& b, const flow& f, int) { return positive(b, f.state.syn_to_syn_ack()); }},
+    {"syn_ack_to_ack_s", false, false, [](buffer& b, const flow& f, int) { return positive(b, f.state.syn_ack_to_ack()); }},
+    {"initial_rtt_s", false, false, [](buffer& b, const flow& f, int) { return positive(b, f.state.initial_rtt); }},
+    {"response_time_s", false, false, [](buffer& b, const flow& f, int) { return positive(b, f.state.response_time()); }},
+    // Per direction: the record.
+    {"packets", true, false, [](buffer& b, const flow& f, int s) { return number(b, stats(f, s).packets); }},
+    {"ip_bytes", true, false, [](buffer& b, const flow& f, int s) { return number(b, stats(f, s).ip_bytes); }},
+    {"payload_bytes", true, false, [](buffer& b, const flow& f, int s) { return number(b, stats(f, s).payload_bytes); }},
+    {"ttl_min", true, false, [](buffer& b, const flow& f, int s) { return stats(f, s).packets && number(b, stats(f, s).ttl_min); }},
+    {"ttl_max", true, false, [](buffer& b, const flow& f, int s) { return stats(f, s).packets && number(b, stats(f, s).ttl_max); }},
+    {"syn", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, stats(f, s).flags.syn); }},
+    {"fin", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, stats(f, s).flags.fin); }},
+    {"rst", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, stats(f, s).flags.rst); }},
+    {"psh", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, stats(f, s).flags.psh); }},
+    {"ack", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, stats(f, s).flags.ack); }},
+    {"urg", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, stats(f, s).flags.urg); }},
+    {"ece", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, stats(f, s).flags.ece); }},
+    {"cwr", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, stats(f, s).flags.cwr); }},
+    {"initial_window", true, false, [](buffer& b, const flow& f, int s) {
+         return is_tcp(f) && stats(f, s).packets && number(b, stats(f, s).initial_window);
+     }},
+    {"mss", true, false, [](buffer& b, const flow& f, int s) { return stats(f, s).mss && number(b, stats(f, s).mss); }},
+    {"window_scale", true, false, [](buffer& b, const flow& f, int s) {
+         return stats(f, s).window_scale_seen && number(b, stats(f, s).window_scale);
+     }},
+    {"sack_permitted", true, false, [](buffer& b, const flow& f, int s) {
+         return stats(f, s).syn_seen && number(b, stats(f, s).sack_permitted);
+     }},
+    {"timestamps", true, false, [](buffer& b, const flow& f, int s) {
+         return stats(f, s).syn_seen && number(b, stats(f, s).timestamps);
+     }},
+    // Per direction: the TCP tracker, this side as sender.
+    {"first_data_s", true, false, [](buffer& b, const flow& f, int s) { return since_start(b, f, f.state.first_data[s]); }},
+    {"retransmissions", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).retransmissions); }},
+    {"retransmitted_bytes", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).retransmitted_bytes); }},
+    {"fast_retransmissions", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).fast_retransmissions); }},
+    {"spurious_retransmissions", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).spurious_retransmissions); }},
+    {"out_of_order", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).out_of_order); }},
+    {"duplicate_acks", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).duplicate_acks); }},
+    {"zero_windows", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).zero_windows); }},
+    {"zero_window_time_s", true, false, [](buffer& b, const flow& f, int s) { return is_tcp(f) && seconds(b, tcp(f, s).zero_window_time); }},
+    {"zero_window_probes", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).zero_window_probes); }},
+    {"keep_alives", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).keep_alives); }},
+    {"window_full", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).window_full); }},
+    {"lost_segments", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).lost_segments); }},
+    {"acked_unseen", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).acked_unseen); }},
+    {"bytes_missed", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).bytes_missed); }},
+    {"window_min", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).window_samples && number(b, tcp(f, s).window_min); }},
+    {"window_mean", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).window_samples && real(b, tcp(f, s).window_mean()); }},
+    {"window_max", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).window_samples && number(b, tcp(f, s).window_max); }},
+    {"max_in_flight", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).max_in_flight); }},
+    {"rtt_samples", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).rtt.count); }},
+    {"rtt_min_s", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).rtt.count && seconds(b, tcp(f, s).rtt.min); }},
+    {"rtt_mean_s", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).rtt.count && seconds(b, tcp(f, s).rtt.mean()); }},
+    {"rtt_max_s", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).rtt.count && seconds(b, tcp(f, s).rtt.max); }},
+    {"rtt_p95_s", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).rtt.count && seconds(b, tcp(f, s).rtt.p95()); }},
+    {"rtt_last_s", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).rtt.count && seconds(b, tcp(f, s).rtt.last); }},
+    {"ts_rtt_samples", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).ts_rtt.count); }},
+    {"ts_rtt_min_s", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).ts_rtt.count && seconds(b, tcp(f, s).ts_rtt.min); }},
+    {"ts_rtt_mean_s", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).ts_rtt.count && seconds(b, tcp(f, s).ts_rtt.mean()); }},
+    {"ts_rtt_max_s", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).ts_rtt.count && seconds(b, tcp(f, s).ts_rtt.max); }},
+    {"ts_rtt_p95_s", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).ts_rtt.count && seconds(b, tcp(f, s).ts_rtt.p95()); }},
+};
+
+constexpr std::string_view side_prefix[2] = {"orig_", "resp_"};
+
+void write_header(buffer& b) {
+    bool first = true;
+    for (const field& x : fields)
+        for (int s = 0; s < (x.per_direction ? 2 : 1); ++s) {
+            if (!first) b.push_back(',');
+            first = false;
+            if (x.per_direction) b.append(side_prefix[s]);
+            b.append(x.name);
+        }
+    b.push_back('\n');
 }
+
+void write_csv(buffer& b, const flow& f) {
+    bool first = true;
+    for (const field& x : fields)
+        for (int s = 0; s < (x.per_direction ? 2 : 1); ++s) {
+            if (!first) b.push_back(',');
+            first = false;
+            x.write(b, f, s);
+        }
+    b.push_back('\n');
+}
+
+// Text values are addresses, Community IDs and fixed words: nothing in them needs JSON escaping.
+void write_json(buffer& b, const flow& f) {
+    b.push_back('{');
+    bool first = true;
+    for (const field& x : fields)
+        for (int s = 0; s < (x.per_direction ? 2 : 1); ++s) {
+            b.append(std::string_view(first ? "\"" : ",\""));
+            first = false;
+            if (x.per_direction) b.append(side_prefix[s]);
+            b.append(x.name);
+            b.append(std::string_view("\":"));
+            const std::size_t at = b.size();
+            if (x.quoted) b.push_back('"');
+            if (!x.write(b, f, s)) {
+                b.resize(at);
+                b.append(std::string_view("null"));
+            } else if (x.quoted) {
+                b.push_back('"');
+            }
+        }
+    b.append(std::string_view("}\n"));
+}
+
+// ---- The summary.
+
+/// The k flows with the largest score, kept as they end.
+class worst_flows {
+public:
+    struct item {
+        double score;
+        std::string line;
+    };
+    explicit worst_flows(std::size_t k) : k_(k) {}
+    template <class Describe>
+    void offer(double score, Describe&& describe) {
+        if (score <= 0 || (items_.size() == k_ && score <= items_.back().score)) return;
+        if (items_.size() == k_) items_.pop_back();
+        items_.push_back({score, describe()});
+        std::sort(items_.begin(), items_.end(), [](const item& a, const item& b) { return a.score > b.score; });
+    }
+    [[nodiscard]] const std::vector<item>& items() const noexcept { return items_; }
+
+private:
+    std::size_t k_;
+    std::vector<item> items_;
+};
+
+std::string endpoints(const flow& f) {
+    const auto& r = f.record;
+    const auto host = [](const pktdyn::ip_address& a, std::uint16_t port) {
+        return a.version == 4 ? fmt::format("{}:{}", a.to_string(), port) : fmt::format("[{}]:{}", a.to_string(), port);
+    };
+    return fmt::format("{} -> {}", host(r.originator(), r.originator_port()), host(r.responder(), r.responder_port()));
+}
+
+double ms(pktdyn::duration d) { return static_cast<double>(d.count()) / 1e6; }
+
+struct summary {
+    std::uint64_t flows = 0;
+    std::map<pktdyn::ip_address, std::uint64_t> bytes_sent;
+    worst_flows worst_rtt{5}, most_retransmitted{5};
+
+    void add(const flow& f) {
+        ++flows;
+        const auto& r = f.record;
+        bytes_sent[r.originator()] += r.dir[0].ip_bytes;
+        bytes_sent[r.responder()] += r.dir[1].ip_bytes;
+        if (!is_tcp(f)) return;
+        // Worst RTT: the larger of the two sides' mean data→ACK RTT, from at least 3 samples.
+        for (int s = 0; s < 2; ++s) {
+            const auto& rtt = tcp(f, s).rtt;
+            if (rtt.count >= 3)
+                worst_rtt.offer(ms(rtt.mean()), [&] {
+                    return fmt::format("{}  {} RTT mean {:.1f} ms, p95 {:.1f} ms, max {:.1f} ms over {} samples",
+                                       endpoints(f), s == 0 ? "originator's data" : "responder's data",
+                                       ms(rtt.mean()), ms(rtt.p95()), ms(rtt.max), rtt.count);
+                });
+        }
+        const std::uint64_t sent = r.dir[0].packets + r.dir[1].packets;
+        const std::uint64_t retransmitted = tcp(f, 0).retransmissions + tcp(f, 1).retransmissions;
+        most_retransmitted.offer(static_cast<double>(retransmitted), [&] {
+            return fmt::format("{}  {} of {} packets retransmitted ({:.1f} %), {} bytes", endpoints(f), retransmitted,
+                               sent, 100.0 * static_cast<double>(retransmitted) / static_cast<double>(sent),
+                               tcp(f, 0).retransmitted_bytes + tcp(f, 1).retransmitted_bytes);
+        });
+    }
+};
+
+std::string bytes_text(double n) {
+    const char* unit[] = {"B", "kB", "MB", "GB", "TB"};
+    int i = 0;
+    for (; n >= 1000 && i < 4; ++i) n /= 1000;
+    return fmt::format("{:.{}f} {}", n, i ? 1 : 0, unit[i]);
+}
+
+void print_summary(const flow_table& table, const summary& s, const pktdyn::decoder& dec,
+                   const pktdyn::fragment_tracker& fragments, const std::vector<pktdyn::error>& errors) {
+    const auto& t = table.stats();
+    fmt::print(stderr, "packets {}  flows {}  (packets without IP: {})\n", t.packets, s.flows, t.not_ip);
+    fmt::print(stderr, "flow table: at most {} flows at once of capacity {}, {} used of {} reserved\n",
+               table.peak_flows(), table.capacity(), bytes_text(static_cast<double>(table.touched_bytes())),
+               bytes_text(static_cast<double>(table.memory_bytes())));
+    fmt::print(stderr, "flows ended by:");
+    for (std::size_t i = 1; i < t.ended.size(); ++i)
+        if (t.ended[i]) fmt::print(stderr, " {} {};", pktdyn::to_string(static_cast<pktdyn::end_reason>(i)), t.ended[i]);
+    fmt::print(stderr, "\n");
+    if (t.ended_by(pktdyn::end_reason::evicted))
+        fmt::print(stderr, "  {} flows were evicted early because the table was full: raise --capacity\n",
+                   t.ended_by(pktdyn::end_reason::evicted));
+
+    std::vector<std::pair<std::uint64_t, pktdyn::ip_address>> top;
+    for (const auto& [host, bytes] : s.bytes_sent) top.emplace_back(bytes, host);
+    const std::size_t n = std::min<std::size_t>(5, top.size());
+    std::partial_sort(top.begin(), top.begin() + static_cast<std::ptrdiff_t>(n), top.end(),
+                      [](const auto& a, const auto& b) { return a.first > b.first; });
+    fmt::print(stderr, "top talkers (IP bytes sent):\n");
+    for (std::size_t i = 0; i < n; ++i) fmt::print(stderr, "  {:<40} {}\n", top[i].second.to_string(), bytes_text(static_cast<double>(top[i].first)));
+    if (!s.worst_rtt.items().empty()) fmt::print(stderr, "worst RTT (TCP data to its ACK):\n");
+    for (const auto& x : s.worst_rtt.items()) fmt::print(stderr, "  {}\n", x.line);
+    if (!s.most_retransmitted.items().empty()) fmt::print(stderr, "most retransmissions:\n");
+    for (const auto& x : s.most_retransmitted.items()) fmt::print(stderr, "  {}\n", x.line);
+
+    const auto& d = dec.stats();
+    fmt::print(stderr, "decoded:");
+    for (std::size_t i = 0; i < pktdyn::decode_status_count; ++i)
+        if (d.by_status[i]) fmt::print(stderr, " {} {};", to_string(static_cast<pktdyn::decode_status>(i)), d.by_status[i]);
+    fmt::print(stderr, "\n");
+    bool issues = false;
+    for (std::size_t i = 1; i < pktdyn::decode_issue_count; ++i)
+        if (d.by_issue[i]) {
+            fmt::print(stderr, "{} {} {};", issues ? "" : "decode issues:", to_string(static_cast<pktdyn::decode_issue>(i)), d.by_issue[i]);
+            issues = true;
+        }
+    if (issues) fmt::print(stderr, "\n");
+    const auto& f = fragments.stats();
+    if (f.fragments)
+        fmt::print(stderr, "IP fragments {}: {} put in their datagram's flow, {} whose first fragment never came\n",
+                   f.fragments, f.attributed, f.unattributed);
+    for (const auto& e : errors) fmt::print(stderr, "stopped early: {}\n", e.message());
+}
+
+/// A progress line on standard error, redrawn a few times a second: bytes read of the total for
+/// files, packets and flows for a live capture.
+class progress {
+public:
+    progress(bool enabled, std::uint64_t total_bytes) : enabled_(enabled), total_(total_bytes) {}
+    template <class BytesRead>
+    void tick(std::uint64_t packets, std::uint64_t flows, BytesRead&& bytes_read) {
+        if (!enabled_ || (packets & 0x3FFF) != 0) return;
+        const auto now = std::chrono::steady_clock::now();
+        if (now - shown_ < std::chrono::milliseconds(200)) return;
+        shown_ = now;
+        const double elapsed = std::chrono::duration<double>(now - start_).count();
+        const double mpps = static_cast<double>(packets) / std::max(elapsed, 1e-9) / 1e6;
+        if (total_ == 0) {
+            fmt::print(stderr, "\r{} packets  {:.2f} Mpps  {} flows ", packets, mpps, flows);
+            return;
+        }
+        const std::uint64_t bytes = bytes_read();
+        const double done = std::min(1.0, static_cast<double>(bytes) / static_cast<double>(total_));
+        constexpr int width = 30;
+        const int filled = static_cast<int>(done * width);
+        fmt::print(stderr, "\r[{:=<{}}{: <{}}] {:3.0f} %  {} of {}  {:.2f} Mpps  {} flows ", "", filled, "",
+                   width - filled, done * 100, bytes_text(static_cast<double>(bytes)),
+                   bytes_text(static_cast<double>(total_)), mpps, flows);
+    }
+    void done() {
+        if (enabled_ && shown_ != std::chrono::steady_clock::time_point{}) fmt::print(stderr, "\r\033[K");
+    }
+
+private:
+    bool enabled_;
+    std::uint64_t total_;
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), shown_{};
+};
+
+// ---- Options.
 
 struct options {
     std::string format = "csv";
@@ -102,21 +387,35 @@ struct options {
 
 std::optional<options> parse(int argc, char** argv) {
     options o;
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        const auto value = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-        if (a == "--format") o.format = value();
-        else if (a == "--output") o.output = value();
-        else if (a == "--live") o.live = value();
-        else if (a == "--filter") o.filter = value();
-        else if (a == "--idle") o.flows.idle = std::chrono::seconds(std::stoll(value()));
-        else if (a == "--active") o.flows.active = std::chrono::seconds(std::stoll(value()));
-        else if (a == "--capacity") o.flows.capacity = std::stoull(value());
-        else if (a == "--quiet") o.quiet = true;
-        else if (a.rfind("--", 0) == 0) return std::nullopt;
-        else o.inputs.emplace_back(a);
+    const auto secs = [](const std::string& v) {
+        return std::chrono::duration_cast<pktdyn::duration>(std::chrono::duration<double>(std::stod(v)));
+    };
+    try {
+        for (int i = 1; i < argc; ++i) {
+            const std::string a = argv[i];
+            const auto value = [&]() -> std::string {
+                if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
+                return argv[++i];
+            };
+            if (a == "--format") o.format = value();
+            else if (a == "--output") o.output = value();
+            else if (a == "--live") o.live = value();
+            else if (a == "--filter") o.filter = value();
+            else if (a == "--idle") o.flows.idle = secs(value());
+            else if (a == "--active") o.flows.active = secs(value());
+            else if (a == "--linger") o.flows.linger = secs(value());
+            else if (a == "--capacity") o.flows.capacity = std::stoull(value());
+            else if (a == "--by-vlan") o.flows.keys.by_vlan = true;
+            else if (a == "--by-tunnel") o.flows.keys.by_tunnel = true;
+            else if (a == "--quiet") o.quiet = true;
+            else if (a.rfind("--", 0) == 0) return std::nullopt;
+            else o.inputs.emplace_back(a);
+        }
+    } catch (const std::exception&) {
+        return std::nullopt;
     }
-    if ((o.inputs.empty() && !o.live) || (o.format != "csv" && o.format != "jsonl")) return std::nullopt;
+    if ((o.inputs.empty() && !o.live) || (o.format != "csv" && o.format != "jsonl") || o.flows.capacity == 0)
+        return std::nullopt;
     return o;
 }
 
@@ -127,8 +426,9 @@ std::function<void()> stop_live;
 int main(int argc, char** argv) {
     const auto opt = parse(argc, argv);
     if (!opt) {
-        fmt::print(stderr, "usage: {} [--format csv|jsonl] [--output FILE] [--idle S] [--active S] [--capacity N] "
-                           "[--quiet] FILE|DIR... | --live IFACE [--filter BPF]\n",
+        fmt::print(stderr,
+                   "usage: {} [--format csv|jsonl] [--output FILE] [--idle S] [--active S] [--linger S] "
+                   "[--capacity N] [--by-vlan] [--by-tunnel] [--quiet] FILE|DIR... | --live IFACE [--filter BPF]\n",
                    argv[0]);
         return 2;
     }
@@ -138,43 +438,39 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    const auto table_fields = fields();
-    if (opt->format == "csv") {
-        for (std::size_t i = 0; i < table_fields.size(); ++i)
-            fmt::print(out, "{}{}", i ? "," : "", table_fields[i].name);
-        fmt::print(out, "\n");
-    }
-    std::map<std::string, std::uint64_t> bytes_by_host;
-    std::uint64_t flows = 0;
-    const auto on_end = [&](entry& e) {
-        const pktdyn::flow_record& r = e.record;
-        ++flows;
-        bytes_by_host[r.originator().to_string()] += r.dir[0].ip_bytes;
-        bytes_by_host[r.responder().to_string()] += r.dir[1].ip_bytes;
-        if (opt->format == "csv") {
-            for (std::size_t i = 0; i < table_fields.size(); ++i)
-                fmt::print(out, "{}{}", i ? "," : "", table_fields[i].value(r));
-            fmt::print(out, "\n");
-        } else {
-            fmt::print(out, "{{");
-            for (std::size_t i = 0; i < table_fields.size(); ++i) {
-                const std::string v = table_fields[i].value(r);
-                fmt::print(out, "{}\"{}\":{}", i ? "," : "", table_fields[i].name,
-                           table_fields[i].text ? "\"" + v + "\"" : (v.empty() ? "null" : v));
-            }
-            fmt::print(out, "}}\n");
-        }
+    // Records are formatted into one buffer and written in large blocks.
+    buffer records;
+    const auto drain = [&](std::size_t above) {
+        if (records.size() <= above) return;
+        std::fwrite(records.data(), 1, records.size(), out);
+        records.clear();
+    };
+    if (opt->format == "csv") write_header(records);
+    summary sum;
+    const bool json = opt->format == "jsonl";
+    const auto on_end = [&](flow& f) {
+        sum.add(f);
+        json ? write_json(records, f) : write_csv(records, f);
+        drain(1 << 16);
     };
 
     pktdyn::decoder dec;
-    pktdyn::flow_table<> table{opt->flows};
+    pktdyn::fragment_tracker fragments;
+    flow_table table{opt->flows};
     pktdyn::decoded_packet d;
-    const auto run = [&](auto& source) {
+    const bool show_progress = !opt->quiet && isatty(STDERR_FILENO);
+    const auto run = [&](auto& source, progress bar, auto bytes_read) {
         while (auto p = source.next()) {
             dec.decode(*p, d);
-            (void)table.update(p->time, d, on_end);
+            // A later IP fragment has no ports of its own: it joins the flow of its datagram's first.
+            const auto frag = fragments.track(p->time, d, p->data);
+            const pktdyn::known_ports ports{frag.source_port, frag.destination_port};
+            const bool later_fragment = frag.fragment && frag.attributed && !d.has_transport;
+            (void)table.update(p->time, d, on_end, later_fragment ? &ports : nullptr);
+            bar.tick(table.stats().packets, table.stats().flows, [&] { return bytes_read(source); });
         }
         table.flush(on_end);
+        bar.done();
     };
     std::vector<pktdyn::error> errors;
     if (opt->live) {
@@ -185,37 +481,25 @@ int main(int argc, char** argv) {
         }
         stop_live = [&] { src->stop(); };
         std::signal(SIGINT, [](int) { stop_live(); });
-        run(*src);
+        run(*src, progress{show_progress, 0}, [](const auto&) { return std::uint64_t{0}; });
     } else {
         auto set = pktdyn::capture_set::open(opt->inputs, {.access = pktdyn::access_mode::stream});
         if (!set) {
             fmt::print(stderr, "pktdyn-flowmeter: {}\n", set.error().message());
             return 1;
         }
-        run(*set);
+        std::uint64_t total = 0;
+        for (const auto& file : set->files()) {
+            std::error_code ec;
+            const auto size = std::filesystem::file_size(file.name(), ec);
+            total += ec ? 0 : size;
+        }
+        run(*set, progress{show_progress, total}, [](const pktdyn::capture_set& s) { return s.bytes_read(); });
         errors = set->errors();
     }
+    drain(0);
     if (out != stdout) std::fclose(out);
 
-    if (!opt->quiet) {
-        const auto& t = table.stats();
-        fmt::print(stderr, "packets {}  flows {}  (not IP: {} packets)\n", t.packets, flows, t.not_ip);
-        fmt::print(stderr, "ended by:");
-        for (std::size_t i = 1; i < t.ended.size(); ++i)
-            if (t.ended[i]) fmt::print(stderr, " {} {};", pktdyn::to_string(static_cast<pktdyn::end_reason>(i)), t.ended[i]);
-        fmt::print(stderr, "\n");
-        std::vector<std::pair<std::uint64_t, std::string>> top;
-        for (const auto& [host, bytes] : bytes_by_host) top.emplace_back(bytes, host);
-        std::sort(top.rbegin(), top.rend());
-        fmt::print(stderr, "top talkers (IP bytes sent):");
-        for (std::size_t i = 0; i < std::min<std::size_t>(5, top.size()); ++i)
-            fmt::print(stderr, " {} {};", top[i].second, top[i].first);
-        fmt::print(stderr, "\ndecode status:");
-        const auto& s = dec.stats();
-        for (std::size_t i = 0; i < pktdyn::decode_status_count; ++i)
-            if (s.by_status[i]) fmt::print(stderr, " {} {};", to_string(static_cast<pktdyn::decode_status>(i)), s.by_status[i]);
-        fmt::print(stderr, "\n");
-        for (const auto& e : errors) fmt::print(stderr, "stopped early: {}\n", e.message());
-    }
+    if (!opt->quiet) print_summary(table, sum, dec, fragments, errors);
     return 0;
 }

@@ -1,6 +1,7 @@
 #include "pktdyn/core/ip_address.hpp"
 
 #include <catch2/catch.hpp>
+#include <random>
 
 using pktdyn::ip_address;
 
@@ -30,10 +31,22 @@ TEST_CASE("addresses print in RFC 5952 canonical form", "[core][ip_address]") {
     CHECK(ip_address{}.to_string().empty());
 }
 
-TEST_CASE("addresses compare by version, then bytes", "[core][ip_address]") {
+TEST_CASE("addresses compare by bytes, then version", "[core][ip_address]") {
     CHECK(ip_address::v4(10, 0, 0, 1) < ip_address::v4(10, 0, 0, 2));
     CHECK(ip_address::v4(10, 0, 0, 1) == ip_address::v4(10, 0, 0, 1));
     CHECK(ip_address::v4(10, 0, 0, 1) != v6({0x2001}));
     CHECK(ip_address::v4(1, 2, 3, 4).size() == 4);
     CHECK(v6({1}).size() == 16);
+}
+
+TEST_CASE("equality agrees with the ordering on addresses differing in any byte", "[core][ip_address]") {
+    std::mt19937 rng(3);
+    for (int i = 0; i < 10'000; ++i) {
+        ip_address x = v6({0x2001, 0xdb8});
+        x.bytes[rng() % 16] = static_cast<std::uint8_t>(rng());
+        ip_address y = x;
+        if (i % 2) y.bytes[rng() % 16] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+        if (i % 7 == 0) y.version = 4;
+        REQUIRE((x == y) == ((x <=> y) == 0));
+    }
 }

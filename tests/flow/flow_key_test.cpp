@@ -1,6 +1,8 @@
 #include "pktdyn/flow/flow_key.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstring>
+#include <random>
 #include <set>
 
 #include "pktdyn/proto/decoder.hpp"
@@ -60,4 +62,18 @@ TEST_CASE("the hash depends on the seed and spreads near-identical keys", "[flow
         buckets.insert(hash(k, 7) & 4095);
     }
     CHECK(buckets.size() > 2400);  // a uniform hash fills ~63 % of 4096 buckets with 4096 keys
+}
+
+TEST_CASE("endpoints are ordered as memcmp orders their bytes", "[flow][flow_key]") {
+    std::mt19937 rng(11);
+    for (int i = 0; i < 10'000; ++i) {
+        ip_address x, y;
+        for (auto& b : x.bytes) b = static_cast<std::uint8_t>(rng() % 4);  // few values: many ties
+        y = x;
+        y.bytes[rng() % 16] = static_cast<std::uint8_t>(rng() % 4);
+        const int c = std::memcmp(x.bytes.data(), y.bytes.data(), 16);
+        const auto ours = detail::compare(x, y);
+        REQUIRE((ours < 0) == (c < 0));
+        REQUIRE((ours == 0) == (c == 0));
+    }
 }

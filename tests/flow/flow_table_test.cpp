@@ -133,6 +133,8 @@ TEST_CASE("a flood of 10 million random tuples stays in the configured capacity"
     std::uint64_t ended = 0;
     const std::size_t memory = table.memory_bytes();
     CHECK(memory == capacity * sizeof(flow_table<>::entry) + 2 * capacity * 8);
+    CHECK(table.peak_flows() == 0);
+    CHECK(table.touched_bytes() == 1024 * 8);  // only the first part of the index until flows arrive
     for (std::uint64_t i = 0; i < 10'000'000; ++i) {
         const std::uint64_t r = rng();
         d.outer_ip.source = ip_address::v4(10, static_cast<std::uint8_t>(r), static_cast<std::uint8_t>(r >> 8),
@@ -144,6 +146,8 @@ TEST_CASE("a flood of 10 million random tuples stays in the configured capacity"
     }
     CHECK(table.capacity() == capacity);
     CHECK(table.memory_bytes() == memory);  // nothing grew
+    CHECK(table.peak_flows() == capacity);
+    CHECK(table.touched_bytes() == memory);
     CHECK(table.stats().active == capacity);
     CHECK(table.stats().flows == ended + table.stats().active);
     CHECK(table.stats().ended_by(end_reason::evicted) == ended);

@@ -1,8 +1,11 @@
 #include "pktdyn/flow/tcp_tracker.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <cmath>
 #include <fstream>
 #include <map>
+#include <random>
 
 #include "pktdyn/capture/capture_file.hpp"
 #include "pktdyn/flow/flow_table.hpp"
@@ -119,6 +122,20 @@ TEST_CASE("an rtt summary keeps its p95 past 65535 samples in one bin", "[flow][
     const double p95 = to_seconds(s.p95()) * 1000;  // a saturated 10 ms bin would make it 50 ms
     CHECK(p95 >= 10 * 0.91);
     CHECK(p95 <= 10 * 1.09);
+}
+
+TEST_CASE("an rtt summary's bin is floor(4 log2(d / 16 us)) without a logarithm", "[flow][tcp_tracker]") {
+    std::mt19937_64 rng(7);
+    std::uniform_real_distribution<double> exponent(-2.0, 17.0);  // 4 µs to 2 s
+    for (int i = 0; i < 100'000; ++i) {
+        const auto d = duration{static_cast<std::int64_t>(16'000.0 * std::exp2(exponent(rng)))};
+        const double exact = 4.0 * std::log2(static_cast<double>(d.count()) / 16'000.0);
+        if (std::abs(exact - std::round(exact)) < 1e-9) continue;  // on a boundary: either side is right
+        const auto expected = static_cast<std::size_t>(std::clamp(std::floor(exact), 0.0, 63.0));
+        REQUIRE(rtt_summary::bin(d) == expected);
+    }
+    CHECK(rtt_summary::bin(duration{0}) == 0);
+    CHECK(rtt_summary::bin(std::chrono::hours(1)) == 63);
 }
 
 // The project's own recordings (data/captures): the emulator's configured delay, loss and

@@ -51,6 +51,32 @@ TEST_CASE("SACK blocks are read, malformed options stop the walk", "[proto][tcp]
     CHECK(tcp_header::parse(b).parse_options().malformed);
 }
 
+TEST_CASE("timestamps() finds what parse_options() finds, fast path or not", "[proto][tcp]") {
+    const std::initializer_list<int> layouts[] = {
+        {1, 1, 8, 10, 0, 0, 0x10, 0, 0xFF, 0, 0, 2},                        // NOP NOP TS: the fast path
+        {8, 10, 0, 0, 0, 5, 0, 0, 0, 6, 1, 1},                              // TS NOP NOP
+        {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7}, // a SYN's
+        {1, 1, 5, 10, 0, 0, 0, 10, 0, 0, 0, 20, 1, 1, 8, 10, 0, 0, 0, 3, 0, 0, 0, 4},  // SACK then TS
+        {1, 1, 4, 2},                                                       // none
+        {1, 1, 8, 9, 0, 0, 0, 0, 0, 0, 0, 0},                              // TS with a wrong length
+    };
+    for (const auto& layout : layouts) {
+        const auto bytes = pkt::tcp(1, 2, {}, {.flags = 0x010, .options = options(layout)});
+        cursor c{bytes};
+        const auto h = tcp_header::parse(c);
+        const auto all = h.parse_options();
+        const auto ts = h.timestamps();
+        CHECK(ts.present == all.has_timestamps);
+        CHECK(ts.value == all.ts_value);
+        CHECK(ts.echo == all.ts_echo);
+    }
+    const auto fast = pkt::tcp(1, 2, {}, {.flags = 0x010, .options = options(*layouts)});
+    cursor c{fast};
+    const auto ts = tcp_header::parse(c).timestamps();
+    CHECK(ts.value == 0x1000u);
+    CHECK(ts.echo == 0xFF000002u);
+}
+
 TEST_CASE("a data offset below 5 fails the header", "[proto][tcp]") {
     const auto bytes = pkt::tcp(1, 2, {}, {.data_offset_words = 4});
     cursor c{bytes};

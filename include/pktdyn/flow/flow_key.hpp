@@ -10,6 +10,7 @@
 // does not know the seed cannot pick addresses that collide: hash flooding does not degrade the table.
 #pragma once
 
+#include <bit>
 #include <compare>
 #include <cstdint>
 #include <cstring>
@@ -47,6 +48,21 @@ struct known_ports {
     std::uint16_t source = 0, destination = 0;
 };
 
+namespace detail {
+/// The byte order memcmp gives, as two big-endian 8-byte compares (memcmp is a call per packet).
+[[nodiscard]] inline std::strong_ordering compare(const ip_address& x, const ip_address& y) noexcept {
+    std::uint64_t p[2], q[2];
+    std::memcpy(p, x.bytes.data(), 16);
+    std::memcpy(q, y.bytes.data(), 16);
+    if constexpr (std::endian::native == std::endian::little)
+        for (int i = 0; i < 2; ++i) {
+            p[i] = __builtin_bswap64(p[i]);
+            q[i] = __builtin_bswap64(q[i]);
+        }
+    return p[0] != q[0] ? p[0] <=> q[0] : p[1] <=> q[1];
+}
+}  // namespace detail
+
 /// The key of a decoded packet, from its innermost IP header and transport (or, for a later
 /// fragment, the ports its first fragment carried); false without IP.
 [[nodiscard]] inline bool make_flow_key(const decoded_packet& d, keyed_packet& out, key_options o = {},
@@ -69,7 +85,7 @@ struct known_ports {
         dport = e.destination;
         fixed = e.one_way;
     }
-    const int c = std::memcmp(ip.source.bytes.data(), ip.destination.bytes.data(), 16);
+    const auto c = detail::compare(ip.source, ip.destination);
     out.a_to_b = fixed || c < 0 || (c == 0 && sport <= dport);
     k.a = out.a_to_b ? ip.source : ip.destination;
     k.b = out.a_to_b ? ip.destination : ip.source;

@@ -15,9 +15,10 @@
 //   SYN-ACK, else the endpoint with the higher port (ephemeral ports are high), else the sender of
 //   the first packet.
 //
-// Storage: `capacity` entries reserved once (pages are touched only as far as flows are ever held
-// at once); an open-addressing index (linear probing, load
-// <= 1/2, backward-shift deletion) of entry numbers and hash tags; two intrusive lists in order of
+// Storage: `capacity` entries and an index of 2 × capacity slots allocated once, touched only as
+// far as flows are ever held at once (the index is used at the size the flows held need, so it
+// stays in cache); the index is open addressing (linear probing, load <= 1/2, backward-shift
+// deletion) of entry numbers and hash tags; two intrusive lists in order of
 // last activity (open flows, and closed flows lingering), so expiry is O(1) per flow ended and
 // eviction takes the least recently active flow. No allocation per packet.
 #pragma once
@@ -25,6 +26,7 @@
 #include <bit>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -78,12 +80,15 @@ public:
     };
 
     explicit flow_table(flow_options o = {})
-        : o_(o), index_(std::bit_ceil(std::max<std::size_t>(o.capacity, 1) * 2)), mask_(index_.size() - 1) {
+        : o_(o),
+          index_slots_(std::bit_ceil(std::max<std::size_t>(o.capacity, 1) * 2)),
+          index_(std::make_unique_for_overwrite<slot[]>(index_slots_)) {
         o_.capacity = std::max<std::size_t>(o_.capacity, 1);
         if (o_.seed == 0) o_.seed = std::random_device{}() | std::uint64_t{std::random_device{}()} << 32 | 1;
         // Reserved, not constructed: memory is touched only as far as flows are ever held at
         // once, and entries never move.
         entries_.reserve(o_.capacity);
+        use_index(std::min<std::size_t>(index_slots_, 1024));
     }
 
     /// Counts a decoded packet into its flow, first ending flows whose time has passed (each
@@ -152,7 +157,13 @@ public:
     [[nodiscard]] std::size_t capacity() const noexcept { return o_.capacity; }
     /// Bytes the table holds: its entries (reserved up front, touched as flows arrive) and index.
     [[nodiscard]] std::size_t memory_bytes() const noexcept {
-        return entries_.capacity() * sizeof(entry) + index_.size() * sizeof(slot);
+        return entries_.capacity() * sizeof(entry) + index_slots_ * sizeof(slot);
+    }
+    /// The most flows held at once so far: entries beyond it were never touched.
+    [[nodiscard]] std::size_t peak_flows() const noexcept { return entries_.size(); }
+    /// Bytes actually touched: the entries up to peak_flows() and the part of the index in use.
+    [[nodiscard]] std::size_t touched_bytes() const noexcept {
+        return entries_.size() * sizeof(entry) + (mask_ + 1) * sizeof(slot);
     }
     [[nodiscard]] const flow_options& options() const noexcept { return o_; }
 
@@ -160,10 +171,13 @@ private:
     static constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
     static constexpr std::uint8_t open = 1, closing = 2;
 
+    // Trivial, so the index can be allocated without being written (make_unique_for_overwrite).
     struct slot {
-        std::uint32_t entry = none;
-        std::uint32_t tag = 0;  // upper bits of the hash: most mismatches never touch the entry
+        std::uint32_t entry;  // none: empty
+        std::uint32_t tag;    // upper bits of the hash: most mismatches never touch the entry
     };
+    static_assert(std::is_trivially_default_constructible_v<slot>);
+    static constexpr slot empty{none, 0};
 
     std::uint32_t find(const flow_key& k, std::uint64_t h) const noexcept {
         const auto tag = static_cast<std::uint32_t>(h >> 32);
@@ -184,6 +198,7 @@ private:
             const std::uint8_t l = head_[closing] != none ? closing : open;
             end(head_[l], l == closing ? closing_reason(head_[l]) : end_reason::evicted, on_end);
         }
+        if ((stats_.active + 1) * 2 > mask_ + 1 && mask_ + 1 < index_slots_) grow_index();
         const std::uint32_t e = free_;
         entry& x = entries_[e];
         free_ = x.next;
@@ -194,9 +209,7 @@ private:
         x.hash = static_cast<std::uint32_t>(h);
         x.prev = x.next = none;
         x.list = 0;
-        std::size_t i = h & mask_;
-        while (index_[i].entry != none) i = (i + 1) & mask_;
-        index_[i] = {e, static_cast<std::uint32_t>(h >> 32)};
+        insert_index(e, h);
         ++stats_.flows;
         ++stats_.active;
         return e;
@@ -246,6 +259,27 @@ private:
         --stats_.active;
     }
 
+    void insert_index(std::uint32_t e, std::uint64_t h) noexcept {
+        std::size_t i = h & mask_;
+        while (index_[i].entry != none) i = (i + 1) & mask_;
+        index_[i] = {e, static_cast<std::uint32_t>(h >> 32)};
+    }
+
+    void use_index(std::size_t slots) noexcept {
+        mask_ = slots - 1;
+        std::fill_n(index_.get(), slots, empty);
+    }
+
+    // The index is used only as far as the flows held at once need (load <= 1/2): a small index
+    // stays in cache. Doubling rebuilds it from the flows in the two lists, in memory allocated up
+    // front, so growing allocates nothing and happens only when more flows are held than ever before.
+    void grow_index() noexcept {
+        use_index((mask_ + 1) * 2);
+        for (std::uint8_t l : {open, closing})
+            for (std::uint32_t e = head_[l]; e != none; e = entries_[e].next)
+                insert_index(e, hash(entries_[e].record.key, o_.seed));
+    }
+
     // Backward-shift deletion keeps every probe chain unbroken without tombstones.
     void erase_index(std::uint32_t e, std::uint64_t h) noexcept {
         std::size_t i = h & mask_;
@@ -260,7 +294,7 @@ private:
                 i = j;
             }
         }
-        index_[i] = {};
+        index_[i] = empty;
     }
 
     void unlink(std::uint32_t e) noexcept {
@@ -286,8 +320,9 @@ private:
 
     flow_options o_;
     std::vector<entry> entries_;
-    std::vector<slot> index_;
-    std::size_t mask_;
+    std::size_t index_slots_;             // allocated (untouched until used)
+    std::unique_ptr<slot[]> index_;
+    std::size_t mask_ = 0;                // slots in use - 1
     std::uint32_t free_ = none;
     std::array<std::uint32_t, 3> head_{none, none, none}, tail_{none, none, none};
     flow_table_stats stats_;

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 
@@ -30,7 +31,8 @@ struct rtt_summary {
     std::uint32_t count = 0;
     duration min{}, max{}, last{};
     double sum_ns = 0;
-    std::array<std::uint16_t, 64> bins{};
+    static constexpr int bin_count = 64;
+    std::array<std::uint16_t, bin_count> bins{};
 
     void add(duration d) noexcept {
         if (d.count() <= 0) return;
@@ -39,13 +41,22 @@ struct rtt_summary {
         last = d;
         sum_ns += static_cast<double>(d.count());
         ++count;
-        const double us = static_cast<double>(d.count()) / 1000.0;
-        const int k = us <= base_us ? 0
-                                    : std::min<int>(static_cast<int>(std::log2(us / base_us) * bins_per_octave),
-                                                    static_cast<int>(bins.size()) - 1);
-        if (bins[static_cast<std::size_t>(k)] == 0xFFFF)  // full: halve every bin, keeping the shape
+        const std::size_t k = bin(d);
+        if (bins[k] == 0xFFFF)  // full: halve every bin, keeping the shape
             for (auto& b : bins) b = static_cast<std::uint16_t>(b / 2);
-        ++bins[static_cast<std::size_t>(k)];
+        ++bins[k];
+    }
+    /// floor(log2(d / 16 µs) × 4), clamped to the bins, without a logarithm: the octave from the
+    /// double's exponent, the quarter by comparing its mantissa with 2^(1/4), 2^(2/4), 2^(3/4).
+    static std::size_t bin(duration d) noexcept {
+        const double x = static_cast<double>(d.count()) / (base_us * 1000.0);
+        if (!(x > 1.0)) return 0;
+        const auto bits = std::bit_cast<std::uint64_t>(x);
+        const int octave = static_cast<int>(bits >> 52) - 1023;
+        const double mantissa = std::bit_cast<double>((bits & 0x000F'FFFF'FFFF'FFFFull) | 0x3FF0'0000'0000'0000ull);
+        const int quarter = (mantissa >= 1.1892071150027210667) + (mantissa >= 1.4142135623730950488) +
+                            (mantissa >= 1.6817928305074290861);
+        return static_cast<std::size_t>(std::min(octave * 4 + quarter, bin_count - 1));
     }
     [[nodiscard]] duration mean() const noexcept {
         return count ? duration{static_cast<std::int64_t>(sum_ns / count)} : duration{};
@@ -326,20 +337,19 @@ private:
 
     // TCP timestamps: when a TSecr echoes a TSval the other side sent, that round trip is a sample.
     void timestamps(const decoded_packet& d, timestamp now, int f) noexcept {
-        if (d.tcp.options.empty()) return;
-        const tcp_options o = d.tcp.parse_options();
-        if (!o.has_timestamps) return;
+        const tcp_header::timestamp_option o = d.tcp.timestamps();
+        if (!o.present) return;
         side& me = sides_[f];
         side& peer = sides_[1 - f];
         bool known = false;
-        for (const auto& [value, when] : me.tsvals) known |= when != timestamp{} && value == o.ts_value;
+        for (const auto& [value, when] : me.tsvals) known |= when != timestamp{} && value == o.value;
         if (!known) {
-            me.tsvals[me.ts_next] = {o.ts_value, now};
+            me.tsvals[me.ts_next] = {o.value, now};
             me.ts_next = static_cast<std::uint8_t>((me.ts_next + 1) % me.tsvals.size());
         }
-        if (o.ts_echo == 0) return;
+        if (o.echo == 0) return;
         for (auto& [value, when] : peer.tsvals)
-            if (when != timestamp{} && value == o.ts_echo) {
+            if (when != timestamp{} && value == o.echo) {
                 metrics[1 - f].ts_rtt.add(now - when);
                 when = {};  // one sample per echoed value
             }

@@ -89,6 +89,24 @@ struct tcp_header {
         h.options = c.take(partial_options && c.ok() ? std::min(option_bytes, c.remaining()) : option_bytes);
     }
 
+    struct timestamp_option {
+        bool present = false;
+        std::uint32_t value = 0, echo = 0;
+    };
+    /// The timestamps option alone (as parse_options() finds it), with a fast path for the layout
+    /// nearly every segment of a connection using timestamps carries: NOP, NOP, TS (RFC 7323 App. A).
+    [[nodiscard]] timestamp_option timestamps() const noexcept {
+        if (options.size() == 12 && options[0] == std::byte{1} && options[1] == std::byte{1} &&
+            options[2] == std::byte{8} && options[3] == std::byte{10}) {
+            cursor c{options.subspan(4)};
+            const std::uint32_t value = c.u32be();
+            return {true, value, c.u32be()};
+        }
+        if (options.empty()) return {};
+        const tcp_options o = parse_options();
+        return {o.has_timestamps, o.ts_value, o.ts_echo};
+    }
+
     /// Decodes the options. Cheap, but only callers that need them pay for it.
     [[nodiscard]] tcp_options parse_options() const noexcept {
         tcp_options o;
