@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <random>
+#include <unordered_set>
 
 using pktdyn::ip_address;
 
@@ -49,4 +50,15 @@ TEST_CASE("equality agrees with the ordering on addresses differing in any byte"
         if (i % 7 == 0) y.version = 4;
         REQUIRE((x == y) == ((x <=> y) == 0));
     }
+}
+
+TEST_CASE("std::hash spreads addresses and agrees with equality", "[core][ip_address]") {
+    std::unordered_set<std::size_t> hashes;
+    for (std::uint32_t i = 0; i < 10'000; ++i) {
+        const auto a = ip_address::v4(10, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i), 1);
+        REQUIRE(std::hash<ip_address>{}(a) == std::hash<ip_address>{}(ip_address::v4(10, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i), 1)));
+        hashes.insert(std::hash<ip_address>{}(a) & 0xFFFFF);  // the low bits buckets use
+    }
+    CHECK(hashes.size() > 9'900);  // ~48 collisions expected among 10,000 in 2^20
+    CHECK(std::hash<ip_address>{}(ip_address::v4(1, 2, 3, 4)) != std::hash<ip_address>{}(v6({0x0102, 0x0304})));
 }

@@ -1,4 +1,4 @@
-// pktdyn — an IPv4 or IPv6 address as a value: 16 bytes and a version, comparable and hashable,
+// pktdyn — an IPv4 or IPv6 address as a value: 16 bytes and a version, comparable and hashable (std::hash),
 // printed in the RFC 5952 canonical form.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <span>
 #include <string>
 
@@ -82,3 +83,15 @@ struct ip_address {
 };
 
 }  // namespace pktdyn
+
+/// For unordered containers of addresses (per-host tables). Not seeded: where an attacker picks
+/// the addresses and the table sits on the packet path, key a table by flow_key's seeded hash.
+template <>
+struct std::hash<pktdyn::ip_address> {
+    std::size_t operator()(const pktdyn::ip_address& a) const noexcept {
+        const auto w = std::bit_cast<std::array<std::uint64_t, 2>>(a.bytes);
+        const unsigned __int128 r = static_cast<unsigned __int128>(w[0] ^ 0xa0761d6478bd642full ^ a.version) *
+                                    (w[1] ^ 0xe7037ed1a0b428dbull);
+        return static_cast<std::size_t>(static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64));
+    }
+};

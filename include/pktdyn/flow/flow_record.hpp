@@ -94,7 +94,7 @@ struct flow_record {
         if (first == timestamp{} && dir[0].packets + dir[1].packets == 1) first = t;
         last = t;
         const ip_header& ip = d.inner_ip();
-        s.ip_bytes += ip.total_length != 0 ? ip.total_length : 0;
+        s.ip_bytes += ip_length(d, ip);
         s.payload_bytes += d.payload_length;
         s.ttl_min = std::min(s.ttl_min, ip.ttl);
         s.ttl_max = std::max(s.ttl_max, ip.ttl);
@@ -126,6 +126,16 @@ struct flow_record {
 
     /// Zeek's conn_state (scripts/base/protocols/conn/main.zeek), from the endpoint states:
     /// S0 S1 SF REJ S2 S3 RSTO RSTR RSTOS0 RSTRH SH SHR OTH (meanings in docs/flows.md).
+    /// The IP datagram's length: its length field, or where that is 0 (segmentation offload,
+    /// jumbograms) the headers and payload running to the frame's end, as tshark counts them.
+    [[nodiscard]] static std::uint32_t ip_length(const decoded_packet& d, const ip_header& ip) noexcept {
+        if (ip.total_length != 0 || !d.has_transport) return ip.total_length;
+        const std::uint32_t transport_header = d.transport == ip_protocol::tcp   ? d.tcp.header_length
+                                               : d.transport == ip_protocol::udp ? 8u
+                                                                                 : 0u;
+        return ip.header_length + transport_header + d.payload_length;
+    }
+
     [[nodiscard]] std::string_view conn_state() const noexcept {
         if (key.protocol == ip_protocol::udp) {
             if (dir[0].packets) return dir[1].packets ? "SF" : "S0";
