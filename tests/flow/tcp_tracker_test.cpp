@@ -103,6 +103,27 @@ TEST_CASE("zero windows are counted and timed", "[flow][tcp_tracker]") {
     CHECK(c.t.metrics[1].window_min == 0);
 }
 
+TEST_CASE("timestamp echoes: one sample per TSval, timed from its first sending", "[flow][tcp_tracker]") {
+    const auto ts = [](std::uint32_t value, std::uint32_t echo) {
+        test::bytes o{std::byte{1}, std::byte{1}, std::byte{8}, std::byte{10}};
+        for (std::uint32_t v : {value, echo})
+            for (int shift = 24; shift >= 0; shift -= 8) o.push_back(static_cast<std::byte>(v >> shift));
+        return o;
+    };
+    connection c;
+    c.seg(true, 0, 101, 501, ACK, 100, 1000, ts(7, 70));
+    c.seg(true, 2'000, 201, 501, ACK, 100, 1000, ts(7, 70));   // the same TSval again: keeps the first time
+    c.seg(false, 30'000, 501, 301, ACK, 0, 1000, ts(80, 7));   // echoes 7: 30 ms after it first left
+    c.seg(false, 31'000, 501, 301, ACK, 0, 1000, ts(80, 7));   // the same echo again: no new sample
+    c.seg(true, 40'000, 301, 501, ACK, 100, 1000, ts(8, 80));  // the client echoes 80: 10 ms
+    c.seg(false, 70'000, 501, 401, ACK, 0, 1000, ts(81, 8));   // echoes 8: 30 ms
+    CHECK(c.t.metrics[0].ts_rtt.count == 2);
+    CHECK(c.t.metrics[0].ts_rtt.min == 30ms);
+    CHECK(c.t.metrics[0].ts_rtt.max == 30ms);
+    CHECK(c.t.metrics[1].ts_rtt.count == 1);
+    CHECK(c.t.metrics[1].ts_rtt.last == 10ms);
+}
+
 TEST_CASE("rtt summaries give min, mean, max and a p95 within their bound", "[flow][tcp_tracker]") {
     rtt_summary s;
     for (int ms = 1; ms <= 100; ++ms) s.add(std::chrono::milliseconds(ms));

@@ -279,8 +279,14 @@ private:
         std::uint8_t last_marks = 0;
         std::array<segment, ring> unacked{};
         std::uint8_t head = 0, size = 0;
-        std::array<std::pair<std::uint32_t, timestamp>, 4> tsvals{};  // recent TSvals and when they left
+        struct sent_tsval {
+            std::uint32_t value = 0;
+            bool echoed = false;   // its one RTT sample was taken
+            timestamp sent{};      // when it first left (zero: unused)
+        };
+        std::array<sent_tsval, 4> tsvals{};  // recent distinct TSvals this side sent
         std::uint8_t ts_next = 0;
+        std::uint32_t last_echo = 0;         // the TSecr of this side's previous segment
         std::uint32_t acked_edge = 0;   // highest ACK received for this side's data
         bool acked_edge_set = false;
     };
@@ -335,23 +341,30 @@ private:
         if (newest && !newest->retransmitted) m.rtt.add(now - newest->sent);
     }
 
-    // TCP timestamps: when a TSecr echoes a TSval the other side sent, that round trip is a sample.
+    // TCP timestamps: when a TSecr echoes a TSval the other side sent, the time since that TSval
+    // first left is a sample; one per TSval (a TSval repeated in later segments keeps its first
+    // time, an echo repeated in later segments gives nothing new). Most segments repeat the
+    // previous TSval and TSecr, so those two cases are checked first.
     void timestamps(const decoded_packet& d, timestamp now, int f) noexcept {
         const tcp_header::timestamp_option o = d.tcp.timestamps();
         if (!o.present) return;
         side& me = sides_[f];
         side& peer = sides_[1 - f];
-        bool known = false;
-        for (const auto& [value, when] : me.tsvals) known |= when != timestamp{} && value == o.value;
-        if (!known) {
-            me.tsvals[me.ts_next] = {o.value, now};
-            me.ts_next = static_cast<std::uint8_t>((me.ts_next + 1) % me.tsvals.size());
+        const auto& newest = me.tsvals[(me.ts_next + me.tsvals.size() - 1) % me.tsvals.size()];
+        if (newest.sent == timestamp{} || newest.value != o.value) {
+            bool known = false;
+            for (const auto& t : me.tsvals) known |= t.sent != timestamp{} && t.value == o.value;
+            if (!known) {
+                me.tsvals[me.ts_next] = {o.value, false, now};
+                me.ts_next = static_cast<std::uint8_t>((me.ts_next + 1) % me.tsvals.size());
+            }
         }
-        if (o.echo == 0) return;
-        for (auto& [value, when] : peer.tsvals)
-            if (when != timestamp{} && value == o.echo) {
-                metrics[1 - f].ts_rtt.add(now - when);
-                when = {};  // one sample per echoed value
+        if (o.echo == 0 || o.echo == me.last_echo) return;
+        me.last_echo = o.echo;
+        for (auto& t : peer.tsvals)
+            if (t.sent != timestamp{} && !t.echoed && t.value == o.echo) {
+                metrics[1 - f].ts_rtt.add(now - t.sent);
+                t.echoed = true;
             }
     }
 
