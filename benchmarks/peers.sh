@@ -18,12 +18,14 @@ packets=$(capinfos -c -M "$capture" | awk '/Number of packets/ {print $NF}')
 cat "$capture" > /dev/null   # warm the page cache
 
 declare -A tools=(
+  ["pktdyn-flowmeter --format none (flows + TCP tracker, no records)"]="$flowmeter --quiet --format none $capture"
   ["pktdyn-flowmeter (CSV, every field)"]="$flowmeter --quiet --output /dev/null $capture"
   ["argus 3.0.8 (-w /dev/null)"]="argus -r $capture -w /dev/null"
   ["ndpiReader 4.2 (-q)"]="ndpiReader -q -i $capture"
   ["tshark 4.0 -z conv,tcp -z conv,udp"]="tshark -q -n -r $capture -z conv,tcp -z conv,udp"
 )
-order=("pktdyn-flowmeter (CSV, every field)" "argus 3.0.8 (-w /dev/null)" "ndpiReader 4.2 (-q)"
+order=("pktdyn-flowmeter --format none (flows + TCP tracker, no records)" "pktdyn-flowmeter (CSV, every field)"
+       "argus 3.0.8 (-w /dev/null)" "ndpiReader 4.2 (-q)"
        "tshark 4.0 -z conv,tcp -z conv,udp")
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

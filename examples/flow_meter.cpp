@@ -4,7 +4,8 @@
 //   pktdyn-flowmeter [options] FILE|DIR...
 //   pktdyn-flowmeter [options] --live IFACE [--filter BPF]
 //
-//   --format csv|jsonl     output format (default csv, with a header naming every field)
+//   --format csv|jsonl|none  output format (default csv, with a header naming every field);
+//                          none: no records, only the summary
 //   --output FILE          write records there (default: standard output)
 //   --idle S  --active S   flow timeouts in seconds (default 120 and 1800)
 //   --linger S             how long a flow closed by FIN/FIN or RST keeps its trailing packets (5)
@@ -419,7 +420,8 @@ std::optional<options> parse(int argc, char** argv) {
     } catch (const std::exception&) {
         return std::nullopt;
     }
-    if ((o.inputs.empty() && !o.live) || (o.format != "csv" && o.format != "jsonl") || o.flows.capacity == 0)
+    if ((o.inputs.empty() && !o.live) || (o.format != "csv" && o.format != "jsonl" && o.format != "none") ||
+        o.flows.capacity == 0)
         return std::nullopt;
     return o;
 }
@@ -432,7 +434,7 @@ int main(int argc, char** argv) {
     const auto opt = parse(argc, argv);
     if (!opt) {
         fmt::print(stderr,
-                   "usage: {} [--format csv|jsonl] [--output FILE] [--idle S] [--active S] [--linger S] "
+                   "usage: {} [--format csv|jsonl|none] [--output FILE] [--idle S] [--active S] [--linger S] "
                    "[--capacity N] [--by-vlan] [--by-tunnel] [--quiet] FILE|DIR... | --live IFACE [--filter BPF]\n",
                    argv[0]);
         return 2;
@@ -452,9 +454,10 @@ int main(int argc, char** argv) {
     };
     if (opt->format == "csv") write_header(records);
     summary sum;
-    const bool json = opt->format == "jsonl";
+    const bool json = opt->format == "jsonl", none = opt->format == "none";
     const auto on_end = [&](flow& f) {
         if (!opt->quiet) sum.add(f);
+        if (none) return;
         json ? write_json(records, f) : write_csv(records, f);
         drain(1 << 16);
     };
