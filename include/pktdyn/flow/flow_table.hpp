@@ -23,6 +23,7 @@
 // eviction takes the least recently active flow. No allocation per packet.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <limits>
@@ -37,7 +38,7 @@
 namespace pktdyn {
 
 struct flow_options {
-    std::size_t capacity = 1 << 18;                      ///< flows held at once
+    std::size_t capacity = 1 << 18;                      ///< flows held at once (at most 2^31)
     duration idle = std::chrono::seconds(120);           ///< as NFStream
     duration active = std::chrono::seconds(1800);        ///< as NFStream
     duration linger = std::chrono::seconds(5);           ///< after FIN/FIN or RST
@@ -68,7 +69,7 @@ public:
     private:
         friend class flow_table;
         std::uint32_t prev = none, next = none;
-        std::uint32_t hash = 0;  // the low half (the index position); the slot keeps the high half
+        std::uint32_t hash = 0;  // the hash's low half, as its index slot's tag (to find that slot)
         std::uint8_t list = 0;  // 0 free, 1 open, 2 closing
     };
 
@@ -81,9 +82,9 @@ public:
 
     explicit flow_table(flow_options o = {})
         : o_(o),
-          index_slots_(std::bit_ceil(std::max<std::size_t>(o.capacity, 1) * 2)),
+          index_slots_(std::bit_ceil(std::clamp<std::size_t>(o.capacity, 1, std::size_t{1} << 31) * 2)),
           index_(std::make_unique_for_overwrite<slot[]>(index_slots_)) {
-        o_.capacity = std::max<std::size_t>(o_.capacity, 1);
+        o_.capacity = std::clamp<std::size_t>(o_.capacity, 1, std::size_t{1} << 31);  // slots fit 32-bit hash halves
         if (o_.seed == 0) o_.seed = std::random_device{}() | std::uint64_t{std::random_device{}()} << 32 | 1;
         // Reserved, not constructed: memory is touched only as far as flows are ever held at
         // once, and entries never move.
@@ -174,14 +175,15 @@ private:
     // Trivial, so the index can be allocated without being written (make_unique_for_overwrite).
     struct slot {
         std::uint32_t entry;  // none: empty
-        std::uint32_t tag;    // upper bits of the hash: most mismatches never touch the entry
+        std::uint32_t tag;    // the hash's low 32 bits: its home slot, and above that a filter so
+                              // most mismatches never touch the entry
     };
     static_assert(std::is_trivially_default_constructible_v<slot>);
     static constexpr slot empty{none, 0};
 
     std::uint32_t find(const flow_key& k, std::uint64_t h) const noexcept {
-        const auto tag = static_cast<std::uint32_t>(h >> 32);
-        for (std::size_t i = h & mask_;; i = (i + 1) & mask_) {
+        const auto tag = static_cast<std::uint32_t>(h);
+        for (std::size_t i = static_cast<std::uint32_t>(h) & mask_;; i = (i + 1) & mask_) {
             const slot& s = index_[i];
             if (s.entry == none) return none;
             if (s.tag == tag && entries_[s.entry].record.key == k) return s.entry;
@@ -260,9 +262,9 @@ private:
     }
 
     void insert_index(std::uint32_t e, std::uint64_t h) noexcept {
-        std::size_t i = h & mask_;
+        std::size_t i = static_cast<std::uint32_t>(h) & mask_;  // positions come from the low half, as tags do
         while (index_[i].entry != none) i = (i + 1) & mask_;
-        index_[i] = {e, static_cast<std::uint32_t>(h >> 32)};
+        index_[i] = {e, static_cast<std::uint32_t>(h)};
     }
 
     void use_index(std::size_t slots) noexcept {
@@ -277,16 +279,16 @@ private:
         use_index((mask_ + 1) * 2);
         for (std::uint8_t l : {open, closing})
             for (std::uint32_t e = head_[l]; e != none; e = entries_[e].next)
-                insert_index(e, hash(entries_[e].record.key, o_.seed));
+                insert_index(e, entries_[e].hash);
     }
 
     // Backward-shift deletion keeps every probe chain unbroken without tombstones.
     void erase_index(std::uint32_t e, std::uint64_t h) noexcept {
-        std::size_t i = h & mask_;
+        std::size_t i = static_cast<std::uint32_t>(h) & mask_;
         while (index_[i].entry != e) i = (i + 1) & mask_;
         for (std::size_t j = (i + 1) & mask_;; j = (j + 1) & mask_) {
             if (index_[j].entry == none) break;
-            const std::size_t home = entries_[index_[j].entry].hash & mask_;
+            const std::size_t home = index_[j].tag & mask_;  // from the slot: no other entry touched
             // Move j back to i unless its home lies cyclically in (i, j].
             const bool stays = i <= j ? (home > i && home <= j) : (home > i || home <= j);
             if (!stays) {
