@@ -210,6 +210,21 @@ TEST_CASE("truncation and malformation are told apart by the IP length field", "
         CHECK(p.status == decode_status::malformed);
         CHECK(p.issue == decode_issue::udp_bad_length);
     }
+    SECTION("a snaplen cut: the payload's length is still the IP length's") {
+        const test::bytes cut(whole.begin(), whole.begin() + 14 + 20 + 20 + 30);
+        const auto p = run(cut, link_type::ethernet, {}, static_cast<std::uint32_t>(whole.size()));
+        CHECK(p.payload_length == 100);
+        CHECK(p.payload_captured == 30);
+    }
+    SECTION("an IP length past the frame's end on the wire: the payload ends with the frame") {
+        // The frame carried 60 payload bytes; its IP header claims 100 (as captures of segmentation
+        // offload and rewritten headers show; Wireshark: "IPv4 total length exceeds packet length").
+        const test::bytes wire(whole.begin(), whole.begin() + 14 + 20 + 20 + 60);
+        const auto p = run(wire, link_type::ethernet, {}, static_cast<std::uint32_t>(wire.size()));
+        CHECK(p.has_transport);
+        CHECK(p.payload_length == 60);
+        CHECK(p.payload_captured == 60);
+    }
     SECTION("an IPv4 header length below 20") {
         auto frame = whole;
         frame[14] = std::byte{0x44};

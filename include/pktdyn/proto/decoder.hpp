@@ -86,7 +86,8 @@ public:
         d.reset();
         if (!(options_.fast_path && options_.depth == decode_depth::full && fast(p, d))) {
             d.reset();
-            walk w{options_, p.data, d, stats_.layers};
+            walk w{options_, p.data, d, stats_.layers,
+                   std::max<std::uint32_t>(p.original_length, static_cast<std::uint32_t>(p.data.size()))};
             w.link(p.link);
         }
         d.status = status_of(d.issue);
@@ -181,6 +182,7 @@ private:
         std::span<const std::byte> bytes;
         decoded_packet& d;
         std::array<std::uint64_t, layer_kind_count>& layer_counts;
+        std::uint32_t wire_length;  // the frame on the wire: lengths in headers cannot reach past it
 
         /// Offset in the packet of the cursor's next byte (cursors may end before the packet does).
         [[nodiscard]] std::uint32_t at(const cursor& c) const noexcept {
@@ -571,6 +573,9 @@ private:
             d.source_port = source;
             d.destination_port = destination;
             d.payload_offset = payload_start;
+            // An IP length reaching past the frame's end on the wire is the header's error (Wireshark:
+            // "IPv4 total length exceeds packet length"): the payload ends with the frame.
+            payload_end = std::min(payload_end, wire_length);
             d.payload_length = payload_end > payload_start ? payload_end - payload_start : 0;
             const std::uint32_t captured_end = std::min<std::uint32_t>(payload_end, static_cast<std::uint32_t>(bytes.size()));
             d.payload_captured = captured_end > payload_start ? captured_end - payload_start : 0;

@@ -1,0 +1,132 @@
+// pktdyn — accumulators: per-flow state updated once per packet that writes named feature values.
+//
+// An accumulator sees each packet of its flow as a `flow_packet` (direction, time, lengths, flags,
+// captured payload) and satisfies `flow_accumulator`:
+//   update(const flow_packet&) noexcept   once per packet, no allocation
+//   merge(const A&)                       fold in the same flow's later part (or another shard's)
+//   static constexpr features             one feature_info per value: name, unit, definition
+//   write(std::span<double>) noexcept     features.size() values, in that order; NaN: no value
+// `feature_set<A...>` bundles accumulators into a flow_table state (flow_table<feature_set<...>>):
+// it turns each decoded packet into a flow_packet and writes every accumulator's values in a row.
+// The schema of a set is the concatenation of its accumulators' `features`, so a CSV header, a
+// `.npy` column list and docs/features.md come from the same list.
+#pragma once
+
+#include <array>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+#include "pktdyn/core/time.hpp"
+#include "pktdyn/flow/flow_record.hpp"
+#include "pktdyn/proto/decoded_packet.hpp"
+
+namespace pktdyn {
+
+/// One feature: its column name is scope + "_" + name (scope may be empty), with a unit and an
+/// exact definition (for docs/features.md). Scopes let one accumulator name the same statistic for
+/// the whole flow and for each direction without spelling every combination.
+struct feature_info {
+    std::string_view scope;
+    std::string_view name;
+    std::string_view unit;
+    std::string_view definition;
+
+    [[nodiscard]] std::string column() const {
+        return scope.empty() ? std::string(name) : std::string(scope) + "_" + std::string(name);
+    }
+};
+
+/// Directions, as flow_record's: 0 originator → responder, 1 responder → originator.
+inline constexpr std::array<std::string_view, 3> flow_scopes{"flow", "orig", "resp"};
+
+/// What an accumulator sees of one packet of its flow.
+struct flow_packet {
+    timestamp time{};
+    int direction = 0;                      ///< 0 originator → responder, 1 responder → originator
+    std::uint32_t ip_length = 0;            ///< as flow_record counts it (IP total length)
+    std::uint32_t payload_length = 0;       ///< transport payload on the wire, by the length fields
+    std::span<const std::byte> payload{};   ///< the captured part of that payload
+    std::uint16_t tcp_flags = 0;            ///< 0 when not TCP
+    bool tcp = false;
+    const decoded_packet* decoded = nullptr;
+
+    /// From a decoded packet of a flow (`packet`: its captured bytes, for the payload).
+    [[nodiscard]] static flow_packet from(const decoded_packet& d, timestamp now, bool from_originator,
+                                          std::span<const std::byte> packet = {}) noexcept {
+        flow_packet p;
+        p.time = now;
+        p.direction = from_originator ? 0 : 1;
+        p.ip_length = flow_record::ip_length(d, d.inner_ip());
+        p.payload_length = d.payload_length;
+        if (d.payload_offset <= packet.size())
+            p.payload = packet.subspan(d.payload_offset, std::min<std::size_t>(d.payload_captured, packet.size() - d.payload_offset));
+        p.tcp = d.has_transport && d.transport == ip_protocol::tcp;
+        p.tcp_flags = p.tcp ? d.tcp.flags : 0;
+        p.decoded = &d;
+        return p;
+    }
+};
+
+template <class A>
+concept flow_accumulator = std::default_initializable<A> && requires(A& a, const A& b, const flow_packet& p,
+                                                                     std::span<double> out) {
+    { a.update(p) } noexcept;
+    a.merge(b);
+    { A::features.size() } -> std::convertible_to<std::size_t>;
+    { A::features[0] } -> std::convertible_to<feature_info>;
+    { a.write(out) } noexcept;
+};
+
+/// The number of values an accumulator writes.
+template <flow_accumulator A>
+inline constexpr std::size_t width_v = A::features.size();
+
+/// Accumulators bundled as one flow state. Give it the packet bytes through `observe()` (the flow
+/// table's update(d, now, from_originator) hook cannot see them), or use it without payload
+/// accumulators through flow_table's own hook.
+template <flow_accumulator... A>
+class feature_set {
+public:
+    static constexpr std::size_t width = (width_v<A> + ... + 0);
+
+    /// flow_table's per-packet hook: no payload bytes (payload accumulators see an empty span).
+    void update(const decoded_packet& d, timestamp now, bool from_originator) noexcept {
+        observe(flow_packet::from(d, now, from_originator));
+    }
+    void observe(const flow_packet& p) noexcept {
+        std::apply([&](auto&... a) { (a.update(p), ...); }, parts_);
+    }
+    void merge(const feature_set& other) {
+        merge_each(other, std::index_sequence_for<A...>{});
+    }
+    /// Writes `width` values: each accumulator's, in the order of A...
+    void write(std::span<double> out) const noexcept {
+        std::size_t at = 0;
+        std::apply([&](const auto&... a) { ((a.write(out.subspan(at, a.features.size())), at += a.features.size()), ...); }, parts_);
+    }
+    /// Every feature of the set, in write() order.
+    [[nodiscard]] static constexpr std::array<feature_info, width> features() noexcept {
+        std::array<feature_info, width> all{};
+        std::size_t at = 0;
+        ((std::copy(A::features.begin(), A::features.end(), all.begin() + static_cast<std::ptrdiff_t>(at)),
+          at += A::features.size()),
+         ...);
+        return all;
+    }
+    template <class T>
+    [[nodiscard]] const T& get() const noexcept { return std::get<T>(parts_); }
+
+private:
+    template <std::size_t... I>
+    void merge_each(const feature_set& other, std::index_sequence<I...>) {
+        (std::get<I>(parts_).merge(std::get<I>(other.parts_)), ...);
+    }
+    std::tuple<A...> parts_{};
+};
+
+}  // namespace pktdyn

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""Reference values for pktdyn's flow features, computed with numpy from tshark's per-packet fields.
+
+Reads the per-packet TSVs scripts/tshark_reference.py wrote (profile "packets") and writes, per
+capture, one row per TCP or UDP stream (tshark's tcp.stream / udp.stream): its first frame, the
+packets each side sent (side 0: the sender of the stream's first packet), and the size and timing
+statistics of features/packet_stats.hpp for the scopes flow, side 0 and side 1, in its column
+order. The statistics are computed here from their textbook definitions with numpy, independently
+of pktdyn's one-pass code: population standard deviation, skewness m3 / m2^1.5 and excess kurtosis
+m4 / m2^2 - 3 (NaN for a constant series: m2 <= 1e-24 mean^2), gaps as differences of consecutive frame.time_epoch.
+
+    feature_reference.py --reference build/reference
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tshark_reference import PACKET_FIELDS  # noqa: E402
+
+COL = {name: i for i, name in enumerate(PACKET_FIELDS)}
+# Encapsulations whose outer UDP/IP tshark may count as the stream while pktdyn keys the inner packet.
+TUNNELS = (":vxlan:", ":geneve:", ":gre:", ":gtp", ":teredo:", ":erspan:", ":ayiya:", ":capwap", ":nsh:", ":l2tp:",
+           ":pim:")
+VERSION = "5"
+
+
+def innermost(field):
+    return field.rsplit(",", 1)[-1]
+
+
+def inner_is_v6(row):
+    p = row[COL["frame.protocols"]]
+    v6, v4 = p.rfind(":ipv6"), p.rfind(":ip:")
+    return v6 != -1 and (v4 == -1 or v6 > v4)
+
+
+def to_ns(text):
+    seconds, _, fraction = text.partition(".")
+    return int(seconds) * 1_000_000_000 + int((fraction + "000000000")[:9])
+
+
+def statistics(x):
+    """min, max, mean, std, skewness, excess kurtosis (population); NaN where undefined."""
+    nan = float("nan")
+    if len(x) == 0:
+        return [nan] * 6
+    x = np.asarray(x, dtype=np.float64)
+    mean = x.mean()
+    d = x - mean
+    m2 = np.mean(d * d)
+    if m2 <= 1e-24 * mean * mean:  # constant up to rounding (numpy's mean may be an ulp off)
+        skew = kurt = nan
+    else:
+        skew = np.mean(d ** 3) / m2 ** 1.5
+        kurt = np.mean(d ** 4) / m2 ** 2 - 3
+    return [x.min(), x.max(), mean, np.sqrt(m2), skew, kurt]
+
+
+def streams_of(tsv):
+    streams = {}
+    with open(tsv, errors="replace") as f:
+        for frame, line in enumerate(f, start=1):
+            row = line.rstrip("\n").split("\t")
+            if len(row) < len(PACKET_FIELDS):
+                continue
+            tcp, udp = row[COL["tcp.stream"]], row[COL["udp.stream"]]
+            if tcp and "," not in tcp:
+                key, port, payload = "tcp " + tcp, row[COL["tcp.srcport"]], innermost(row[COL["tcp.len"]])
+            elif udp and "," not in udp and not tcp:
+                key, port = "udp " + udp, row[COL["udp.srcport"]]
+                length = innermost(row[COL["udp.length"]])
+                payload = str(int(length) - 8) if length.isdigit() and int(length) >= 8 else ""
+            else:
+                continue
+            # Left out, as the stream and pktdyn's flow are not the same packets or lengths: tunnelled
+            # packets (tshark's stream may be the outer UDP), ICMP errors quoting a segment (tshark
+            # counts them in the quoted stream), and packets tshark calls malformed.
+            protocols = ":" + row[COL["frame.protocols"]] + ":"
+            v6 = inner_is_v6(row)
+            ip_payload = innermost(row[COL["ipv6.plen" if v6 else "ip.len"]])
+            udp_beyond_ip = (key.startswith("udp") and payload.isdigit() and ip_payload.isdigit() and
+                             int(payload) + 8 > int(ip_payload) - (0 if v6 else 20))
+            if (protocols.count(":ip:") + protocols.count(":ipv6:") > 1 or protocols.count(":eth:") > 1 or
+                    any(t in protocols for t in TUNNELS) or
+                    ":icmp" in protocols or row[COL["_ws.malformed"]] or udp_beyond_ip):
+                streams.setdefault(key, {})["broken"] = True
+                continue
+            length = innermost(row[COL["ipv6.plen" if v6 else "ip.len"]])
+            if not length.isdigit() or not payload.lstrip("-").isdigit() or not row[COL["frame.time_epoch"]]:
+                streams.setdefault(key, {"broken": True})["broken"] = True
+                continue
+            sender = innermost(row[COL["ipv6.src" if v6 else "ip.src"]]) + " " + innermost(port)
+            s = streams.setdefault(key, {"first": frame, "sender": sender, "packets": []})
+            if "packets" not in s:
+                continue
+            side = 0 if sender == s["sender"] else 1
+            s["packets"].append((side, int(length) + (40 if v6 else 0), int(payload), to_ns(row[COL["frame.time_epoch"]])))
+    return streams
+
+
+def row_of(key, s):
+    packets = s["packets"]
+    values = []
+    for scope in (None, 0, 1):
+        mine = [p for p in packets if scope is None or p[0] == scope]
+        times = np.array([p[3] for p in mine], dtype=np.int64)
+        gaps = np.diff(times).astype(np.float64) * 1e-9
+        values += statistics([p[1] for p in mine]) + statistics([p[2] for p in mine]) + statistics(gaps)
+    sides = [sum(1 for p in packets if p[0] == side) for side in (0, 1)]
+    return [key, str(s["first"]), str(sides[0]), str(sides[1])] + [repr(float(v)) for v in values]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--reference", required=True, help="the directory tshark_reference.py wrote")
+    args = parser.parse_args()
+    packets_dir = os.path.join(args.reference, "packets")
+    if not os.path.isdir(packets_dir):
+        print("no tshark reference: nothing to do (corpus tests skip)")
+        return 0
+    written = 0
+    for dirpath, _, names in os.walk(packets_dir):
+        for name in names:
+            if not name.endswith(".tsv"):
+                continue
+            src = os.path.join(dirpath, name)
+            dst = os.path.join(args.reference, "features", os.path.relpath(src, packets_dir))
+            stamp = f"# {VERSION} {os.path.getsize(src)} {int(os.path.getmtime(src))}"
+            if os.path.exists(dst):
+                with open(dst) as f:
+                    if f.readline().rstrip("\n") == stamp:
+                        continue
+            os.makedirs(os.path.dirname(dst), exist_ok=True)
+            with open(dst + ".tmp", "w") as out:
+                out.write(stamp + "\n")
+                for key, s in streams_of(src).items():
+                    if "packets" in s and not s.get("broken"):
+                        out.write("\t".join(row_of(key, s)) + "\n")
+            os.replace(dst + ".tmp", dst)
+            written += 1
+    print(f"feature reference: {written} captures computed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+// Size and timing statistics (features/packet_stats.hpp) against numpy on the corpus: for every TCP
+// and UDP stream tshark finds, scripts/feature_reference.py computes the statistics from tshark's
+// per-packet fields (ip.len / ipv6.plen, tcp.len / udp.length, frame.time_epoch) with numpy's
+// textbook formulas; pktdyn's flow that starts at the same packet, holding the same packets per side
+// (other flows differ in membership, which tcp_corpus_test accounts for), must give the same 54
+// values: min, max, mean and standard deviation within 1e-9 relative, skewness and kurtosis within
+// 1e-6 relative or absolute (they amplify rounding: a symmetric series is 0 in one and 1e-10 in the
+// other), NaN exactly where numpy's are. Streams the script leaves out are listed in it; flows that
+// differ must lie in a file of features_known_differences.tsv, and differ only in the columns its
+// kind allows.
+#include <catch2/catch.hpp>
+#include <charconv>
+#include <cmath>
+#include <fmt/format.h>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "corpus/corpus.hpp"
+#include "pktdyn/capture/capture_file.hpp"
+#include "pktdyn/features/packet_stats.hpp"
+#include "pktdyn/flow/flow_table.hpp"
+#include "pktdyn/flow/tcp_tracker.hpp"
+#include "pktdyn/proto/decoder.hpp"
+#include "pktdyn/proto/fragments.hpp"
+
+using namespace pktdyn;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::int64_t current_frame = 0;
+
+/// The statistics, remembering the flow's first frame and first sender (to find tshark's stream).
+struct observed {
+    std::int64_t first_frame = -1;
+    bool first_from_originator = true;
+    tcp_tracker tcp;  // only for its rule of when a SYN starts a new connection, as tcp.stream's
+    packet_stats stats;
+    void update(const decoded_packet& d, timestamp now, bool from_originator) noexcept {
+        if (first_frame < 0) {
+            first_frame = current_frame;
+            first_from_originator = from_originator;
+        }
+        tcp.update(d, now, from_originator);
+        stats.update(flow_packet::from(d, now, from_originator));
+    }
+    [[nodiscard]] bool starts_new_flow(const decoded_packet& d, bool from_originator) const noexcept {
+        return tcp.starts_new_flow(d, from_originator);
+    }
+};
+
+struct reference_row {
+    std::array<std::uint64_t, 2> packets{};  // side 0: the stream's first sender
+    std::array<double, packet_stats::features.size()> values{};
+};
+
+double parse_double(const std::string& s) {
+    if (s == "nan") return std::nan("");
+    return std::stod(s);
+}
+
+bool close(double ours, double theirs, double relative, double absolute) {
+    if (std::isnan(ours) || std::isnan(theirs)) return std::isnan(ours) && std::isnan(theirs);
+    return std::abs(ours - theirs) <= relative * std::max(std::abs(ours), std::abs(theirs)) + absolute;
+}
+
+}  // namespace
+
+TEST_CASE("size and timing statistics equal numpy's on the corpus's TCP and UDP streams", "[corpus][features]") {
+    const auto root = test::corpus_root();
+    if (!root) {
+        WARN("corpus not found (set PKTDYN_CORPUS): feature comparison skipped");
+        return;
+    }
+    const fs::path ref = test::reference_dir();
+    std::ofstream report(ref / "features-report.txt");
+    constexpr std::size_t width = packet_stats::features.size();
+    std::size_t streams = 0, compared = 0, agreeing = 0, membership = 0;
+    std::set<std::string> captures_compared;
+    std::array<std::size_t, width> value_agree{};
+    std::size_t explained = 0, unexplained = 0;
+    const auto known = test::known_differences(fs::path(PKTDYN_SOURCE_DIR) / "tests/corpus/features_known_differences.tsv");
+    for (const auto& rel : test::corpus_captures(*root)) {
+        std::map<std::int64_t, reference_row> rows;
+        for (const auto& r : test::read_tsv(ref / "features" / (rel.string() + ".tsv"))) {
+            if (r.size() != 4 + width) continue;
+            reference_row x;
+            x.packets = {std::stoull(r[2]), std::stoull(r[3])};
+            for (std::size_t i = 0; i < width; ++i) x.values[i] = parse_double(r[4 + i]);
+            rows[std::stoll(r[1])] = x;
+        }
+        if (rows.empty()) continue;
+        streams += rows.size();
+        auto f = capture_file::open(*root / "pcap" / rel);
+        if (!f) continue;
+        decoder dec;
+        fragment_tracker fragments;
+        flow_table<observed> table{flow_options{.capacity = 1 << 12, .idle = 1'000'000'000s, .active = 1'000'000'000s,
+                                                .linger = 1'000'000'000s, .seed = 1}};
+        const auto on_end = [&](flow_table<observed>::entry& e) {
+            const auto it = rows.find(e.state.first_frame);
+            if (it == rows.end()) return;
+            const reference_row& x = it->second;
+            // Our scopes: 0 flow, 1 originator, 2 responder; the reference's: flow, first sender, other.
+            const int first_side = e.state.first_from_originator ? 0 : 1;
+            const std::array<std::uint64_t, 2> ours_packets{e.record.dir[first_side].packets, e.record.dir[1 - first_side].packets};
+            if (ours_packets != x.packets) {
+                ++membership;
+                return;
+            }
+            ++compared;
+            captures_compared.insert(rel.string());
+            std::array<double, width> ours{};
+            e.state.stats.write(ours);
+            const std::array<std::size_t, 3> scope_of_reference{0, static_cast<std::size_t>(1 + first_side),
+                                                                static_cast<std::size_t>(2 - first_side)};
+            std::string diff;
+            bool only_gaps = true, only_sizes = true;
+            constexpr std::size_t per_scope = width / 3;
+            for (std::size_t s = 0; s < 3; ++s)
+                for (std::size_t k = 0; k < per_scope; ++k) {
+                    const std::size_t theirs = s * per_scope + k, mine = scope_of_reference[s] * per_scope + k;
+                    const bool shape = k % 6 >= 4;  // skewness, kurtosis
+                    if (close(ours[mine], x.values[theirs], shape ? 1e-6 : 1e-9, shape ? 1e-6 : 1e-12)) {
+                        ++value_agree[theirs];
+                    } else {
+                        diff += fmt::format(" {} ours {} numpy {};", packet_stats::features[mine].column(), ours[mine],
+                                            x.values[theirs]);
+                        const bool gap = k / 6 == 2;  // the quantities: IP bytes, payload bytes, gaps
+                        only_gaps &= gap;
+                        only_sizes &= !gap;
+                    }
+                }
+            if (diff.empty()) {
+                ++agreeing;
+                return;
+            }
+            const auto k = known.find(rel.string());
+            const bool ok = k != known.end() && ((k->second.kind == "gaps" && only_gaps) || (k->second.kind == "sizes" && only_sizes));
+            (ok ? explained : unexplained) += 1;
+            report << fmt::format("{}\tfirst frame {}\t{}{}\n", rel.string(), it->first, ok ? "(known) " : "UNEXPLAINED ", diff);
+        };
+        decoded_packet d;
+        current_frame = 0;
+        while (auto p = f->next()) {
+            ++current_frame;
+            dec.decode(*p, d);
+            const auto frag = fragments.track(p->time, d, p->data);
+            const known_ports ports{frag.source_port, frag.destination_port};
+            (void)table.update(p->time, d, on_end, frag.fragment && frag.attributed && !d.has_transport ? &ports : nullptr);
+        }
+        table.flush(on_end);
+    }
+    const std::string summary =
+        fmt::format("{} TCP/UDP streams; {} flows compared from {} captures ({} with other packets per side); "
+                    "{} agree on all {} values ({:.3f} %), {} differ as features_known_differences.tsv explains, {} unexplained",
+                    streams, compared, captures_compared.size(), membership, agreeing, width,
+                    100.0 * double(agreeing) / double(std::max<std::size_t>(compared, 1)), explained, unexplained);
+    report << summary << "\n";
+    INFO(summary);
+    CHECK(compared >= 2000);
+    CHECK(captures_compared.size() >= 200);
+    CHECK(unexplained == 0);
+    CHECK(double(agreeing) >= 0.999 * double(compared));
+}
