@@ -5,7 +5,8 @@ Reads the per-packet TSVs scripts/tshark_reference.py wrote (profile "packets") 
 capture, one row per TCP or UDP stream (tshark's tcp.stream / udp.stream): its first frame, the
 packets each side sent (side 0: the sender of the stream's first packet), and the size and timing
 statistics of features/packet_stats.hpp for the scopes flow, side 0 and side 1, in its column
-order. The statistics are computed here from their textbook definitions with numpy, independently
+order, then the first 10 packets as features/packet_sequence.hpp orders them (direction relative to
+side 0). The statistics are computed here from their textbook definitions with numpy, independently
 of pktdyn's one-pass code: population standard deviation, skewness m3 / m2^1.5 and excess kurtosis
 m4 / m2^2 - 3 (NaN for a constant series: m2 <= 1e-24 mean^2), gaps as differences of consecutive frame.time_epoch.
 
@@ -24,7 +25,8 @@ COL = {name: i for i, name in enumerate(PACKET_FIELDS)}
 # Encapsulations whose outer UDP/IP tshark may count as the stream while pktdyn keys the inner packet.
 TUNNELS = (":vxlan:", ":geneve:", ":gre:", ":gtp", ":teredo:", ":erspan:", ":ayiya:", ":capwap", ":nsh:", ":l2tp:",
            ":pim:")
-VERSION = "5"
+VERSION = "6"
+SPLT_LENGTH = 10
 
 
 def innermost(field):
@@ -93,11 +95,14 @@ def streams_of(tsv):
                 streams.setdefault(key, {"broken": True})["broken"] = True
                 continue
             sender = innermost(row[COL["ipv6.src" if v6 else "ip.src"]]) + " " + innermost(port)
+            flag_text = innermost(row[COL["tcp.flags"]]) if key.startswith("tcp") else "0"
+            flags = int(flag_text, 16) if flag_text else 0
             s = streams.setdefault(key, {"first": frame, "sender": sender, "packets": []})
             if "packets" not in s:
                 continue
             side = 0 if sender == s["sender"] else 1
-            s["packets"].append((side, int(length) + (40 if v6 else 0), int(payload), to_ns(row[COL["frame.time_epoch"]])))
+            s["packets"].append((side, int(length) + (40 if v6 else 0), int(payload), to_ns(row[COL["frame.time_epoch"]]),
+                                 flags))
     return streams
 
 
@@ -109,6 +114,13 @@ def row_of(key, s):
         times = np.array([p[3] for p in mine], dtype=np.int64)
         gaps = np.diff(times).astype(np.float64) * 1e-9
         values += statistics([p[1] for p in mine]) + statistics([p[2] for p in mine]) + statistics(gaps)
+    # The first SPLT_LENGTH packets: direction, IP length, payload length, gap, TCP flags; NaN past the end.
+    first = packets[:SPLT_LENGTH]
+    pad = [float("nan")] * (SPLT_LENGTH - len(first))
+    gaps = [0.0] + [float((b[3] - a[3]) * 1e-9) for a, b in zip(first, first[1:])]
+    for column in ([p[0] for p in first], [p[1] for p in first], [p[2] for p in first], gaps[:len(first)],
+                   [p[4] for p in first]):
+        values += [float(v) for v in column] + pad
     sides = [sum(1 for p in packets if p[0] == side) for side in (0, 1)]
     return [key, str(s["first"]), str(sides[0]), str(sides[1])] + [repr(float(v)) for v in values]
 

@@ -1,9 +1,10 @@
-// Size and timing statistics (features/packet_stats.hpp) against numpy on the corpus: for every TCP
+// Size and timing statistics (features/packet_stats.hpp) and the first 10 packets
+// (features/packet_sequence.hpp) against numpy on the corpus: for every TCP
 // and UDP stream tshark finds, scripts/feature_reference.py computes the statistics from tshark's
 // per-packet fields (ip.len / ipv6.plen, tcp.len / udp.length, frame.time_epoch) with numpy's
 // textbook formulas; pktdyn's flow that starts at the same packet, holding the same packets per side
 // (other flows differ in membership, which tcp_corpus_test accounts for), must give the same 54
-// values: min, max, mean and standard deviation within 1e-9 relative, skewness and kurtosis within
+// statistics and 50 sequence values (directions, lengths and flags exactly, gaps within 1e-9): min, max, mean and standard deviation within 1e-9 relative, skewness and kurtosis within
 // 1e-6 relative or absolute (they amplify rounding: a symmetric series is 0 in one and 1e-10 in the
 // other), NaN exactly where numpy's are. Streams the script leaves out are listed in it; flows that
 // differ must lie in a file of features_known_differences.tsv, and differ only in the columns its
@@ -18,6 +19,7 @@
 
 #include "corpus/corpus.hpp"
 #include "pktdyn/capture/capture_file.hpp"
+#include "pktdyn/features/packet_sequence.hpp"
 #include "pktdyn/features/packet_stats.hpp"
 #include "pktdyn/flow/flow_table.hpp"
 #include "pktdyn/flow/tcp_tracker.hpp"
@@ -38,13 +40,16 @@ struct observed {
     bool first_from_originator = true;
     tcp_tracker tcp;  // only for its rule of when a SYN starts a new connection, as tcp.stream's
     packet_stats stats;
+    packet_sequence<10> sequence;
     void update(const decoded_packet& d, timestamp now, bool from_originator) noexcept {
         if (first_frame < 0) {
             first_frame = current_frame;
             first_from_originator = from_originator;
         }
         tcp.update(d, now, from_originator);
-        stats.update(flow_packet::from(d, now, from_originator));
+        const auto p = flow_packet::from(d, now, from_originator);
+        stats.update(p);
+        sequence.update(p);
     }
     [[nodiscard]] bool starts_new_flow(const decoded_packet& d, bool from_originator) const noexcept {
         return tcp.starts_new_flow(d, from_originator);
@@ -54,6 +59,7 @@ struct observed {
 struct reference_row {
     std::array<std::uint64_t, 2> packets{};  // side 0: the stream's first sender
     std::array<double, packet_stats::features.size()> values{};
+    std::array<double, packet_sequence<10>::features.size()> sequence{};
 };
 
 double parse_double(const std::string& s) {
@@ -68,7 +74,7 @@ bool close(double ours, double theirs, double relative, double absolute) {
 
 }  // namespace
 
-TEST_CASE("size and timing statistics equal numpy's on the corpus's TCP and UDP streams", "[corpus][features]") {
+TEST_CASE("size and timing statistics and packet sequences equal numpy's on the corpus's TCP and UDP streams", "[corpus][features]") {
     const auto root = test::corpus_root();
     if (!root) {
         WARN("corpus not found (set PKTDYN_CORPUS): feature comparison skipped");
@@ -77,6 +83,7 @@ TEST_CASE("size and timing statistics equal numpy's on the corpus's TCP and UDP 
     const fs::path ref = test::reference_dir();
     std::ofstream report(ref / "features-report.txt");
     constexpr std::size_t width = packet_stats::features.size();
+    constexpr std::size_t sequence_width = packet_sequence<10>::features.size();
     std::size_t streams = 0, compared = 0, agreeing = 0, membership = 0;
     std::set<std::string> captures_compared;
     std::array<std::size_t, width> value_agree{};
@@ -85,10 +92,11 @@ TEST_CASE("size and timing statistics equal numpy's on the corpus's TCP and UDP 
     for (const auto& rel : test::corpus_captures(*root)) {
         std::map<std::int64_t, reference_row> rows;
         for (const auto& r : test::read_tsv(ref / "features" / (rel.string() + ".tsv"))) {
-            if (r.size() != 4 + width) continue;
+            if (r.size() != 4 + width + sequence_width) continue;
             reference_row x;
             x.packets = {std::stoull(r[2]), std::stoull(r[3])};
             for (std::size_t i = 0; i < width; ++i) x.values[i] = parse_double(r[4 + i]);
+            for (std::size_t i = 0; i < sequence_width; ++i) x.sequence[i] = parse_double(r[4 + width + i]);
             rows[std::stoll(r[1])] = x;
         }
         if (rows.empty()) continue;
@@ -133,6 +141,17 @@ TEST_CASE("size and timing statistics equal numpy's on the corpus's TCP and UDP 
                         only_sizes &= !gap;
                     }
                 }
+            std::array<double, sequence_width> seq{};
+            e.state.sequence.write(seq);
+            for (std::size_t i = 0; i < 10; ++i)  // directions relative to the first sender, as the reference's
+                if (!std::isnan(seq[i])) seq[i] = e.state.first_from_originator ? seq[i] : 1 - seq[i];
+            for (std::size_t i = 0; i < sequence_width; ++i)
+                if (!close(seq[i], x.sequence[i], 1e-9, 1e-12)) {
+                    diff += fmt::format(" {} ours {} numpy {};", packet_sequence<10>::features[i].column(), seq[i], x.sequence[i]);
+                    const bool gap = i / 10 == 3;  // kinds: dir, ip_bytes, payload_bytes, iat, flags
+                    only_gaps &= gap;
+                    only_sizes &= i / 10 == 1 || i / 10 == 2;
+                }
             if (diff.empty()) {
                 ++agreeing;
                 return;
@@ -156,7 +175,7 @@ TEST_CASE("size and timing statistics equal numpy's on the corpus's TCP and UDP 
     const std::string summary =
         fmt::format("{} TCP/UDP streams; {} flows compared from {} captures ({} with other packets per side); "
                     "{} agree on all {} values ({:.3f} %), {} differ as features_known_differences.tsv explains, {} unexplained",
-                    streams, compared, captures_compared.size(), membership, agreeing, width,
+                    streams, compared, captures_compared.size(), membership, agreeing, width + sequence_width,
                     100.0 * double(agreeing) / double(std::max<std::size_t>(compared, 1)), explained, unexplained);
     report << summary << "\n";
     INFO(summary);
