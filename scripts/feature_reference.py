@@ -6,7 +6,8 @@ capture, one row per TCP or UDP stream (tshark's tcp.stream / udp.stream): its f
 packets each side sent (side 0: the sender of the stream's first packet), and the size and timing
 statistics of features/packet_stats.hpp for the scopes flow, side 0 and side 1, in its column
 order, then the first 10 packets as features/packet_sequence.hpp orders them (direction relative to
-side 0). The statistics are computed here from their textbook definitions with numpy, independently
+side 0), then the byte distribution of the stream's first 1,024 captured payload bytes (tshark's
+tcp.payload / udp.payload, profile "payloads") as features/byte_distribution.hpp orders it. The statistics are computed here from their textbook definitions with numpy, independently
 of pktdyn's one-pass code: population standard deviation, skewness m3 / m2^1.5 and excess kurtosis
 m4 / m2^2 - 3 (NaN for a constant series: m2 <= 1e-24 mean^2), gaps as differences of consecutive frame.time_epoch.
 
@@ -25,8 +26,9 @@ COL = {name: i for i, name in enumerate(PACKET_FIELDS)}
 # Encapsulations whose outer UDP/IP tshark may count as the stream while pktdyn keys the inner packet.
 TUNNELS = (":vxlan:", ":geneve:", ":gre:", ":gtp", ":teredo:", ":erspan:", ":ayiya:", ":capwap", ":nsh:", ":l2tp:",
            ":pim:")
-VERSION = "6"
+VERSION = "7"
 SPLT_LENGTH = 10
+BYTES_LIMIT = 1024
 
 
 def innermost(field):
@@ -61,11 +63,16 @@ def statistics(x):
     return [x.min(), x.max(), mean, np.sqrt(m2), skew, kurt]
 
 
-def streams_of(tsv):
+def streams_of(tsv, payload_tsv):
     streams = {}
+    payloads = []
+    if os.path.exists(payload_tsv):
+        with open(payload_tsv, errors="replace") as f:
+            payloads = [line.rstrip("\n").split("\t") for line in f]
     with open(tsv, errors="replace") as f:
         for frame, line in enumerate(f, start=1):
             row = line.rstrip("\n").split("\t")
+            payload_row = payloads[frame - 1] if frame <= len(payloads) else ["", ""]
             if len(row) < len(PACKET_FIELDS):
                 continue
             tcp, udp = row[COL["tcp.stream"]], row[COL["udp.stream"]]
@@ -101,8 +108,9 @@ def streams_of(tsv):
             if "packets" not in s:
                 continue
             side = 0 if sender == s["sender"] else 1
+            data = innermost(payload_row[0 if key.startswith("tcp") else 1]) if len(payload_row) >= 2 else ""
             s["packets"].append((side, int(length) + (40 if v6 else 0), int(payload), to_ns(row[COL["frame.time_epoch"]]),
-                                 flags))
+                                 flags, bytes.fromhex(data) if data else b""))
     return streams
 
 
@@ -121,6 +129,16 @@ def row_of(key, s):
     for column in ([p[0] for p in first], [p[1] for p in first], [p[2] for p in first], gaps[:len(first)],
                    [p[4] for p in first]):
         values += [float(v) for v in column] + pad
+    # Byte distribution of the first BYTES_LIMIT captured payload bytes, both directions, in order.
+    counted = np.frombuffer(b"".join(p[5] for p in packets)[:BYTES_LIMIT], dtype=np.uint8)
+    counts = np.bincount(counted, minlength=256)
+    if len(counted):
+        prob = counts[counts > 0] / len(counted)
+        values += [float(len(counted)), float(-(prob * np.log2(prob)).sum()) + 0.0, float(counted.mean()),
+                   float(counted.astype(np.float64).std())]
+    else:
+        values += [0.0, float("nan"), float("nan"), float("nan")]
+    values += [float(c) for c in counts.reshape(16, 16).sum(axis=1)]
     sides = [sum(1 for p in packets if p[0] == side) for side in (0, 1)]
     return [key, str(s["first"]), str(sides[0]), str(sides[1])] + [repr(float(v)) for v in values]
 
@@ -140,7 +158,9 @@ def main():
                 continue
             src = os.path.join(dirpath, name)
             dst = os.path.join(args.reference, "features", os.path.relpath(src, packets_dir))
-            stamp = f"# {VERSION} {os.path.getsize(src)} {int(os.path.getmtime(src))}"
+            payload_src = os.path.join(args.reference, "payloads", os.path.relpath(src, packets_dir))
+            payload_stamp = os.path.getmtime(payload_src) if os.path.exists(payload_src) else 0
+            stamp = f"# {VERSION} {os.path.getsize(src)} {int(os.path.getmtime(src))} {int(payload_stamp)}"
             if os.path.exists(dst):
                 with open(dst) as f:
                     if f.readline().rstrip("\n") == stamp:
@@ -148,7 +168,7 @@ def main():
             os.makedirs(os.path.dirname(dst), exist_ok=True)
             with open(dst + ".tmp", "w") as out:
                 out.write(stamp + "\n")
-                for key, s in streams_of(src).items():
+                for key, s in streams_of(src, payload_src).items():
                     if "packets" in s and not s.get("broken"):
                         out.write("\t".join(row_of(key, s)) + "\n")
             os.replace(dst + ".tmp", dst)

@@ -51,7 +51,10 @@ FRAGMENT_FIELDS = [
     "frame.number", "ip.fragment", "ipv6.fragment", "udp.srcport", "udp.dstport", "tcp.srcport", "tcp.dstport",
     "udp.length", "ip.reassembled.length", "ipv6.reassembled.length", "frame.protocols",
 ]
-PROFILES = {"packets": (PACKET_FIELDS, PACKET_ARGS, "2"), "fragments": (FRAGMENT_FIELDS, [], "2")}
+# Payload bytes (issue #5's byte distributions), hex, reassembly off as for "packets".
+PAYLOAD_FIELDS = ["tcp.payload", "udp.payload"]
+PROFILES = {"packets": (PACKET_FIELDS, PACKET_ARGS, "2"), "fragments": (FRAGMENT_FIELDS, [], "2"),
+            "payloads": (PAYLOAD_FIELDS, PACKET_ARGS, "1")}
 
 
 def has_fragments(corpus, rel):

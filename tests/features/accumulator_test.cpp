@@ -29,7 +29,7 @@ TEST_CASE("a flow packet carries direction, lengths, flags and the captured payl
     decoder dec;
     const packet_view v{from_ns(1'000'000'000), frame, static_cast<std::uint32_t>(frame.size()), link_type::ethernet, 0};
     const decoded_packet d = dec.decode(v);
-    const auto p = flow_packet::from(d, v.time, false, v.data);
+    const auto p = flow_packet::from(d, v.time, false);
     CHECK(p.direction == 1);
     CHECK(p.ip_length == 20 + 20 + 5);
     CHECK(p.payload_length == 5);

@@ -23,3 +23,17 @@ TEST_CASE("a decoded packet is a small value without IP until one is found", "[p
     CHECK(d.begin() == d.end());
     static_assert(sizeof(decoded_packet) <= 768, "decoded_packet is copied per packet: keep it small");
 }
+
+TEST_CASE("payload() is a view of the captured payload inside the packet", "[proto][decoded_packet]") {
+    std::array<std::byte, 10> packet{};
+    for (std::size_t i = 0; i < packet.size(); ++i) packet[i] = static_cast<std::byte>(i);
+    decoded_packet d;
+    d.bytes = packet;
+    d.payload_offset = 6;
+    d.payload_captured = 4;
+    d.payload_length = 40;  // more on the wire than captured
+    REQUIRE(d.payload().size() == 4);
+    CHECK(d.payload().data() == packet.data() + 6);
+    d.payload_captured = 5;  // inconsistent bounds give an empty view, never one past the packet
+    CHECK(d.payload().empty());
+}

@@ -55,16 +55,14 @@ struct flow_packet {
     bool tcp = false;
     const decoded_packet* decoded = nullptr;
 
-    /// From a decoded packet of a flow (`packet`: its captured bytes, for the payload).
-    [[nodiscard]] static flow_packet from(const decoded_packet& d, timestamp now, bool from_originator,
-                                          std::span<const std::byte> packet = {}) noexcept {
+    /// From a decoded packet of a flow.
+    [[nodiscard]] static flow_packet from(const decoded_packet& d, timestamp now, bool from_originator) noexcept {
         flow_packet p;
         p.time = now;
         p.direction = from_originator ? 0 : 1;
         p.ip_length = flow_record::ip_length(d, d.inner_ip());
         p.payload_length = d.payload_length;
-        if (d.payload_offset <= packet.size())
-            p.payload = packet.subspan(d.payload_offset, std::min<std::size_t>(d.payload_captured, packet.size() - d.payload_offset));
+        p.payload = d.payload();
         p.tcp = d.has_transport && d.transport == ip_protocol::tcp;
         p.tcp_flags = p.tcp ? d.tcp.flags : 0;
         p.decoded = &d;
@@ -86,15 +84,13 @@ concept flow_accumulator = std::default_initializable<A> && requires(A& a, const
 template <flow_accumulator A>
 inline constexpr std::size_t width_v = A::features.size();
 
-/// Accumulators bundled as one flow state. Give it the packet bytes through `observe()` (the flow
-/// table's update(d, now, from_originator) hook cannot see them), or use it without payload
-/// accumulators through flow_table's own hook.
+/// Accumulators bundled as one flow state: flow_table<feature_set<...>> updates it per packet.
 template <flow_accumulator... A>
 class feature_set {
 public:
     static constexpr std::size_t width = (width_v<A> + ... + 0);
 
-    /// flow_table's per-packet hook: no payload bytes (payload accumulators see an empty span).
+    /// flow_table's per-packet hook.
     void update(const decoded_packet& d, timestamp now, bool from_originator) noexcept {
         observe(flow_packet::from(d, now, from_originator));
     }

@@ -190,6 +190,13 @@ struct decoded_packet {
     std::uint32_t payload_offset = 0;   ///< application payload: where it starts in the captured bytes
     std::uint32_t payload_captured = 0; ///< ... how much of it was captured
     std::uint32_t payload_length = 0;   ///< ... and its length on the wire, by the IP and transport lengths
+    std::span<const std::byte> bytes{}; ///< the packet decoded (a view: valid as long as the packet's bytes)
+
+    /// The captured application payload, as a view into the packet.
+    [[nodiscard]] std::span<const std::byte> payload() const noexcept {
+        return payload_offset + payload_captured <= bytes.size() ? bytes.subspan(payload_offset, payload_captured)
+                                                                 : std::span<const std::byte>{};
+    }
 
     [[nodiscard]] bool has_ip() const noexcept { return outer_ip.version != 0; }
     /// The innermost IP header: the tunnelled one, else the outer one (no copy per packet).

@@ -91,6 +91,7 @@ public:
             w.link(p.link);
         }
         d.status = status_of(d.issue);
+        d.bytes = p.data;
         ++stats_.packets;
         ++stats_.by_status[static_cast<std::size_t>(d.status)];
         ++stats_.by_issue[static_cast<std::size_t>(d.issue)];
