@@ -6,6 +6,7 @@
 //
 //   --format csv|jsonl|none  output format (default csv, with a header naming every field);
 //                          none: no records, only the summary
+//   --features none|standard  also write pktdyn's standard feature set (docs/features.md)
 //   --output FILE          write records there (default: standard output)
 //   --idle S  --active S   flow timeouts in seconds (default 120 and 1800)
 //   --linger S             how long a flow closed by FIN/FIN or RST keeps its trailing packets (5)
@@ -21,6 +22,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -36,6 +38,7 @@
 
 #include "pktdyn/capture/capture_set.hpp"
 #include "pktdyn/capture/libpcap_source.hpp"
+#include "pktdyn/features/schema.hpp"
 #include "pktdyn/flow/community_id.hpp"
 #include "pktdyn/flow/flow_table.hpp"
 #include "pktdyn/flow/tcp_tracker.hpp"
@@ -44,9 +47,30 @@
 
 namespace {
 
-using flow_table = pktdyn::flow_table<pktdyn::tcp_tracker>;
-using flow = flow_table::entry;
 using buffer = fmt::memory_buffer;
+
+/// The flow meter's per-flow state: the TCP tracker and, with --features, a feature set.
+template <class Features>
+struct flow_state {
+    pktdyn::tcp_tracker tcp;
+    [[no_unique_address]] Features features;
+
+    void update(const pktdyn::decoded_packet& d, pktdyn::timestamp now, bool from_originator) noexcept {
+        tcp.update(d, now, from_originator);
+        features.update(d, now, from_originator);
+    }
+    [[nodiscard]] bool starts_new_flow(const pktdyn::decoded_packet& d, bool from_originator) const noexcept {
+        return tcp.starts_new_flow(d, from_originator);
+    }
+    void finish(pktdyn::timestamp last) noexcept { tcp.finish(last); }
+};
+using no_features = pktdyn::feature_set<>;
+
+/// What the fields read of an ended flow.
+struct flow {
+    const pktdyn::flow_record& record;
+    const pktdyn::tcp_tracker& state;
+};
 
 // ---- Writing values: each returns false when the flow has no value (empty in CSV, null in JSON).
 
@@ -180,7 +204,14 @@ constexpr field fields[] = {
 
 constexpr std::string_view side_prefix[2] = {"orig_", "resp_"};
 
-void write_header(buffer& b) {
+/// A feature value: shortest round-trip digits; NaN has no value.
+bool feature(buffer& b, double v) {
+    if (std::isnan(v)) return false;
+    fmt::format_to(std::back_inserter(b), "{}", v);
+    return true;
+}
+
+void write_header(buffer& b, std::span<const pktdyn::feature_info> features) {
     bool first = true;
     for (const field& x : fields)
         for (int s = 0; s < (x.per_direction ? 2 : 1); ++s) {
@@ -189,10 +220,15 @@ void write_header(buffer& b) {
             if (x.per_direction) b.append(side_prefix[s]);
             b.append(x.name);
         }
+    for (const auto& f : features) {
+        b.push_back(',');
+        const std::string column = f.column();
+        b.append(column);
+    }
     b.push_back('\n');
 }
 
-void write_csv(buffer& b, const flow& f) {
+void write_csv(buffer& b, const flow& f, std::span<const double> values) {
     bool first = true;
     for (const field& x : fields)
         for (int s = 0; s < (x.per_direction ? 2 : 1); ++s) {
@@ -200,11 +236,16 @@ void write_csv(buffer& b, const flow& f) {
             first = false;
             x.write(b, f, s);
         }
+    for (double v : values) {
+        b.push_back(',');
+        feature(b, v);
+    }
     b.push_back('\n');
 }
 
 // Text values are addresses, Community IDs and fixed words: nothing in them needs JSON escaping.
-void write_json(buffer& b, const flow& f) {
+void write_json(buffer& b, const flow& f, std::span<const pktdyn::feature_info> features,
+                std::span<const double> values) {
     b.push_back('{');
     bool first = true;
     for (const field& x : fields)
@@ -223,6 +264,13 @@ void write_json(buffer& b, const flow& f) {
                 b.push_back('"');
             }
         }
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        b.append(std::string_view(",\""));
+        const std::string column = features[i].column();
+        b.append(column);
+        b.append(std::string_view("\":"));
+        if (!feature(b, values[i])) b.append(std::string_view("null"));
+    }
     b.append(std::string_view("}\n"));
 }
 
@@ -298,7 +346,8 @@ std::string bytes_text(double n) {
     return fmt::format("{:.{}f} {}", n, i ? 1 : 0, unit[i]);
 }
 
-void print_summary(const flow_table& table, const summary& s, const pktdyn::decoder& dec,
+template <class Table>
+void print_summary(const Table& table, const summary& s, const pktdyn::decoder& dec,
                    const pktdyn::fragment_tracker& fragments, const std::vector<pktdyn::error>& errors) {
     const auto& t = table.stats();
     fmt::print(stderr, "packets {}  flows {}  (packets without IP: {})\n", t.packets, s.flows, t.not_ip);
@@ -383,6 +432,7 @@ private:
 
 struct options {
     std::string format = "csv";
+    std::string features = "none";
     std::string output;
     std::optional<std::string> live;
     std::string filter;
@@ -404,6 +454,7 @@ std::optional<options> parse(int argc, char** argv) {
                 return argv[++i];
             };
             if (a == "--format") o.format = value();
+            else if (a == "--features") o.features = value();
             else if (a == "--output") o.output = value();
             else if (a == "--live") o.live = value();
             else if (a == "--filter") o.filter = value();
@@ -421,24 +472,18 @@ std::optional<options> parse(int argc, char** argv) {
         return std::nullopt;
     }
     if ((o.inputs.empty() && !o.live) || (o.format != "csv" && o.format != "jsonl" && o.format != "none") ||
-        o.flows.capacity == 0)
+        (o.features != "none" && o.features != "standard") || o.flows.capacity == 0)
         return std::nullopt;
     return o;
 }
 
 std::function<void()> stop_live;
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    const auto opt = parse(argc, argv);
-    if (!opt) {
-        fmt::print(stderr,
-                   "usage: {} [--format csv|jsonl|none] [--output FILE] [--idle S] [--active S] [--linger S] "
-                   "[--capacity N] [--by-vlan] [--by-tunnel] [--quiet] FILE|DIR... | --live IFACE [--filter BPF]\n",
-                   argv[0]);
-        return 2;
-    }
+/// Reads the input through the flow table with Features as extra per-flow state, and writes.
+template <class Features>
+int meter(const options* opt) {
+    using table_type = pktdyn::flow_table<flow_state<Features>>;
+    constexpr auto feature_list = Features::features();
     std::FILE* out = stdout;
     if (!opt->output.empty() && (out = std::fopen(opt->output.c_str(), "w")) == nullptr) {
         fmt::print(stderr, "pktdyn-flowmeter: cannot write {}\n", opt->output);
@@ -452,19 +497,22 @@ int main(int argc, char** argv) {
         std::fwrite(records.data(), 1, records.size(), out);
         records.clear();
     };
-    if (opt->format == "csv") write_header(records);
+    if (opt->format == "csv") write_header(records, feature_list);
     summary sum;
     const bool json = opt->format == "jsonl", none = opt->format == "none";
-    const auto on_end = [&](flow& f) {
+    std::array<double, Features::width> values{};
+    const auto on_end = [&](typename table_type::entry& e) {
+        const flow f{e.record, e.state.tcp};
         if (!opt->quiet) sum.add(f);
         if (none) return;
-        json ? write_json(records, f) : write_csv(records, f);
+        e.state.features.write(values);
+        json ? write_json(records, f, feature_list, values) : write_csv(records, f, values);
         drain(1 << 16);
     };
 
     pktdyn::decoder dec;
     pktdyn::fragment_tracker fragments;
-    flow_table table{opt->flows};
+    table_type table{opt->flows};
     pktdyn::decoded_packet d;
     const bool show_progress = !opt->quiet && isatty(STDERR_FILENO);
     const auto run = [&](auto& source, progress bar, auto bytes_read) {
@@ -510,4 +558,19 @@ int main(int argc, char** argv) {
 
     if (!opt->quiet) print_summary(table, sum, dec, fragments, errors);
     return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const auto opt = parse(argc, argv);
+    if (!opt) {
+        fmt::print(stderr,
+                   "usage: {} [--format csv|jsonl|none] [--features none|standard] [--output FILE] [--idle S] "
+                   "[--active S] [--linger S] [--capacity N] [--by-vlan] [--by-tunnel] [--quiet] FILE|DIR... | "
+                   "--live IFACE [--filter BPF]\n",
+                   argv[0]);
+        return 2;
+    }
+    return opt->features == "standard" ? meter<pktdyn::standard_features>(&*opt) : meter<no_features>(&*opt);
 }

@@ -92,7 +92,7 @@ public:
 
     /// flow_table's per-packet hook.
     void update(const decoded_packet& d, timestamp now, bool from_originator) noexcept {
-        observe(flow_packet::from(d, now, from_originator));
+        if constexpr (sizeof...(A) != 0) observe(flow_packet::from(d, now, from_originator));
     }
     void observe(const flow_packet& p) noexcept {
         std::apply([&](auto&... a) { (a.update(p), ...); }, parts_);
@@ -104,6 +104,7 @@ public:
     void write(std::span<double> out) const noexcept {
         std::size_t at = 0;
         std::apply([&](const auto&... a) { ((a.write(out.subspan(at, a.features.size())), at += a.features.size()), ...); }, parts_);
+        (void)at;  // an empty set writes nothing
     }
     /// Every feature of the set, in write() order.
     [[nodiscard]] static constexpr std::array<feature_info, width> features() noexcept {
@@ -112,6 +113,7 @@ public:
         ((std::copy(A::features.begin(), A::features.end(), all.begin() + static_cast<std::ptrdiff_t>(at)),
           at += A::features.size()),
          ...);
+        (void)at;
         return all;
     }
     template <class T>

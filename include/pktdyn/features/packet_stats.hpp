@@ -50,7 +50,7 @@ public:
         for (std::size_t s = 0; s < scopes; ++s)
             for (std::size_t q = 0; q < quantities; ++q)
                 for (std::size_t k = 0; k < statistics; ++k)
-                    f[i++] = {flow_scopes[s], names[q][k], units[q], definitions[q][k]};
+                    f[i++] = {flow_scopes[s], names[q][k], k >= 4 ? "1 (dimensionless)" : units[q], definitions[q][k]};
         return f;
     }();
 

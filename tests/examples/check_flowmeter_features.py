@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""Checks pktdyn-flowmeter --features standard: the CSV loads in pandas with the flow fields followed by
+every column docs/features.md documents, in its order; feature columns are numeric; JSON lines carry
+the same values (null where CSV is empty)."""
+import io
+import json
+import math
+import re
+import subprocess
+import sys
+
+import pandas as pd
+
+flowmeter, capture, features_md = sys.argv[1], sys.argv[2], sys.argv[3]
+documented = re.findall(r"^\| `([a-z0-9_]+)` \|", open(features_md).read(), re.M)
+assert len(documented) >= 100, f"only {len(documented)} columns documented"
+csv = subprocess.run([flowmeter, "--quiet", "--features", "standard", capture], check=True, capture_output=True,
+                     text=True).stdout
+frame = pd.read_csv(io.StringIO(csv))
+assert list(frame.columns[-len(documented):]) == documented, "feature columns differ from docs/features.md"
+for column in documented:
+    assert frame[column].dtype.kind == "f" or frame[column].dtype.kind == "i", f"{column} is {frame[column].dtype}"
+lines = subprocess.run([flowmeter, "--quiet", "--features", "standard", "--format", "jsonl", capture], check=True,
+                       capture_output=True, text=True).stdout.splitlines()
+assert len(lines) == len(frame)
+for row, line in zip(frame.itertuples(index=False), lines):
+    record = json.loads(line)
+    for column in documented:
+        a, b = getattr(row, column), record[column]
+        assert (b is None and math.isnan(a)) or (b is not None and abs(a - b) <= 1e-12 * max(1.0, abs(b))), column
+print(f"{len(frame)} flows, {len(documented)} feature columns as documented, CSV and JSON agree")
