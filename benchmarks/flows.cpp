@@ -14,6 +14,7 @@
 
 #include "bench_support.hpp"
 #include "pktdyn/capture/capture_file.hpp"
+#include "pktdyn/features/schema.hpp"
 #include "pktdyn/flow/flow_table.hpp"
 #include "pktdyn/flow/tcp_tracker.hpp"
 #include "pktdyn/proto/decoder.hpp"
@@ -26,6 +27,20 @@ struct totals {
     std::uint64_t flow_packets = 0;  // packets counted in flows
     std::uint64_t flows = 0;
     std::uint64_t retransmissions = 0;
+};
+
+// The TCP tracker and pktdyn's standard features together (issue #5's full feature path).
+struct tracker_and_features {
+    pktdyn::tcp_tracker tcp;
+    pktdyn::standard_features features;
+    void update(const pktdyn::decoded_packet& d, pktdyn::timestamp now, bool from_originator) noexcept {
+        tcp.update(d, now, from_originator);
+        features.update(d, now, from_originator);
+    }
+    [[nodiscard]] bool starts_new_flow(const pktdyn::decoded_packet& d, bool from_originator) const noexcept {
+        return tcp.starts_new_flow(d, from_originator);
+    }
+    void finish(pktdyn::timestamp last) noexcept { tcp.finish(last); }
 };
 
 template <class State>
@@ -42,6 +57,12 @@ totals pktdyn_flows(const std::string& path) {
         t.flow_packets += e.record.dir[0].packets + e.record.dir[1].packets;
         if constexpr (requires { e.state.metrics; })
             t.retransmissions += e.state.metrics[0].retransmissions + e.state.metrics[1].retransmissions;
+        if constexpr (requires { e.state.tcp.metrics; }) {
+            t.retransmissions += e.state.tcp.metrics[0].retransmissions + e.state.tcp.metrics[1].retransmissions;
+            std::array<double, pktdyn::standard_features::width> row;
+            e.state.features.write(row);  // a feature row per flow, as a user would take it
+            benchmark::DoNotOptimize(row);
+        }
     };
     while (auto p = f->next()) {
         dec.decode(*p, d);
@@ -186,6 +207,10 @@ BENCHMARK(run<pktdyn_decode_only>)->Name("flows big.pcap/pktdyn read + decode (n
 BENCHMARK(run<pktdyn_flows<pktdyn::no_state>>)->Name("flows big.pcap/pktdyn read + decode + flow table")
     ->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2);
 BENCHMARK(run<pktdyn_flows<pktdyn::tcp_tracker>>)->Name("flows big.pcap/pktdyn read + decode + flow table + TCP tracker")
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2);
+
+BENCHMARK(run<pktdyn_flows<tracker_and_features>>)
+    ->Name("flows big.pcap/pktdyn read + decode + flow table + TCP tracker + standard features")
     ->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2);
 
 BENCHMARK_MAIN();
