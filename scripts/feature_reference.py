@@ -7,7 +7,9 @@ packets each side sent (side 0: the sender of the stream's first packet), and th
 statistics of features/packet_stats.hpp for the scopes flow, side 0 and side 1, in its column
 order, then the first 10 packets as features/packet_sequence.hpp orders them (direction relative to
 side 0), then the byte distribution of the stream's first 1,024 captured payload bytes (tshark's
-tcp.payload / udp.payload, profile "payloads") as features/byte_distribution.hpp orders it. The statistics are computed here from their textbook definitions with numpy, independently
+tcp.payload / udp.payload, profile "payloads") as features/byte_distribution.hpp orders it, then
+features/timing.hpp's and volume.hpp's values (jitter by RFC 3550's formula per side, bursts split
+by gaps of 1 s, ratios both ways, header bytes per side). The statistics are computed here from their textbook definitions with numpy, independently
 of pktdyn's one-pass code: population standard deviation, skewness m3 / m2^1.5 and excess kurtosis
 m4 / m2^2 - 3 (NaN for a constant series: m2 <= 1e-24 mean^2), gaps as differences of consecutive frame.time_epoch.
 
@@ -26,7 +28,8 @@ COL = {name: i for i, name in enumerate(PACKET_FIELDS)}
 # Encapsulations whose outer UDP/IP tshark may count as the stream while pktdyn keys the inner packet.
 TUNNELS = (":vxlan:", ":geneve:", ":gre:", ":gtp", ":teredo:", ":erspan:", ":ayiya:", ":capwap", ":nsh:", ":l2tp:",
            ":pim:")
-VERSION = "7"
+VERSION = "8"
+IDLE_NS = 1_000_000_000
 SPLT_LENGTH = 10
 BYTES_LIMIT = 1024
 
@@ -114,6 +117,46 @@ def streams_of(tsv, payload_tsv):
     return streams
 
 
+def rfc3550_jitter(times):
+    """RFC 3550 6.4.1: J += (|D| - J) / 16, D the change between consecutive inter-arrival gaps."""
+    if len(times) < 3:
+        return float("nan")
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    j = 0.0
+    for previous, gap in zip(gaps, gaps[1:]):
+        j += (abs((gap - previous) * 1e-9) - j) / 16
+    return j
+
+
+def shape_values(packets):
+    """jitter per side, bursts and idle periods (1 s threshold), volume ratios both ways, header bytes."""
+    nan = float("nan")
+    out = [rfc3550_jitter([p[3] for p in packets if p[0] == side]) for side in (0, 1)]
+    bursts, idle = [], []
+    for p in packets:
+        if bursts and p[3] - bursts[-1]["end"] < IDLE_NS:
+            bursts[-1]["packets"] += 1
+            bursts[-1]["bytes"] += p[1]
+            bursts[-1]["end"] = p[3]
+        else:
+            if bursts:
+                idle.append((p[3] - bursts[-1]["end"]) * 1e-9)
+            bursts.append({"packets": 1, "bytes": p[1], "start": p[3], "end": p[3]})
+    counts = np.array([b["packets"] for b in bursts], dtype=np.float64)
+    sizes = np.array([b["bytes"] for b in bursts], dtype=np.float64)
+    durations = np.array([(b["end"] - b["start"]) * 1e-9 for b in bursts], dtype=np.float64)
+    out += [float(len(bursts)), counts.mean(), counts.max(), sizes.mean(), sizes.max(), durations.mean(), durations.max(),
+            float(len(idle)), float(np.mean(idle)) if idle else nan, float(np.max(idle)) if idle else nan,
+            float(durations.sum()), float(np.sum(idle)) if idle else 0.0]
+    n = [sum(1 for p in packets if p[0] == side) for side in (0, 1)]
+    ip = [sum(p[1] for p in packets if p[0] == side) for side in (0, 1)]
+    payload = [sum(p[2] for p in packets if p[0] == side) for side in (0, 1)]
+    ratio = lambda a, b: a / b if b > 0 else nan  # noqa: E731
+    out += [ratio(n[1], n[0]), ratio(n[0], n[1]), ratio(ip[1], ip[0]), ratio(ip[0], ip[1]),
+            ratio(sum(payload), sum(ip)), float(max(0, ip[0] - payload[0])), float(max(0, ip[1] - payload[1]))]
+    return out
+
+
 def row_of(key, s):
     packets = s["packets"]
     values = []
@@ -139,6 +182,7 @@ def row_of(key, s):
     else:
         values += [0.0, float("nan"), float("nan"), float("nan")]
     values += [float(c) for c in counts.reshape(16, 16).sum(axis=1)]
+    values += shape_values(packets)
     sides = [sum(1 for p in packets if p[0] == side) for side in (0, 1)]
     return [key, str(s["first"]), str(sides[0]), str(sides[1])] + [repr(float(v)) for v in values]
 

@@ -1,6 +1,7 @@
 // Size and timing statistics (features/packet_stats.hpp), the first 10 packets
-// (features/packet_sequence.hpp) and the byte distribution of the first 1,024 payload bytes
-// (features/byte_distribution.hpp) against numpy on the corpus: for every TCP
+// (features/packet_sequence.hpp), the byte distribution of the first 1,024 payload bytes
+// (features/byte_distribution.hpp), jitter, bursts and volume (timing.hpp, volume.hpp) against numpy
+// and the RFC 3550 formula on the corpus: for every TCP
 // and UDP stream tshark finds, scripts/feature_reference.py computes the statistics from tshark's
 // per-packet fields (ip.len / ipv6.plen, tcp.len / udp.length, frame.time_epoch) with numpy's
 // textbook formulas; pktdyn's flow that starts at the same packet, holding the same packets per side
@@ -25,6 +26,8 @@
 #include "pktdyn/features/byte_distribution.hpp"
 #include "pktdyn/features/packet_sequence.hpp"
 #include "pktdyn/features/packet_stats.hpp"
+#include "pktdyn/features/timing.hpp"
+#include "pktdyn/features/volume.hpp"
 #include "pktdyn/flow/flow_table.hpp"
 #include "pktdyn/flow/tcp_tracker.hpp"
 #include "pktdyn/proto/decoder.hpp"
@@ -46,6 +49,9 @@ struct observed {
     packet_stats stats;
     packet_sequence<10> sequence;
     byte_distribution<1024> bytes;
+    jitter jit;
+    activity<1000> act;
+    volume vol;
     void update(const decoded_packet& d, timestamp now, bool from_originator) noexcept {
         if (first_frame < 0) {
             first_frame = current_frame;
@@ -56,6 +62,9 @@ struct observed {
         stats.update(p);
         sequence.update(p);
         bytes.update(p);
+        jit.update(p);
+        act.update(p);
+        vol.update(p);
     }
     [[nodiscard]] bool starts_new_flow(const decoded_packet& d, bool from_originator) const noexcept {
         return tcp.starts_new_flow(d, from_originator);
@@ -67,6 +76,8 @@ struct reference_row {
     std::array<double, packet_stats::features.size()> values{};
     std::array<double, packet_sequence<10>::features.size()> sequence{};
     std::array<double, byte_distribution<1024>::features.size()> bytes{};
+    std::array<double, 21> shape{};  // jitter side 0/1, 12 activity values, ratios 1/0 and 0/1 (packets,
+                                     // bytes), payload ratio, header bytes side 0/1
 };
 
 double parse_double(const std::string& s) {
@@ -81,7 +92,7 @@ bool close(double ours, double theirs, double relative, double absolute) {
 
 }  // namespace
 
-TEST_CASE("size and timing statistics, packet sequences and byte distributions equal numpy's on the corpus's TCP and UDP streams", "[corpus][features]") {
+TEST_CASE("size and timing statistics, sequences, byte distributions, jitter, bursts and volume equal numpy's on the corpus's TCP and UDP streams", "[corpus][features]") {
     const auto root = test::corpus_root();
     if (!root) {
         WARN("corpus not found (set PKTDYN_CORPUS): feature comparison skipped");
@@ -100,12 +111,13 @@ TEST_CASE("size and timing statistics, packet sequences and byte distributions e
     for (const auto& rel : test::corpus_captures(*root)) {
         std::map<std::int64_t, reference_row> rows;
         for (const auto& r : test::read_tsv(ref / "features" / (rel.string() + ".tsv"))) {
-            if (r.size() != 4 + width + sequence_width + bytes_width) continue;
+            if (r.size() != 4 + width + sequence_width + bytes_width + 21) continue;
             reference_row x;
             x.packets = {std::stoull(r[2]), std::stoull(r[3])};
             for (std::size_t i = 0; i < width; ++i) x.values[i] = parse_double(r[4 + i]);
             for (std::size_t i = 0; i < sequence_width; ++i) x.sequence[i] = parse_double(r[4 + width + i]);
             for (std::size_t i = 0; i < bytes_width; ++i) x.bytes[i] = parse_double(r[4 + width + sequence_width + i]);
+            for (std::size_t i = 0; i < 21; ++i) x.shape[i] = parse_double(r[4 + width + sequence_width + bytes_width + i]);
             rows[std::stoll(r[1])] = x;
         }
         if (rows.empty()) continue;
@@ -172,6 +184,36 @@ TEST_CASE("size and timing statistics, packet sequences and byte distributions e
                     only_gaps = false;
                     only_sizes = false;
                 }
+            // Jitter, bursts, volume: the reference's sides are the first sender's and the other's.
+            std::array<double, 2> jit_values{};
+            std::array<double, 12> act_values{};
+            std::array<double, 5> vol_values{};
+            e.state.jit.write(jit_values);
+            e.state.act.write(act_values);
+            e.state.vol.write(vol_values);
+            const bool o0 = e.state.first_from_originator;  // orig is side 0
+            const std::array<std::pair<double, double>, 19> shape{{
+                {jit_values[0], x.shape[o0 ? 0 : 1]}, {jit_values[1], x.shape[o0 ? 1 : 0]},
+                {act_values[0], x.shape[2]}, {act_values[1], x.shape[3]}, {act_values[2], x.shape[4]},
+                {act_values[3], x.shape[5]}, {act_values[4], x.shape[6]}, {act_values[5], x.shape[7]},
+                {act_values[6], x.shape[8]}, {act_values[7], x.shape[9]}, {act_values[8], x.shape[10]},
+                {act_values[9], x.shape[11]}, {act_values[10], x.shape[12]}, {act_values[11], x.shape[13]},
+                {vol_values[0], x.shape[o0 ? 14 : 15]}, {vol_values[1], x.shape[o0 ? 16 : 17]}, {vol_values[2], x.shape[18]},
+                {vol_values[3], x.shape[o0 ? 19 : 20]}, {vol_values[4], x.shape[o0 ? 20 : 19]},
+            }};
+            constexpr std::array<std::string_view, 19> shape_names{
+                "orig_jitter", "resp_jitter", "burst_count", "burst_packets_mean", "burst_packets_max",
+                "burst_bytes_mean", "burst_bytes_max", "burst_duration_mean", "burst_duration_max", "idle_count",
+                "idle_mean", "idle_max", "active_time", "idle_time", "down_up_packet_ratio", "down_up_byte_ratio",
+                "payload_ratio", "orig_header_bytes", "resp_header_bytes"};
+            for (std::size_t i = 0; i < shape.size(); ++i)
+                if (!close(shape[i].first, shape[i].second, 1e-9, 1e-12)) {
+                    diff += fmt::format(" {} ours {} numpy {};", shape_names[i], shape[i].first, shape[i].second);
+                    // Jitter follows the gaps, volume the lengths, bursts both.
+                    only_gaps &= i < 14;
+                    only_sizes &= i >= 2;
+                    only_bytes = false;
+                }
             if (diff.empty()) {
                 ++agreeing;
                 return;
@@ -196,7 +238,8 @@ TEST_CASE("size and timing statistics, packet sequences and byte distributions e
     const std::string summary =
         fmt::format("{} TCP/UDP streams; {} flows compared from {} captures ({} with other packets per side); "
                     "{} agree on all {} values ({:.3f} %), {} differ as features_known_differences.tsv explains, {} unexplained",
-                    streams, compared, captures_compared.size(), membership, agreeing, width + sequence_width + bytes_width,
+                    streams, compared, captures_compared.size(), membership, agreeing,
+                    width + sequence_width + bytes_width + 19,
                     100.0 * double(agreeing) / double(std::max<std::size_t>(compared, 1)), explained, unexplained);
     report << summary << "\n";
     INFO(summary);
