@@ -4,8 +4,9 @@
 //   pktdyn-flowmeter [options] FILE|DIR...
 //   pktdyn-flowmeter [options] --live IFACE [--filter BPF]
 //
-//   --format csv|jsonl|none  output format (default csv, with a header naming every field);
-//                          none: no records, only the summary
+//   --format csv|jsonl|npy|none  output format (default csv, with a header naming every field);
+//                          npy: the feature matrix as OUTPUT.npy (+ .columns.txt, .rows.txt with the
+//                          flows' Community IDs), implies --features standard; none: only the summary
 //   --features none|standard  also write pktdyn's standard feature set (docs/features.md)
 //   --output FILE          write records there (default: standard output)
 //   --idle S  --active S   flow timeouts in seconds (default 120 and 1800)
@@ -38,6 +39,7 @@
 
 #include "pktdyn/capture/capture_set.hpp"
 #include "pktdyn/capture/libpcap_source.hpp"
+#include "pktdyn/export/npy.hpp"
 #include "pktdyn/features/schema.hpp"
 #include "pktdyn/flow/community_id.hpp"
 #include "pktdyn/flow/flow_table.hpp"
@@ -471,8 +473,10 @@ std::optional<options> parse(int argc, char** argv) {
     } catch (const std::exception&) {
         return std::nullopt;
     }
-    if ((o.inputs.empty() && !o.live) || (o.format != "csv" && o.format != "jsonl" && o.format != "none") ||
-        (o.features != "none" && o.features != "standard") || o.flows.capacity == 0)
+    if (o.format == "npy") o.features = "standard";
+    if ((o.inputs.empty() && !o.live) || (o.format != "csv" && o.format != "jsonl" && o.format != "none" && o.format != "npy") ||
+        (o.format == "npy" && o.output.empty()) || (o.features != "none" && o.features != "standard") ||
+        o.flows.capacity == 0)
         return std::nullopt;
     return o;
 }
@@ -484,8 +488,9 @@ template <class Features>
 int meter(const options* opt) {
     using table_type = pktdyn::flow_table<flow_state<Features>>;
     constexpr auto feature_list = Features::features();
+    const bool npy = opt->format == "npy";
     std::FILE* out = stdout;
-    if (!opt->output.empty() && (out = std::fopen(opt->output.c_str(), "w")) == nullptr) {
+    if (!npy && !opt->output.empty() && (out = std::fopen(opt->output.c_str(), "w")) == nullptr) {
         fmt::print(stderr, "pktdyn-flowmeter: cannot write {}\n", opt->output);
         return 1;
     }
@@ -501,11 +506,16 @@ int meter(const options* opt) {
     summary sum;
     const bool json = opt->format == "jsonl", none = opt->format == "none";
     std::array<double, Features::width> values{};
+    pktdyn::feature_matrix matrix(feature_list);
     const auto on_end = [&](typename table_type::entry& e) {
         const flow f{e.record, e.state.tcp};
         if (!opt->quiet) sum.add(f);
         if (none) return;
         e.state.features.write(values);
+        if (npy) {
+            matrix.add(values, pktdyn::community_id(e.record.key));
+            return;
+        }
         json ? write_json(records, f, feature_list, values) : write_csv(records, f, values);
         drain(1 << 16);
     };
@@ -555,6 +565,11 @@ int meter(const options* opt) {
     }
     drain(0);
     if (out != stdout) std::fclose(out);
+    if (npy)
+        if (const auto failed = pktdyn::write_npy(matrix, opt->output)) {
+            fmt::print(stderr, "pktdyn-flowmeter: {}\n", failed->message());
+            return 1;
+        }
 
     if (!opt->quiet) print_summary(table, sum, dec, fragments, errors);
     return 0;
@@ -566,7 +581,7 @@ int main(int argc, char** argv) {
     const auto opt = parse(argc, argv);
     if (!opt) {
         fmt::print(stderr,
-                   "usage: {} [--format csv|jsonl|none] [--features none|standard] [--output FILE] [--idle S] "
+                   "usage: {} [--format csv|jsonl|npy|none] [--features none|standard] [--output FILE] [--idle S] "
                    "[--active S] [--linger S] [--capacity N] [--by-vlan] [--by-tunnel] [--quiet] FILE|DIR... | "
                    "--live IFACE [--filter BPF]\n",
                    argv[0]);

@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
 """Checks pktdyn-flowmeter --features standard: the CSV loads in pandas with the flow fields followed by
 every column docs/features.md documents, in its order; feature columns are numeric; JSON lines carry
-the same values (null where CSV is empty)."""
+the same values (null where CSV is empty); --format npy writes the same matrix (numpy.load, float64,
+one row per flow with its Community ID, the documented columns)."""
 import io
 import json
 import math
 import re
 import subprocess
 import sys
+import tempfile
+
+import numpy as np
 
 import pandas as pd
 
@@ -28,4 +32,16 @@ for row, line in zip(frame.itertuples(index=False), lines):
     for column in documented:
         a, b = getattr(row, column), record[column]
         assert (b is None and math.isnan(a)) or (b is not None and abs(a - b) <= 1e-12 * max(1.0, abs(b))), column
-print(f"{len(frame)} flows, {len(documented)} feature columns as documented, CSV and JSON agree")
+with tempfile.TemporaryDirectory() as tmp:
+    base = tmp + "/features"
+    subprocess.run([flowmeter, "--quiet", "--format", "npy", "--output", base, capture], check=True)
+    matrix = np.load(base + ".npy")
+    columns = open(base + ".columns.txt").read().split()
+    rows = open(base + ".rows.txt").read().split()
+assert matrix.dtype == np.float64 and matrix.shape == (len(frame), len(documented)), matrix.shape
+assert columns == documented
+by_id = {cid: i for i, cid in enumerate(frame["community_id"])}
+for r, cid in enumerate(rows):
+    expected = frame.loc[by_id[cid], documented].to_numpy(dtype=np.float64)
+    assert np.allclose(matrix[r], expected, rtol=1e-12, atol=0, equal_nan=True), cid
+print(f"{len(frame)} flows, {len(documented)} feature columns as documented, CSV, JSON and .npy agree")
