@@ -24,7 +24,7 @@ column against numpy on tshark's fields for 15,000 corpus flows.
 ## `standard_features`
 
 `packet_stats`, `packet_sequence<10>`, `byte_distribution<1024>`, `jitter`, `activity<1000>`
-(bursts split by idle gaps of 1 s or more), `volume`: {} columns.
+(bursts split by idle gaps of 1 s or more), `volume`, `size_histogram`: {} columns.
 
 {})",
                pktdyn::standard_features::width, pktdyn::feature_table<pktdyn::standard_features>());

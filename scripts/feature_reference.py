@@ -9,7 +9,8 @@ order, then the first 10 packets as features/packet_sequence.hpp orders them (di
 side 0), then the byte distribution of the stream's first 1,024 captured payload bytes (tshark's
 tcp.payload / udp.payload, profile "payloads") as features/byte_distribution.hpp orders it, then
 features/timing.hpp's and volume.hpp's values (jitter by RFC 3550's formula per side, bursts split
-by gaps of 1 s, ratios both ways, header bytes per side). The statistics are computed here from their textbook definitions with numpy, independently
+by gaps of 1 s, ratios both ways, header bytes per side), then the size histograms (12 bins of
+128 bytes, 17 log2 bins of IP length). The statistics are computed here from their textbook definitions with numpy, independently
 of pktdyn's one-pass code: population standard deviation, skewness m3 / m2^1.5 and excess kurtosis
 m4 / m2^2 - 3 (NaN for a constant series: m2 <= 1e-24 mean^2), gaps as differences of consecutive frame.time_epoch.
 
@@ -28,7 +29,7 @@ COL = {name: i for i, name in enumerate(PACKET_FIELDS)}
 # Encapsulations whose outer UDP/IP tshark may count as the stream while pktdyn keys the inner packet.
 TUNNELS = (":vxlan:", ":geneve:", ":gre:", ":gtp", ":teredo:", ":erspan:", ":ayiya:", ":capwap", ":nsh:", ":l2tp:",
            ":pim:")
-VERSION = "8"
+VERSION = "9"
 IDLE_NS = 1_000_000_000
 SPLT_LENGTH = 10
 BYTES_LIMIT = 1024
@@ -154,6 +155,10 @@ def shape_values(packets):
     ratio = lambda a, b: a / b if b > 0 else nan  # noqa: E731
     out += [ratio(n[1], n[0]), ratio(n[0], n[1]), ratio(ip[1], ip[0]), ratio(ip[0], ip[1]),
             ratio(sum(payload), sum(ip)), float(max(0, ip[0] - payload[0])), float(max(0, ip[1] - payload[1]))]
+    lengths = np.array([p[1] for p in packets], dtype=np.int64)
+    out += [float(c) for c in np.bincount(np.minimum(lengths // 128, 11), minlength=12)]
+    log2 = np.where(lengths > 0, np.floor(np.log2(np.maximum(lengths, 1))), 0).astype(np.int64)
+    out += [float(c) for c in np.bincount(np.minimum(log2, 16), minlength=17)]
     return out
 
 

@@ -26,6 +26,7 @@
 #include "pktdyn/features/byte_distribution.hpp"
 #include "pktdyn/features/packet_sequence.hpp"
 #include "pktdyn/features/packet_stats.hpp"
+#include "pktdyn/features/size_histogram.hpp"
 #include "pktdyn/features/timing.hpp"
 #include "pktdyn/features/volume.hpp"
 #include "pktdyn/flow/flow_table.hpp"
@@ -52,6 +53,7 @@ struct observed {
     jitter jit;
     activity<1000> act;
     volume vol;
+    size_histogram sizes;
     void update(const decoded_packet& d, timestamp now, bool from_originator) noexcept {
         if (first_frame < 0) {
             first_frame = current_frame;
@@ -65,6 +67,7 @@ struct observed {
         jit.update(p);
         act.update(p);
         vol.update(p);
+        sizes.update(p);
     }
     [[nodiscard]] bool starts_new_flow(const decoded_packet& d, bool from_originator) const noexcept {
         return tcp.starts_new_flow(d, from_originator);
@@ -76,7 +79,7 @@ struct reference_row {
     std::array<double, packet_stats::features.size()> values{};
     std::array<double, packet_sequence<10>::features.size()> sequence{};
     std::array<double, byte_distribution<1024>::features.size()> bytes{};
-    std::array<double, 21> shape{};  // jitter side 0/1, 12 activity values, ratios 1/0 and 0/1 (packets,
+    std::array<double, 21 + 29> shape{};  // jitter side 0/1, 12 activity values, ratios 1/0 and 0/1 (packets,
                                      // bytes), payload ratio, header bytes side 0/1
 };
 
@@ -111,13 +114,13 @@ TEST_CASE("size and timing statistics, sequences, byte distributions, jitter, bu
     for (const auto& rel : test::corpus_captures(*root)) {
         std::map<std::int64_t, reference_row> rows;
         for (const auto& r : test::read_tsv(ref / "features" / (rel.string() + ".tsv"))) {
-            if (r.size() != 4 + width + sequence_width + bytes_width + 21) continue;
+            if (r.size() != 4 + width + sequence_width + bytes_width + 21 + 29) continue;
             reference_row x;
             x.packets = {std::stoull(r[2]), std::stoull(r[3])};
             for (std::size_t i = 0; i < width; ++i) x.values[i] = parse_double(r[4 + i]);
             for (std::size_t i = 0; i < sequence_width; ++i) x.sequence[i] = parse_double(r[4 + width + i]);
             for (std::size_t i = 0; i < bytes_width; ++i) x.bytes[i] = parse_double(r[4 + width + sequence_width + i]);
-            for (std::size_t i = 0; i < 21; ++i) x.shape[i] = parse_double(r[4 + width + sequence_width + bytes_width + i]);
+            for (std::size_t i = 0; i < 21 + 29; ++i) x.shape[i] = parse_double(r[4 + width + sequence_width + bytes_width + i]);
             rows[std::stoll(r[1])] = x;
         }
         if (rows.empty()) continue;
@@ -214,6 +217,14 @@ TEST_CASE("size and timing statistics, sequences, byte distributions, jitter, bu
                     only_sizes &= i >= 2;
                     only_bytes = false;
                 }
+            std::array<double, 29> histogram{};
+            e.state.sizes.write(histogram);
+            for (std::size_t i = 0; i < histogram.size(); ++i)
+                if (histogram[i] != x.shape[21 + i]) {
+                    diff += fmt::format(" {} ours {} numpy {};", size_histogram::features[i].column(), histogram[i], x.shape[21 + i]);
+                    only_gaps = false;
+                    only_bytes = false;
+                }
             if (diff.empty()) {
                 ++agreeing;
                 return;
@@ -239,7 +250,7 @@ TEST_CASE("size and timing statistics, sequences, byte distributions, jitter, bu
         fmt::format("{} TCP/UDP streams; {} flows compared from {} captures ({} with other packets per side); "
                     "{} agree on all {} values ({:.3f} %), {} differ as features_known_differences.tsv explains, {} unexplained",
                     streams, compared, captures_compared.size(), membership, agreeing,
-                    width + sequence_width + bytes_width + 19,
+                    width + sequence_width + bytes_width + 19 + 29,
                     100.0 * double(agreeing) / double(std::max<std::size_t>(compared, 1)), explained, unexplained);
     report << summary << "\n";
     INFO(summary);
