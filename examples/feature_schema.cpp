@@ -21,9 +21,14 @@ deviation, skewness and kurtosis are the population statistics (numpy's defaults
 with `bias=True`; kurtosis is excess kurtosis); `tests/corpus/features_corpus_test.cpp` checks every
 column against numpy on tshark's fields for 15,000 corpus flows.
 
+Quantiles come from a log-bucket sketch of 64 buckets per series (DDSketch with uniform coarsening,
+`features/quantiles.hpp`): a quantile q is the value of rank floor(q (n - 1)) in sorted order (numpy's
+`method="lower"`) within a relative error of max(1 %, ln(max / min) / 64) of the series: under 5.7 %
+for packet sizes, under 25 % for gaps spanning 1 microsecond to 10 s.
+
 ## `standard_features`
 
-`packet_stats`, `packet_sequence<10>`, `byte_distribution<1024>`, `jitter`, `activity<1000>`
+`packet_stats`, `packet_quantiles`, `packet_sequence<10>`, `byte_distribution<1024>`, `jitter`, `activity<1000>`
 (bursts split by idle gaps of 1 s or more), `volume`, `size_histogram`: {} columns.
 
 {})",

@@ -10,7 +10,8 @@ side 0), then the byte distribution of the stream's first 1,024 captured payload
 tcp.payload / udp.payload, profile "payloads") as features/byte_distribution.hpp orders it, then
 features/timing.hpp's and volume.hpp's values (jitter by RFC 3550's formula per side, bursts split
 by gaps of 1 s, ratios both ways, header bytes per side), then the size histograms (12 bins of
-128 bytes, 17 log2 bins of IP length). The statistics are computed here from their textbook definitions with numpy, independently
+128 bytes, 17 log2 bins of IP length), then exact quantiles (numpy's method="lower") of IP lengths and
+gaps for the scopes flow, side 0, side 1. The statistics are computed here from their textbook definitions with numpy, independently
 of pktdyn's one-pass code: population standard deviation, skewness m3 / m2^1.5 and excess kurtosis
 m4 / m2^2 - 3 (NaN for a constant series: m2 <= 1e-24 mean^2), gaps as differences of consecutive frame.time_epoch.
 
@@ -29,7 +30,7 @@ COL = {name: i for i, name in enumerate(PACKET_FIELDS)}
 # Encapsulations whose outer UDP/IP tshark may count as the stream while pktdyn keys the inner packet.
 TUNNELS = (":vxlan:", ":geneve:", ":gre:", ":gtp", ":teredo:", ":erspan:", ":ayiya:", ":capwap", ":nsh:", ":l2tp:",
            ":pim:")
-VERSION = "9"
+VERSION = "11"
 IDLE_NS = 1_000_000_000
 SPLT_LENGTH = 10
 BYTES_LIMIT = 1024
@@ -159,6 +160,12 @@ def shape_values(packets):
     out += [float(c) for c in np.bincount(np.minimum(lengths // 128, 11), minlength=12)]
     log2 = np.where(lengths > 0, np.floor(np.log2(np.maximum(lengths, 1))), 0).astype(np.int64)
     out += [float(c) for c in np.bincount(np.minimum(log2, 16), minlength=17)]
+    for scope in (None, 0, 1):  # quantiles (method "lower") of IP lengths and gaps; gaps <= 0 count as 0
+        mine = [p for p in packets if scope is None or p[0] == scope]
+        sizes = np.array([p[1] for p in mine], dtype=np.float64)
+        gaps = np.maximum(np.diff(np.array([p[3] for p in mine], dtype=np.int64)).astype(np.float64) * 1e-9, 0)
+        for series in (sizes, gaps):
+            out += [float(np.quantile(series, q, method="lower")) if len(series) else nan for q in (0.5, 0.9, 0.99)]
     return out
 
 

@@ -26,6 +26,7 @@
 #include "pktdyn/features/byte_distribution.hpp"
 #include "pktdyn/features/packet_sequence.hpp"
 #include "pktdyn/features/packet_stats.hpp"
+#include "pktdyn/features/quantiles.hpp"
 #include "pktdyn/features/size_histogram.hpp"
 #include "pktdyn/features/timing.hpp"
 #include "pktdyn/features/volume.hpp"
@@ -54,6 +55,7 @@ struct observed {
     activity<1000> act;
     volume vol;
     size_histogram sizes;
+    packet_quantiles quantiles;
     void update(const decoded_packet& d, timestamp now, bool from_originator) noexcept {
         if (first_frame < 0) {
             first_frame = current_frame;
@@ -68,6 +70,7 @@ struct observed {
         act.update(p);
         vol.update(p);
         sizes.update(p);
+        quantiles.update(p);
     }
     [[nodiscard]] bool starts_new_flow(const decoded_packet& d, bool from_originator) const noexcept {
         return tcp.starts_new_flow(d, from_originator);
@@ -79,7 +82,7 @@ struct reference_row {
     std::array<double, packet_stats::features.size()> values{};
     std::array<double, packet_sequence<10>::features.size()> sequence{};
     std::array<double, byte_distribution<1024>::features.size()> bytes{};
-    std::array<double, 21 + 29> shape{};  // jitter side 0/1, 12 activity values, ratios 1/0 and 0/1 (packets,
+    std::array<double, 21 + 29 + 18> shape{};  // jitter side 0/1, 12 activity values, ratios 1/0 and 0/1 (packets,
                                      // bytes), payload ratio, header bytes side 0/1
 };
 
@@ -114,13 +117,13 @@ TEST_CASE("size and timing statistics, sequences, byte distributions, jitter, bu
     for (const auto& rel : test::corpus_captures(*root)) {
         std::map<std::int64_t, reference_row> rows;
         for (const auto& r : test::read_tsv(ref / "features" / (rel.string() + ".tsv"))) {
-            if (r.size() != 4 + width + sequence_width + bytes_width + 21 + 29) continue;
+            if (r.size() != 4 + width + sequence_width + bytes_width + 21 + 29 + 18) continue;
             reference_row x;
             x.packets = {std::stoull(r[2]), std::stoull(r[3])};
             for (std::size_t i = 0; i < width; ++i) x.values[i] = parse_double(r[4 + i]);
             for (std::size_t i = 0; i < sequence_width; ++i) x.sequence[i] = parse_double(r[4 + width + i]);
             for (std::size_t i = 0; i < bytes_width; ++i) x.bytes[i] = parse_double(r[4 + width + sequence_width + i]);
-            for (std::size_t i = 0; i < 21 + 29; ++i) x.shape[i] = parse_double(r[4 + width + sequence_width + bytes_width + i]);
+            for (std::size_t i = 0; i < 21 + 29 + 18; ++i) x.shape[i] = parse_double(r[4 + width + sequence_width + bytes_width + i]);
             rows[std::stoll(r[1])] = x;
         }
         if (rows.empty()) continue;
@@ -225,6 +228,24 @@ TEST_CASE("size and timing statistics, sequences, byte distributions, jitter, bu
                     only_gaps = false;
                     only_bytes = false;
                 }
+            // Quantiles: within the relative error each sketch reports, of numpy's exact "lower" quantile.
+            std::array<double, 18> quantile_values{};
+            e.state.quantiles.write(quantile_values);
+            for (std::size_t s = 0; s < 3; ++s)
+                for (std::size_t k = 0; k < 6; ++k) {
+                    const std::size_t ref_scope = s == 0 ? 0 : (s == 1) == o0 ? 1 : 2;
+                    const double truth = x.shape[50 + ref_scope * 6 + k], estimate = quantile_values[s * 6 + k];
+                    const double bound = (k < 3 ? e.state.quantiles.sizes(s) : e.state.quantiles.gaps(s)).relative_error();
+                    const bool ok = std::isnan(truth) ? std::isnan(estimate)
+                                    : truth <= 0      ? estimate == 0
+                                                      : std::abs(estimate - truth) <= bound * truth * (1 + 1e-9);
+                    if (ok) continue;
+                    diff += fmt::format(" {} ours {} numpy {} (bound {});", packet_quantiles::features[s * 6 + k].column(), estimate,
+                                        truth, bound);
+                    only_gaps &= k >= 3;
+                    only_sizes &= k < 3;
+                    only_bytes = false;
+                }
             if (diff.empty()) {
                 ++agreeing;
                 return;
@@ -250,7 +271,7 @@ TEST_CASE("size and timing statistics, sequences, byte distributions, jitter, bu
         fmt::format("{} TCP/UDP streams; {} flows compared from {} captures ({} with other packets per side); "
                     "{} agree on all {} values ({:.3f} %), {} differ as features_known_differences.tsv explains, {} unexplained",
                     streams, compared, captures_compared.size(), membership, agreeing,
-                    width + sequence_width + bytes_width + 19 + 29,
+                    width + sequence_width + bytes_width + 19 + 29 + 18,
                     100.0 * double(agreeing) / double(std::max<std::size_t>(compared, 1)), explained, unexplained);
     report << summary << "\n";
     INFO(summary);

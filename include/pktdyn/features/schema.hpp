@@ -11,17 +11,18 @@
 #include "pktdyn/features/byte_distribution.hpp"
 #include "pktdyn/features/packet_sequence.hpp"
 #include "pktdyn/features/packet_stats.hpp"
+#include "pktdyn/features/quantiles.hpp"
 #include "pktdyn/features/size_histogram.hpp"
 #include "pktdyn/features/timing.hpp"
 #include "pktdyn/features/volume.hpp"
 
 namespace pktdyn {
 
-/// pktdyn's own feature set: size and timing statistics, the first 10 packets, the byte
+/// pktdyn's own feature set: size and timing statistics and quantiles, the first 10 packets, the byte
 /// distribution of the first 1,024 payload bytes, jitter, bursts and idle periods, volume balance,
 /// packet-size histograms.
-using standard_features = feature_set<packet_stats, packet_sequence<10>, byte_distribution<1024>, jitter,
-                                      activity<1000>, volume, size_histogram>;
+using standard_features = feature_set<packet_stats, packet_quantiles, packet_sequence<10>, byte_distribution<1024>,
+                                      jitter, activity<1000>, volume, size_histogram>;
 
 /// A Markdown table of a set's features: column, unit, definition, in write() order.
 template <class Set>
