@@ -6,6 +6,7 @@
 // Merging adds the counts (each part's first K bytes).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -88,6 +89,11 @@ public:
     }
 
     void write(std::span<double> out) const noexcept {
+        if (seen_ == 0) {  // most flows carry no payload: nothing to sum
+            std::fill(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(features.size()), 0.0);
+            out[1] = out[2] = out[3] = std::numeric_limits<double>::quiet_NaN();
+            return;
+        }
         const double n = seen_;
         // Sums of values and squares are integers: the variance n·Σx² − (Σx)² is computed exactly.
         std::uint64_t sum = 0, sum_squares = 0;
@@ -95,8 +101,9 @@ public:
         for (std::size_t v = 0; v < 256; ++v) {
             sum += std::uint64_t{counts_[v]} * v;
             sum_squares += std::uint64_t{counts_[v]} * v * v;
-            if (counts_[v]) entropy -= counts_[v] / n * std::log2(counts_[v] / n);
+            entropy += count_log2_count(counts_[v]);
         }
+        entropy = seen_ ? std::log2(n) - entropy / n : 0.0;  // -sum (c/n) log2(c/n) = log2 n - (sum c log2 c) / n
         const unsigned __int128 spread = static_cast<unsigned __int128>(seen_) * sum_squares -
                                          static_cast<unsigned __int128>(sum) * sum;
         constexpr double nan = std::numeric_limits<double>::quiet_NaN();
@@ -114,6 +121,19 @@ public:
     }
 
     [[nodiscard]] const std::array<std::uint32_t, 256>& counts() const noexcept { return counts_; }
+
+private:
+    // c log2 c, from a table for counts up to K (one per flow is written for every ended flow).
+    static double count_log2_count(std::uint32_t c) noexcept {
+        static const auto table = [] {
+            std::array<double, std::min<std::size_t>(K, 4096) + 1> t{};
+            for (std::size_t i = 2; i < t.size(); ++i) t[i] = static_cast<double>(i) * std::log2(static_cast<double>(i));
+            return t;
+        }();
+        return c < table.size() ? table[c] : c * std::log2(static_cast<double>(c));
+    }
+
+public:
     [[nodiscard]] std::uint32_t size() const noexcept { return seen_; }
 
 private:

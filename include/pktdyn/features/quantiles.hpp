@@ -32,6 +32,21 @@ class log_sketch {
 public:
     static constexpr double initial_accuracy = 0.01;
 
+    // Only the counters start at zero: the bucket arrays are read up to size_, so a new flow's
+    // sketch does not pay for clearing them.
+    log_sketch() noexcept {}  // NOLINT: user-provided on purpose (value-initialization would zero the arrays)
+    // Copies only the buckets in use (the rest are never read).
+    log_sketch(const log_sketch& o) noexcept { *this = o; }
+    log_sketch& operator=(const log_sketch& o) noexcept {
+        std::copy_n(o.index_.begin(), o.size_, index_.begin());
+        std::copy_n(o.count_.begin(), o.size_, count_.begin());
+        total_ = o.total_;
+        nonpositive_ = o.nonpositive_;
+        size_ = o.size_;
+        collapses_ = o.collapses_;
+        return *this;
+    }
+
     void add(double x) noexcept {
         ++total_;
         if (!(x > 0)) {
@@ -125,8 +140,8 @@ private:
         ++collapses_;
     }
 
-    std::array<std::int16_t, M> index_{};   // ascending
-    std::array<std::uint32_t, M> count_{};
+    std::array<std::int16_t, M> index_;   // ascending; [0, size_) in use
+    std::array<std::uint32_t, M> count_;
     std::uint64_t total_ = 0, nonpositive_ = 0;
     std::uint8_t size_ = 0, collapses_ = 0;
 };

@@ -8,6 +8,7 @@
 //   active flow (evicted, and counted); a SYN without ACK starts a new connection on its tuple
 //   (with a State that knows sequence numbers, such as tcp_tracker: a new initial sequence number,
 //   as Wireshark splits tcp.stream; without: a SYN after the flow closed); or the input ended.
+// - A State is default-initialized when its flow starts (give its members initializers).
 // - A State with update(d, now, from_originator) is updated after the record; one with
 //   finish(last) is finished before the flow goes to on_end.
 // - Keep-alives, retransmissions and packets after a FIN do not end or split a flow.
@@ -28,6 +29,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <new>
 #include <random>
 #include <vector>
 
@@ -204,8 +206,13 @@ private:
         const std::uint32_t e = free_;
         entry& x = entries_[e];
         free_ = x.next;
-        x.record = flow_record{};
-        x.state = State{};
+        // Default-initialized in place: members start as their initializers say, and a State may
+        // leave large arrays it tracks by a count uninitialized (log_sketch does) instead of
+        // clearing kilobytes per flow.
+        std::destroy_at(&x.record);
+        ::new (static_cast<void*>(&x.record)) flow_record;
+        std::destroy_at(&x.state);
+        ::new (static_cast<void*>(&x.state)) State;
         x.record.key = k.key;
         x.record.originator_is_a = originator_is_a(k, d);
         x.hash = static_cast<std::uint32_t>(h);
