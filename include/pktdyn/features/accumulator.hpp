@@ -12,6 +12,7 @@
 // `.npy` column list and docs/features.md come from the same list.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <concepts>
 #include <cstddef>
@@ -20,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 
 #include "pktdyn/core/time.hpp"
 #include "pktdyn/flow/flow_record.hpp"
