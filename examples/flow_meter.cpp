@@ -16,9 +16,10 @@
 //   --by-vlan --by-tunnel  keep flows on different VLANs / tunnel ids apart
 //   --quiet                no summary and no progress bar on standard error
 //
-// Fields are documented in docs/flows.md. At the end a summary goes to standard error: flows and
-// how they ended, top talkers, the flows with the worst RTT and the most retransmissions, packets
-// that could not be decoded (by reason), fragments, and anything that stopped reading early.
+// Fields are documented in docs/flows.md, feature columns in docs/features.md. At the end a summary
+// goes to standard error: flows and how they ended, top talkers, the flows with the worst RTT and
+// the most retransmissions, packets that could not be decoded (by reason), fragments, and anything
+// that stopped reading early.
 #include <unistd.h>
 
 #include <algorithm>
