@@ -15,6 +15,7 @@
 #include "bench_support.hpp"
 #include "pktdyn/capture/capture_file.hpp"
 #include "pktdyn/features/schema.hpp"
+#include "pktdyn/features/tracked_features.hpp"
 #include "pktdyn/flow/flow_table.hpp"
 #include "pktdyn/flow/tcp_tracker.hpp"
 #include "pktdyn/proto/decoder.hpp"
@@ -30,18 +31,7 @@ struct totals {
 };
 
 // The TCP tracker and pktdyn's standard features together (issue #5's full feature path).
-struct tracker_and_features {
-    pktdyn::tcp_tracker tcp;
-    pktdyn::standard_features features;
-    void update(const pktdyn::decoded_packet& d, pktdyn::timestamp now, bool from_originator) noexcept {
-        tcp.update(d, now, from_originator);
-        features.update(d, now, from_originator);
-    }
-    [[nodiscard]] bool starts_new_flow(const pktdyn::decoded_packet& d, bool from_originator) const noexcept {
-        return tcp.starts_new_flow(d, from_originator);
-    }
-    void finish(pktdyn::timestamp last) noexcept { tcp.finish(last); }
-};
+using tracker_and_features = pktdyn::tracked_features<pktdyn::standard_features>;
 
 template <class State>
 totals pktdyn_flows(const std::string& path) {

@@ -42,6 +42,7 @@
 #include "pktdyn/capture/libpcap_source.hpp"
 #include "pktdyn/export/npy.hpp"
 #include "pktdyn/features/schema.hpp"
+#include "pktdyn/features/tracked_features.hpp"
 #include "pktdyn/flow/community_id.hpp"
 #include "pktdyn/flow/flow_table.hpp"
 #include "pktdyn/flow/tcp_tracker.hpp"
@@ -52,22 +53,7 @@ namespace {
 
 using buffer = fmt::memory_buffer;
 
-/// The flow meter's per-flow state: the TCP tracker and, with --features, a feature set.
-template <class Features>
-struct flow_state {
-    pktdyn::tcp_tracker tcp;
-    [[no_unique_address]] Features features;
-
-    void update(const pktdyn::decoded_packet& d, pktdyn::timestamp now, bool from_originator) noexcept {
-        tcp.update(d, now, from_originator);
-        features.update(d, now, from_originator);
-    }
-    [[nodiscard]] bool starts_new_flow(const pktdyn::decoded_packet& d, bool from_originator) const noexcept {
-        return tcp.starts_new_flow(d, from_originator);
-    }
-    void finish(pktdyn::timestamp last) noexcept { tcp.finish(last); }
-};
-using no_features = pktdyn::feature_set<>;
+using no_features = pktdyn::feature_set<>;  // the TCP tracker alone
 
 /// What the fields read of an ended flow.
 struct flow {
@@ -487,7 +473,7 @@ std::function<void()> stop_live;
 /// Reads the input through the flow table with Features as extra per-flow state, and writes.
 template <class Features>
 int meter(const options* opt) {
-    using table_type = pktdyn::flow_table<flow_state<Features>>;
+    using table_type = pktdyn::flow_table<pktdyn::tracked_features<Features>>;
     constexpr auto feature_list = Features::features();
     const bool npy = opt->format == "npy";
     std::FILE* out = stdout;
