@@ -1,10 +1,12 @@
 // pktdyn — timing shape of a flow: jitter per direction, and bursts separated by idle periods.
 //
-// jitter: RFC 3550 section 6.4.1's estimator, J += (|D| - J) / 16, per direction. A passive meter
-//   sees no sender timestamps, so D for a packet is the change in the direction's inter-arrival
-//   gap: D_i = (R_i - R_(i-1)) - (R_(i-1) - R_(i-2)), i.e. the previous gap stands for the sender's
-//   spacing (exact for a sender with constant spacing, whose packets the path delays
-//   independently). J starts at 0 with the third packet; NaN with fewer than 3.
+// jitter: RFC 3550 section 6.4.1's estimator, J += (|D| - J) / 16, per direction. RFC 3550's
+//   D = (R_i - R_(i-1)) - (S_i - S_(i-1)) needs the sender's clock, which a passive meter does not
+//   see; here D_i = (R_i - R_(i-1)) - (R_(i-1) - R_(i-2)), the change between consecutive
+//   inter-arrival gaps (the previous gap stands in for the sender's spacing). For a sender with
+//   constant spacing and independent path delays this is the difference of two RFC D values, so it
+//   grows with the path's jitter as RFC 3550's J does (tests check it against configured netem
+//   jitter). J starts at 0 with the third packet; NaN with fewer than 3.
 // activity: a burst is a maximal run of the flow's packets whose gaps stay below `IdleMs`
 //   milliseconds (default 1 s); a gap of at least that is an idle period. Counts, sizes and
 //   durations of both, and the active time (sum of burst durations) and idle time (sum of idle gaps).
