@@ -16,7 +16,7 @@
 #include "pktdyn/capture/capture_file.hpp"
 #include "pktdyn/features/schema.hpp"
 #include "pktdyn/features/tracked_features.hpp"
-#include "pktdyn/flow/flow_table.hpp"
+#include "pktdyn/flow/flow_path.hpp"
 #include "pktdyn/flow/tcp_tracker.hpp"
 #include "pktdyn/proto/decoder.hpp"
 #include "pktdyn/proto/fragments.hpp"
@@ -37,10 +37,7 @@ template <class State>
 totals pktdyn_flows(const std::string& path) {
     auto f = pktdyn::capture_file::open(path, {.access = pktdyn::access_mode::stream});
     pktdyn::bench::verify(f.has_value(), "pktdyn opens " + path);
-    pktdyn::decoder dec;
-    pktdyn::fragment_tracker fragments;
-    pktdyn::flow_table<State> table;
-    pktdyn::decoded_packet d;
+    pktdyn::flow_path<State> flows;
     totals t;
     const auto on_end = [&](auto& e) {
         ++t.flows;
@@ -54,15 +51,10 @@ totals pktdyn_flows(const std::string& path) {
             benchmark::DoNotOptimize(row);
         }
     };
-    while (auto p = f->next()) {
-        dec.decode(*p, d);
-        const auto frag = fragments.track(p->time, d, p->data);
-        const pktdyn::known_ports ports{frag.source_port, frag.destination_port};
-        (void)table.update(p->time, d, on_end, frag.fragment && frag.attributed && !d.has_transport ? &ports : nullptr);
-    }
-    table.flush(on_end);
-    t.packets = table.stats().packets;
-    pktdyn::bench::verify(t.flow_packets == t.packets - table.stats().not_ip, "every IP packet is in one flow");
+    while (auto p = f->next()) (void)flows.push(*p, on_end);
+    flows.flush(on_end);
+    t.packets = flows.table().stats().packets;
+    pktdyn::bench::verify(t.flow_packets == t.packets - flows.table().stats().not_ip, "every IP packet is in one flow");
     return t;
 }
 

@@ -44,7 +44,7 @@
 #include "pktdyn/features/schema.hpp"
 #include "pktdyn/features/tracked_features.hpp"
 #include "pktdyn/flow/community_id.hpp"
-#include "pktdyn/flow/flow_table.hpp"
+#include "pktdyn/flow/flow_path.hpp"
 #include "pktdyn/flow/tcp_tracker.hpp"
 #include "pktdyn/proto/decoder.hpp"
 #include "pktdyn/proto/fragments.hpp"
@@ -507,22 +507,14 @@ int meter(const options* opt) {
         drain(1 << 16);
     };
 
-    pktdyn::decoder dec;
-    pktdyn::fragment_tracker fragments;
-    table_type table{opt->flows};
-    pktdyn::decoded_packet d;
+    pktdyn::flow_path<pktdyn::tracked_features<Features>> flows{opt->flows};
     const bool show_progress = !opt->quiet && isatty(STDERR_FILENO);
     const auto run = [&](auto& source, progress bar, auto bytes_read) {
         while (auto p = source.next()) {
-            dec.decode(*p, d);
-            // A later IP fragment has no ports of its own: it joins the flow of its datagram's first.
-            const auto frag = fragments.track(p->time, d, p->data);
-            const pktdyn::known_ports ports{frag.source_port, frag.destination_port};
-            const bool later_fragment = frag.fragment && frag.attributed && !d.has_transport;
-            (void)table.update(p->time, d, on_end, later_fragment ? &ports : nullptr);
-            bar.tick(table.stats().packets, table.stats().flows, [&] { return bytes_read(source); });
+            (void)flows.push(*p, on_end);
+            bar.tick(flows.table().stats().packets, flows.table().stats().flows, [&] { return bytes_read(source); });
         }
-        table.flush(on_end);
+        flows.flush(on_end);
         bar.done();
     };
     std::vector<pktdyn::error> errors;
@@ -558,7 +550,7 @@ int meter(const options* opt) {
             return 1;
         }
 
-    if (!opt->quiet) print_summary(table, sum, dec, fragments, errors);
+    if (!opt->quiet) print_summary(flows.table(), sum, flows.decoding(), flows.fragments(), errors);
     return 0;
 }
 

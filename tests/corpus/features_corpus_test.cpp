@@ -30,10 +30,8 @@
 #include "pktdyn/features/size_histogram.hpp"
 #include "pktdyn/features/timing.hpp"
 #include "pktdyn/features/volume.hpp"
-#include "pktdyn/flow/flow_table.hpp"
+#include "pktdyn/flow/flow_path.hpp"
 #include "pktdyn/flow/tcp_tracker.hpp"
-#include "pktdyn/proto/decoder.hpp"
-#include "pktdyn/proto/fragments.hpp"
 
 using namespace pktdyn;
 namespace fs = std::filesystem;
@@ -130,9 +128,7 @@ TEST_CASE("size and timing statistics, sequences, byte distributions, jitter, bu
         streams += rows.size();
         auto f = capture_file::open(*root / "pcap" / rel);
         if (!f) continue;
-        decoder dec;
-        fragment_tracker fragments;
-        flow_table<observed> table{flow_options{.capacity = 1 << 12, .idle = 1'000'000'000s, .active = 1'000'000'000s,
+        flow_path<observed> path{flow_options{.capacity = 1 << 12, .idle = 1'000'000'000s, .active = 1'000'000'000s,
                                                 .linger = 1'000'000'000s, .seed = 1}};
         const auto on_end = [&](flow_table<observed>::entry& e) {
             const auto it = rows.find(e.state.first_frame);
@@ -256,16 +252,12 @@ TEST_CASE("size and timing statistics, sequences, byte distributions, jitter, bu
             (ok ? explained : unexplained) += 1;
             report << fmt::format("{}\tfirst frame {}\t{}{}\n", rel.string(), it->first, ok ? "(known) " : "UNEXPLAINED ", diff);
         };
-        decoded_packet d;
         current_frame = 0;
         while (auto p = f->next()) {
             ++current_frame;
-            dec.decode(*p, d);
-            const auto frag = fragments.track(p->time, d, p->data);
-            const known_ports ports{frag.source_port, frag.destination_port};
-            (void)table.update(p->time, d, on_end, frag.fragment && frag.attributed && !d.has_transport ? &ports : nullptr);
+            (void)path.push(*p, on_end);
         }
-        table.flush(on_end);
+        path.flush(on_end);
     }
     const std::string summary =
         fmt::format("{} TCP/UDP streams; {} flows compared from {} captures ({} with other packets per side); "

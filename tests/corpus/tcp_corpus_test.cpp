@@ -14,10 +14,8 @@
 
 #include "corpus/corpus.hpp"
 #include "pktdyn/capture/capture_file.hpp"
-#include "pktdyn/flow/flow_table.hpp"
+#include "pktdyn/flow/flow_path.hpp"
 #include "pktdyn/flow/tcp_tracker.hpp"
-#include "pktdyn/proto/decoder.hpp"
-#include "pktdyn/proto/fragments.hpp"
 
 using namespace pktdyn;
 namespace fs = std::filesystem;
@@ -159,9 +157,7 @@ TEST_CASE("TCP dynamics agree with tshark's sequence analysis on the corpus", "[
         }
         if (streams.empty()) continue;
         std::map<std::int64_t, flow_result> by_first_frame;
-        decoder dec;
-        fragment_tracker fragments;
-        flow_table<tracked> table{flow_options{.capacity = 1 << 12, .idle = 1'000'000'000s, .active = 1'000'000'000s, .linger = 1'000'000'000s,
+        flow_path<tracked> path{flow_options{.capacity = 1 << 12, .idle = 1'000'000'000s, .active = 1'000'000'000s, .linger = 1'000'000'000s,
                                                .seed = 1}};
         const auto on_end = [&](flow_table<tracked>::entry& e) {
             if (e.record.key.protocol != ip_protocol::tcp) return;
@@ -173,16 +169,12 @@ TEST_CASE("TCP dynamics agree with tshark's sequence analysis on the corpus", "[
                 x.ip_bytes[side] = static_cast<std::int64_t>(dir.ip_bytes);
             }
         };
-        decoded_packet d;
         current_frame = 0;
         while (auto p = f->next()) {
             ++current_frame;
-            dec.decode(*p, d);
-            const auto frag = fragments.track(p->time, d, p->data);
-            const known_ports ports{frag.source_port, frag.destination_port};
-            (void)table.update(p->time, d, on_end, frag.fragment && frag.attributed && !d.has_transport ? &ports : nullptr);
+            (void)path.push(*p, on_end);
         }
-        table.flush(on_end);
+        path.flush(on_end);
         for (const auto& [id, s] : streams) {
             ++flows;
             const auto it = by_first_frame.find(s.first_frame);
