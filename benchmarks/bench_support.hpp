@@ -1,8 +1,12 @@
-// Benchmark support: where the benchmark captures are, and a check-before-timing helper.
+// Benchmark support: where the benchmark captures are, a check-before-timing helper, and the loop
+// that times one whole pass over a capture.
 // The captures come from ../shared/bench/make-captures.sh (run by benchmarks/run.sh) and live
 // outside the repository: PKTDYN_BENCH_CAPTURES, default /tmp/pktdyn-bench.
 #pragma once
 
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -22,6 +26,19 @@ inline void verify(bool ok, const std::string& what) {
         std::fprintf(stderr, "benchmark check failed: %s\n", what.c_str());
         std::exit(1);
     }
+}
+
+/// Times `pass(path)` (one whole pass over the capture) and reports packets per second from the
+/// result's `packets`; `report(result, state)` adds whatever else the pass counts.
+template <class Totals, class Report>
+void time_passes(benchmark::State& state, const std::string& path, Totals (*pass)(const std::string&), Report report) {
+    Totals t{};
+    for (auto _ : state) {
+        t = pass(path);
+        benchmark::DoNotOptimize(t);
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * t.packets));
+    report(t, state);
 }
 
 }  // namespace pktdyn::bench

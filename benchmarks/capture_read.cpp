@@ -64,13 +64,9 @@ const std::string& big() {
 template <totals (*Read)(const std::string&)>
 void read_capture(benchmark::State& state) {
     const std::string& path = big();
-    totals t;
-    for (auto _ : state) {
-        t = Read(path);
-        benchmark::DoNotOptimize(t);
-    }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * t.packets));
-    state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * std::filesystem::file_size(path)));
+    pktdyn::bench::time_passes(state, path, Read, [&](const totals&, benchmark::State& s) {
+        s.SetBytesProcessed(static_cast<std::int64_t>(s.iterations() * std::filesystem::file_size(path)));
+    });
 }
 
 void cat_to_dev_null(benchmark::State& state) {

@@ -116,14 +116,9 @@ const std::string& big() {
 
 template <totals (*Run)(const std::string&)>
 void run(benchmark::State& state) {
-    const std::string& path = big();
-    totals t;
-    for (auto _ : state) {
-        t = Run(path);
-        benchmark::DoNotOptimize(t);
-    }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * t.packets));
-    state.counters["tcp_udp_packets"] = static_cast<double>(t.transport);
+    pktdyn::bench::time_passes(state, big(), Run, [](const totals& t, benchmark::State& s) {
+        s.counters["tcp_udp_packets"] = static_cast<double>(t.transport);
+    });
 }
 
 totals pktdyn_full(const std::string& path) { return pktdyn_decode(path, pktdyn::decode_depth::full); }

@@ -169,15 +169,10 @@ const std::string& big() {
 
 template <totals (*Run)(const std::string&)>
 void run(benchmark::State& state) {
-    const std::string& path = big();
-    totals t;
-    for (auto _ : state) {
-        t = Run(path);
-        benchmark::DoNotOptimize(t);
-    }
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * t.packets));
-    state.counters["flows"] = static_cast<double>(t.flows);
-    state.counters["retransmissions"] = static_cast<double>(t.retransmissions);
+    pktdyn::bench::time_passes(state, big(), Run, [](const totals& t, benchmark::State& s) {
+        s.counters["flows"] = static_cast<double>(t.flows);
+        s.counters["retransmissions"] = static_cast<double>(t.retransmissions);
+    });
 }
 
 }  // namespace
