@@ -28,6 +28,23 @@ inline void verify(bool ok, const std::string& what) {
     }
 }
 
+/// The link layer of the hand-written peers: Ethernet and up to two VLAN tags, nothing else.
+struct ethernet_walk {
+    std::uint16_t type = 0;  ///< the EtherType after the tags
+    std::uint32_t at = 0;    ///< where the network header starts
+    /// False for a frame shorter than an Ethernet header.
+    bool walk(const unsigned char* b, std::uint32_t n) noexcept {
+        if (n < 14) return false;
+        type = static_cast<std::uint16_t>(b[12] << 8 | b[13]);
+        at = 14;
+        for (int tags = 0; tags < 2 && (type == 0x8100 || type == 0x88A8) && at + 4 <= n; ++tags) {
+            type = static_cast<std::uint16_t>(b[at + 2] << 8 | b[at + 3]);
+            at += 4;
+        }
+        return true;
+    }
+};
+
 /// Times `pass(path)` (one whole pass over the capture) and reports packets per second from the
 /// result's `packets`; `report(result, state)` adds whatever else the pass counts.
 template <class Totals, class Report>

@@ -52,14 +52,10 @@ totals libpcap_walk(const std::string& path) {
     while (pcap_next_ex(handle, &h, &b) == 1) {
         ++t.packets;
         const std::uint32_t n = h->caplen;
-        std::uint32_t at = 12;
-        if (n < 14) continue;
-        std::uint16_t type = static_cast<std::uint16_t>(b[at] << 8 | b[at + 1]);
-        at += 2;
-        for (int tags = 0; tags < 2 && (type == 0x8100 || type == 0x88A8) && at + 4 <= n; ++tags) {
-            type = static_cast<std::uint16_t>(b[at + 2] << 8 | b[at + 3]);
-            at += 4;
-        }
+        pktdyn::bench::ethernet_walk l2;
+        if (!l2.walk(b, n)) continue;
+        const std::uint16_t type = l2.type;
+        std::uint32_t at = l2.at;
         std::uint8_t protocol = 0;
         if (type == 0x0800 && at + 20 <= n && (b[at] >> 4) == 4) {
             const unsigned ihl = (b[at] & 0x0F) * 4u;
