@@ -1,6 +1,7 @@
 // pktdyn-schema: prints docs/features.md, made from the feature sets' compile-time lists.
 #include <fmt/format.h>
 
+#include "pktdyn/features/presets.hpp"
 #include "pktdyn/features/schema.hpp"
 
 int main() {
@@ -31,6 +32,51 @@ for packet sizes, under 25 % for gaps spanning 1 microsecond to 10 s.
 `packet_stats`, `packet_quantiles`, `packet_sequence<10>`, `byte_distribution<1024>`, `jitter`, `activity<1000>`
 (bursts split by idle gaps of 1 s or more), `volume`, `size_histogram`: {} columns.
 
+{}
+## Presets: other tools' columns (`features/presets.hpp`)
+
+`pktdyn-flowmeter --features cicflowmeter` or `--features nfstream` writes these after the flow
+fields of docs/flows.md (which carry the identity columns: addresses, ports, protocol, first
+seen). Values follow each tool's conventions (units, sample standard deviation with n - 1, 0 for an
+empty series, NFStream's -1 SPLT padding); where the tool is known to be wrong, pktdyn computes
+what the column's name promises. The corpus test checks every column against a numpy
+implementation of these definitions (`scripts/feature_reference.py`).
+
+### `cicflowmeter_preset`: CICFlowMeter 4 (CIC-IDS2017 / CSE-CIC-IDS2018), {} columns
+
+Forward is the originator, lengths are transport payload bytes, times are whole microseconds (the
+capture's timestamps truncated). Left out: `Flow ID`, `Src IP`, `Src Port`, `Dst IP`, `Dst Port`,
+`Protocol`, `Timestamp` (the flow fields carry them: `community_id`, `orig_address`, ...) and
+`Label`. Where pktdyn's values differ from CICFlowMeter 4's own CSVs, and why (the first four are
+among the dataset errors Engelen, Rimmer and Joosen describe in "Troubleshooting an Intrusion
+Detection Dataset: the CICIDS2017 Case Study", 2021):
+
+| CICFlowMeter 4 | pktdyn |
+|---|---|
+| ends a TCP flow at the first FIN; the rest of the teardown becomes a new flow, often with forward and backward swapped | one connection is one flow until FIN both ways or RST, plus linger (docs/flows.md) |
+| forward is whoever sent the first packet seen | forward is the originator: the first SYN's sender, else the SYN-ACK's receiver (docs/flows.md) |
+| `Bwd PSH Flags`, `Bwd URG Flags` are never incremented (always 0) | counted |
+| subflows are counted as the number of gaps over 1 s, so a flow without such a gap reports 0 for every `Subflow` column | subflows = 1 + gaps over 1 s; each `Subflow` column is the flow's total / subflows |
+| a bulk is broken only by the other side's *bulk*, not by its data packets | a bulk is a run of >= 4 data packets of one side with no data packet of the other side in between, gaps <= 1 s |
+| `Down/Up Ratio` is an integer division | a real ratio |
+| `Flow Bytes/s`, `Flow Packets/s` are Infinity or NaN for a zero-length flow | NaN (no rate) |
+| `Fwd Header Length` appears twice in the CIC-IDS2017 CSVs | once |
+| `Init_Win_bytes` is -1 without a packet | NaN |
+
+`Fwd Seg Size Min` keeps CICFlowMeter's definition (the smallest forward *header*), as every CIC
+dataset carries it, despite the name.
+
+{}
+### `nfstream_preset`: NFStream, statistical_analysis=True and splt_analysis=10, {} columns
+
+`src2dst` is the originator's direction, `dst2src` the responder's. Packet sizes are IP total
+lengths (NFStream's `accounting_mode=1`), times whole milliseconds (NFStream's clock). The SPLT
+arrays are spread over N columns each (`splt_direction_1` ... `splt_direction_10`), padded with -1
+as NFStream pads them. NFStream's identity and timestamp columns (`src_ip`, `bidirectional_first_seen_ms`,
+...) are the flow fields'.
+
 {})",
-               pktdyn::standard_features::width, pktdyn::feature_table<pktdyn::standard_features>());
+               pktdyn::standard_features::width, pktdyn::feature_table<pktdyn::standard_features>(),
+               pktdyn::cicflowmeter_preset::width, pktdyn::feature_table<pktdyn::cicflowmeter_preset>(),
+               pktdyn::nfstream_preset::width, pktdyn::feature_table<pktdyn::nfstream_preset>());
 }

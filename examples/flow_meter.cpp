@@ -6,8 +6,11 @@
 //
 //   --format csv|jsonl|npy|none  output format (default csv, with a header naming every field);
 //                          npy: the feature matrix as OUTPUT.npy (+ .columns.txt, .rows.txt with the
-//                          flows' Community IDs), implies --features standard; none: only the summary
-//   --features none|standard  also write pktdyn's standard feature set (docs/features.md)
+//                          flows' Community IDs), of the standard features unless --features
+//                          names a preset; none: only the summary
+//   --features none|standard|cicflowmeter|nfstream
+//                          also write pktdyn's standard feature set, or CICFlowMeter's or NFStream's
+//                          columns under their names (docs/features.md)
 //   --output FILE          write records there (default: standard output)
 //   --idle S  --active S   flow timeouts in seconds (default 120 and 1800)
 //   --linger S             how long a flow closed by FIN/FIN or RST keeps its trailing packets (5)
@@ -41,6 +44,7 @@
 #include "pktdyn/capture/capture_set.hpp"
 #include "pktdyn/capture/libpcap_source.hpp"
 #include "pktdyn/export/npy.hpp"
+#include "pktdyn/features/presets.hpp"
 #include "pktdyn/features/schema.hpp"
 #include "pktdyn/features/tracked_features.hpp"
 #include "pktdyn/flow/community_id.hpp"
@@ -460,9 +464,9 @@ std::optional<options> parse(int argc, char** argv) {
     } catch (const std::exception&) {
         return std::nullopt;
     }
-    if (o.format == "npy") o.features = "standard";
+    if (o.format == "npy" && o.features == "none") o.features = "standard";
     if ((o.inputs.empty() && !o.live) || (o.format != "csv" && o.format != "jsonl" && o.format != "none" && o.format != "npy") ||
-        (o.format == "npy" && o.output.empty()) || (o.features != "none" && o.features != "standard") ||
+        (o.format == "npy" && o.output.empty()) || (o.features != "none" && o.features != "standard" && o.features != "cicflowmeter" && o.features != "nfstream") ||
         o.flows.capacity == 0)
         return std::nullopt;
     return o;
@@ -560,11 +564,14 @@ int main(int argc, char** argv) {
     const auto opt = parse(argc, argv);
     if (!opt) {
         fmt::print(stderr,
-                   "usage: {} [--format csv|jsonl|npy|none] [--features none|standard] [--output FILE] [--idle S] "
+                   "usage: {} [--format csv|jsonl|npy|none] [--features none|standard|cicflowmeter|nfstream] [--output FILE] [--idle S] "
                    "[--active S] [--linger S] [--capacity N] [--by-vlan] [--by-tunnel] [--quiet] FILE|DIR... | "
                    "--live IFACE [--filter BPF]\n",
                    argv[0]);
         return 2;
     }
-    return opt->features == "standard" ? meter<pktdyn::standard_features>(&*opt) : meter<no_features>(&*opt);
+    if (opt->features == "standard") return meter<pktdyn::standard_features>(&*opt);
+    if (opt->features == "cicflowmeter") return meter<pktdyn::cicflowmeter_preset>(&*opt);
+    if (opt->features == "nfstream") return meter<pktdyn::nfstream_preset>(&*opt);
+    return meter<no_features>(&*opt);
 }

@@ -11,7 +11,8 @@ tcp.payload / udp.payload, profile "payloads") as features/byte_distribution.hpp
 features/timing.hpp's and volume.hpp's values (jitter by RFC 3550's formula per side, bursts split
 by gaps of 1 s, ratios both ways, header bytes per side), then the size histograms (12 bins of
 128 bytes, 17 log2 bins of IP length), then exact quantiles (numpy's method="lower") of IP lengths and
-gaps for the scopes flow, side 0, side 1. The statistics are computed here from their textbook definitions with numpy, independently
+gaps for the scopes flow, side 0, side 1, then the CICFlowMeter and NFStream presets
+(features/presets.hpp) with side 0 as forward / src2dst. The statistics are computed here from their textbook definitions with numpy, independently
 of pktdyn's one-pass code: population standard deviation, skewness m3 / m2^1.5 and excess kurtosis
 m4 / m2^2 - 3 (NaN for a constant series: m2 <= 1e-24 mean^2), gaps as differences of consecutive frame.time_epoch.
 
@@ -30,7 +31,7 @@ COL = {name: i for i, name in enumerate(PACKET_FIELDS)}
 # Encapsulations whose outer UDP/IP tshark may count as the stream while pktdyn keys the inner packet.
 TUNNELS = (":vxlan:", ":geneve:", ":gre:", ":gtp", ":teredo:", ":erspan:", ":ayiya:", ":capwap", ":nsh:", ":l2tp:",
            ":pim:")
-VERSION = "11"
+VERSION = "12"
 IDLE_NS = 1_000_000_000
 SPLT_LENGTH = 10
 BYTES_LIMIT = 1024
@@ -114,8 +115,12 @@ def streams_of(tsv, payload_tsv):
                 continue
             side = 0 if sender == s["sender"] else 1
             data = innermost(payload_row[0 if key.startswith("tcp") else 1]) if len(payload_row) >= 2 else ""
+            tcp_packet = key.startswith("tcp")
+            window = innermost(row[COL["tcp.window_size_value"]]) if tcp_packet else ""
+            header = innermost(row[COL["tcp.hdr_len"]]) if tcp_packet else "8"
             s["packets"].append((side, int(length) + (40 if v6 else 0), int(payload), to_ns(row[COL["frame.time_epoch"]]),
-                                 flags, bytes.fromhex(data) if data else b""))
+                                 flags, bytes.fromhex(data) if data else b"",
+                                 int(window) if window.isdigit() else None, int(header) if header.isdigit() else 0))
     return streams
 
 
@@ -169,6 +174,107 @@ def shape_values(packets):
     return out
 
 
+def sample(x):
+    """(min, max, mean, std with n - 1, sum), 0 where the series is too short: CICFlowMeter's and
+    NFStream's conventions."""
+    x = np.asarray(x, dtype=np.float64)
+    if len(x) == 0:
+        return 0.0, 0.0, 0.0, 0.0, 0.0
+    return x.min(), x.max(), x.mean(), (x.std(ddof=1) if len(x) > 1 else 0.0), x.sum()
+
+
+def cicflowmeter_values(packets):
+    """features/presets.hpp's CICFlowMeter columns, from their documented definitions: forward is
+    side 0, lengths are transport payload bytes, times whole microseconds."""
+    nan = float("nan")
+    us = [p[3] // 1000 for p in packets]
+    sides = [[p for p in packets if p[0] == side] for side in (0, 1)]
+    side_us = [[p[3] // 1000 for p in mine] for mine in sides]
+    duration = us[-1] - us[0]
+    rate = lambda x: x / (duration / 1e6) if duration > 0 else nan  # noqa: E731
+    lengths = [[p[2] for p in mine] for mine in sides]
+    out = [float(duration), len(sides[0]), len(sides[1]), sum(lengths[0]), sum(lengths[1])]
+    for side in (0, 1):
+        lo, hi, mean, std, _ = sample(lengths[side])
+        out += [hi, lo, mean, std]
+    out += [rate(sum(lengths[0]) + sum(lengths[1])), rate(len(packets))]
+    lo, hi, mean, std, _ = sample(np.diff(us))
+    out += [mean, std, hi, lo]
+    for side in (0, 1):
+        lo, hi, mean, std, total = sample(np.diff(side_us[side]))
+        out += [total, mean, std, hi, lo]
+    has = lambda p, bit: bool(p[4] & bit)  # noqa: E731
+    out += [sum(has(p, 0x08) for p in sides[0]), sum(has(p, 0x08) for p in sides[1]),
+            sum(has(p, 0x20) for p in sides[0]), sum(has(p, 0x20) for p in sides[1])]
+    out += [sum(p[7] for p in sides[0]), sum(p[7] for p in sides[1]), rate(len(sides[0])), rate(len(sides[1]))]
+    lo, hi, mean, std, _ = sample([p[2] for p in packets])
+    out += [lo, hi, mean, std, std * std]
+    out += [sum(has(p, bit) for p in packets) for bit in (0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x80, 0x40)]
+    out += [len(sides[1]) / len(sides[0]) if sides[0] else 0.0, sum(p[2] for p in packets) / len(packets),
+            np.mean(lengths[0]) if sides[0] else 0.0, np.mean(lengths[1]) if sides[1] else 0.0]
+    # Bulks: split the data packets into runs of one side with gaps of at most 1 s; runs of 4 or more.
+    runs = []
+    for p in packets:
+        if p[2] <= 0:
+            continue
+        t = p[3] // 1000
+        if runs and runs[-1]["side"] == p[0] and t - runs[-1]["times"][-1] <= 1_000_000:
+            runs[-1]["times"].append(t)
+            runs[-1]["bytes"] += p[2]
+        else:
+            runs.append({"side": p[0], "times": [t], "bytes": p[2]})
+    for side in (0, 1):
+        bulks = [r for r in runs if r["side"] == side and len(r["times"]) >= 4]
+        total_bytes = sum(r["bytes"] for r in bulks)
+        total_us = sum(r["times"][-1] - r["times"][0] for r in bulks)
+        out += [total_bytes / len(bulks) if bulks else 0.0, sum(len(r["times"]) for r in bulks) / len(bulks) if bulks else 0.0,
+                total_bytes / (total_us / 1e6) if total_us > 0 else 0.0]
+    subflows = 1 + sum(1 for g in np.diff(us) if g > 1_000_000)
+    out += [len(sides[0]) / subflows, sum(lengths[0]) / subflows, len(sides[1]) / subflows, sum(lengths[1]) / subflows]
+    for side in (0, 1):
+        first = sides[side][0] if sides[side] else None
+        out.append(float(first[6]) if first is not None and first[6] is not None else nan)
+    out += [sum(1 for p in sides[0] if p[2] > 0), min(p[7] for p in sides[0]) if sides[0] else 0.0]
+    # Active periods: runs of packets with gaps of at most 5 s (those of positive length); idle: longer gaps.
+    active, idle, start = [], [], us[0]
+    for previous, t in zip(us, us[1:]):
+        if t - previous > 5_000_000:
+            if previous > start:
+                active.append(previous - start)
+            idle.append(t - previous)
+            start = t
+    if us[-1] > start:
+        active.append(us[-1] - start)
+    for series in (active, idle):
+        lo, hi, mean, std, _ = sample(series)
+        out += [mean, std, hi, lo]
+    return out
+
+
+def nfstream_values(packets, splt=10):
+    """features/presets.hpp's NFStream columns: src2dst is side 0, sizes IP total lengths, times
+    whole milliseconds; SPLT padded with -1."""
+    ms = lambda p: p[3] // 1_000_000  # noqa: E731
+    scopes = [packets, [p for p in packets if p[0] == 0], [p for p in packets if p[0] == 1]]
+    out = []
+    for mine in scopes:
+        out += [float(ms(mine[-1]) - ms(mine[0])) if mine else 0.0, len(mine), sum(p[1] for p in mine)]
+    for mine in scopes:
+        lo, hi, mean, std, _ = sample([p[1] for p in mine])
+        out += [lo, mean, std, hi]
+    for mine in scopes:
+        lo, hi, mean, std, _ = sample(np.diff([ms(p) for p in mine]))
+        out += [lo, mean, std, hi]
+    for mine in scopes:
+        out += [sum(1 for p in mine if p[4] & bit) for bit in (0x02, 0x80, 0x40, 0x20, 0x10, 0x08, 0x04, 0x01)]
+    first = packets[:splt]
+    pad = [-1] * (splt - len(first))
+    out += [p[0] for p in first] + pad
+    out += [p[1] for p in first] + pad
+    out += [0] * min(1, len(first)) + [ms(b) - ms(a) for a, b in zip(first, first[1:])] + pad
+    return out
+
+
 def row_of(key, s):
     packets = s["packets"]
     values = []
@@ -195,6 +301,7 @@ def row_of(key, s):
         values += [0.0, float("nan"), float("nan"), float("nan")]
     values += [float(c) for c in counts.reshape(16, 16).sum(axis=1)]
     values += shape_values(packets)
+    values += cicflowmeter_values(packets) + nfstream_values(packets)
     sides = [sum(1 for p in packets if p[0] == side) for side in (0, 1)]
     return [key, str(s["first"]), str(sides[0]), str(sides[1])] + [repr(float(v)) for v in values]
 

@@ -41,6 +41,8 @@ PACKET_FIELDS = [
     "tcp.analysis.zero_window_probe", "tcp.analysis.keep_alive", "tcp.analysis.window_full",
     "tcp.analysis.lost_segment", "tcp.analysis.ack_lost_segment", "tcp.analysis.initial_rtt",
     "tcp.analysis.ack_rtt", "tcp.analysis.bytes_in_flight",
+    # feature presets (issue #5): CICFlowMeter's header lengths
+    "tcp.hdr_len",
 ]
 # IP reassembly off: pktdyn decodes each fragment as it comes, and so must the reference.
 PACKET_ARGS = ["-o", "ip.defragment:FALSE", "-o", "ipv6.defragment:FALSE", "--enable-protocol", "communityid"]
@@ -53,7 +55,7 @@ FRAGMENT_FIELDS = [
 ]
 # Payload bytes (issue #5's byte distributions), hex, reassembly off as for "packets".
 PAYLOAD_FIELDS = ["tcp.payload", "udp.payload"]
-PROFILES = {"packets": (PACKET_FIELDS, PACKET_ARGS, "2"), "fragments": (FRAGMENT_FIELDS, [], "2"),
+PROFILES = {"packets": (PACKET_FIELDS, PACKET_ARGS, "3"), "fragments": (FRAGMENT_FIELDS, [], "2"),
             "payloads": (PAYLOAD_FIELDS, PACKET_ARGS, "1")}
 
 

@@ -38,7 +38,7 @@ enum : std::size_t {
     community_id, tcp_stream, udp_stream, tcp_len, ip_len, ipv6_plen, tcp_window_scaled,
     retransmission, fast_retransmission, spurious_retransmission, out_of_order, duplicate_ack, zero_window,
     zero_window_probe, keep_alive, window_full, lost_segment, ack_lost_segment, initial_rtt, ack_rtt,
-    bytes_in_flight,
+    bytes_in_flight, tcp_hdr_len,
     count
 };
 }  // namespace col

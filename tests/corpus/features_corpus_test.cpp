@@ -8,7 +8,8 @@
 // (other flows differ in membership, which tcp_corpus_test accounts for), must give the same 54
 // statistics, 50 sequence values (directions, lengths and flags exactly, gaps within 1e-9) and 20
 // byte-distribution values (from tshark's tcp.payload / udp.payload bytes; counts exactly, entropy,
-// mean and standard deviation within 1e-9): min, max, mean and standard deviation within 1e-9 relative, skewness and kurtosis within
+// mean and standard deviation within 1e-9), the CICFlowMeter and NFStream presets (features/presets.hpp,
+// within 1e-9): min, max, mean and standard deviation within 1e-9 relative, skewness and kurtosis within
 // 1e-6 relative or absolute (they amplify rounding: a symmetric series is 0 in one and 1e-10 in the
 // other), NaN exactly where numpy's are. Streams the script leaves out are listed in it; flows that
 // differ must lie in a file of features_known_differences.tsv, and differ only in the columns its
@@ -26,6 +27,7 @@
 #include "pktdyn/features/byte_distribution.hpp"
 #include "pktdyn/features/packet_sequence.hpp"
 #include "pktdyn/features/packet_stats.hpp"
+#include "pktdyn/features/presets.hpp"
 #include "pktdyn/features/quantiles.hpp"
 #include "pktdyn/features/size_histogram.hpp"
 #include "pktdyn/features/timing.hpp"
@@ -54,6 +56,8 @@ struct observed {
     volume vol;
     size_histogram sizes;
     packet_quantiles quantiles;
+    cicflowmeter_features cic;  // the presets, fed with side 0 as the stream's first sender, as the reference
+    nfstream_features<10> nfs;
     void update(const decoded_packet& d, timestamp now, bool from_originator) noexcept {
         if (first_frame < 0) {
             first_frame = current_frame;
@@ -69,11 +73,28 @@ struct observed {
         vol.update(p);
         sizes.update(p);
         quantiles.update(p);
+        auto as_reference = p;
+        as_reference.direction = from_originator == first_from_originator ? 0 : 1;
+        cic.update(as_reference);
+        nfs.update(as_reference);
     }
     [[nodiscard]] bool starts_new_flow(const decoded_packet& d, bool from_originator) const noexcept {
         return tcp.starts_new_flow(d, from_originator);
     }
 };
+
+constexpr std::size_t cic_width = cicflowmeter_features::features.size();
+constexpr std::size_t preset_width = cic_width + nfstream_features<10>::features.size();
+
+/// What a preset column depends on, for the kinds of known differences: times, lengths, or both.
+enum class depends { time, size, both };
+depends dependence(std::string_view column) {
+    for (std::string_view t : {"IAT", "Duration", "duration", "piat", "Active", "Idle"})
+        if (column.find(t) != std::string_view::npos) return depends::time;
+    for (std::string_view b : {"/s", "Bulk", "Subflow", "Rate"})
+        if (column.find(b) != std::string_view::npos) return depends::both;
+    return depends::size;
+}
 
 struct reference_row {
     std::array<std::uint64_t, 2> packets{};  // side 0: the stream's first sender
@@ -82,6 +103,7 @@ struct reference_row {
     std::array<double, byte_distribution<1024>::features.size()> bytes{};
     std::array<double, 21 + 29 + 18> shape{};  // jitter side 0/1, 12 activity values, ratios 1/0 and 0/1 (packets,
                                      // bytes), payload ratio, header bytes side 0/1
+    std::array<double, preset_width> presets{};
 };
 
 double parse_double(const std::string& s) {
@@ -115,13 +137,15 @@ TEST_CASE("size and timing statistics, sequences, byte distributions, jitter, bu
     for (const auto& rel : test::corpus_captures(*root)) {
         std::map<std::int64_t, reference_row> rows;
         for (const auto& r : test::read_tsv(ref / "features" / (rel.string() + ".tsv"))) {
-            if (r.size() != 4 + width + sequence_width + bytes_width + 21 + 29 + 18) continue;
+            if (r.size() != 4 + width + sequence_width + bytes_width + 21 + 29 + 18 + preset_width) continue;
             reference_row x;
             x.packets = {std::stoull(r[2]), std::stoull(r[3])};
             for (std::size_t i = 0; i < width; ++i) x.values[i] = parse_double(r[4 + i]);
             for (std::size_t i = 0; i < sequence_width; ++i) x.sequence[i] = parse_double(r[4 + width + i]);
             for (std::size_t i = 0; i < bytes_width; ++i) x.bytes[i] = parse_double(r[4 + width + sequence_width + i]);
             for (std::size_t i = 0; i < 21 + 29 + 18; ++i) x.shape[i] = parse_double(r[4 + width + sequence_width + bytes_width + i]);
+            for (std::size_t i = 0; i < preset_width; ++i)
+                x.presets[i] = parse_double(r[4 + width + sequence_width + bytes_width + 21 + 29 + 18 + i]);
             rows[std::stoll(r[1])] = x;
         }
         if (rows.empty()) continue;
@@ -242,6 +266,20 @@ TEST_CASE("size and timing statistics, sequences, byte distributions, jitter, bu
                     only_sizes &= k < 3;
                     only_bytes = false;
                 }
+            // The presets: every column within 1e-9 relative (rates and deviations are computed, the rest exact).
+            std::array<double, preset_width> preset_values{};
+            e.state.cic.write(std::span(preset_values).first(cic_width));
+            e.state.nfs.write(std::span(preset_values).subspan(cic_width));
+            for (std::size_t i = 0; i < preset_width; ++i) {
+                if (close(preset_values[i], x.presets[i], 1e-9, 1e-9)) continue;
+                const auto column = i < cic_width ? cicflowmeter_features::features[i].column()
+                                                  : nfstream_features<10>::features[i - cic_width].column();
+                diff += fmt::format(" {} ours {} numpy {};", column, preset_values[i], x.presets[i]);
+                const depends on = dependence(column);
+                only_gaps &= on != depends::size;
+                only_sizes &= on != depends::time;
+                only_bytes = false;
+            }
             if (diff.empty()) {
                 ++agreeing;
                 return;
@@ -263,7 +301,7 @@ TEST_CASE("size and timing statistics, sequences, byte distributions, jitter, bu
         fmt::format("{} TCP/UDP streams; {} flows compared from {} captures ({} with other packets per side); "
                     "{} agree on all {} values ({:.3f} %), {} differ as features_known_differences.tsv explains, {} unexplained",
                     streams, compared, captures_compared.size(), membership, agreeing,
-                    width + sequence_width + bytes_width + 19 + 29 + 18,
+                    width + sequence_width + bytes_width + 19 + 29 + 18 + preset_width,
                     100.0 * double(agreeing) / double(std::max<std::size_t>(compared, 1)), explained, unexplained);
     report << summary << "\n";
     INFO(summary);

@@ -43,6 +43,28 @@ struct feature_info {
     }
 };
 
+namespace detail {
+/// Column names "<prefix><first>", "<prefix><first + 1>", ... built at compile time, so that a
+/// feature list's string_views can point into them (numbers up to 999).
+template <std::size_t N>
+struct numbered_names {
+    std::array<std::array<char, 32>, N> text{};
+    std::array<std::size_t, N> length{};
+    constexpr numbered_names(std::string_view prefix, std::size_t first) {
+        for (std::size_t i = 0; i < N; ++i) {
+            std::size_t n = 0;
+            for (char c : prefix) text[i][n++] = c;
+            const std::size_t number = first + i;
+            if (number >= 100) text[i][n++] = static_cast<char>('0' + number / 100);
+            if (number >= 10) text[i][n++] = static_cast<char>('0' + number / 10 % 10);
+            text[i][n++] = static_cast<char>('0' + number % 10);
+            length[i] = n;
+        }
+    }
+    [[nodiscard]] constexpr std::string_view operator[](std::size_t i) const { return {text[i].data(), length[i]}; }
+};
+}  // namespace detail
+
 /// Directions, as flow_record's: 0 originator → responder, 1 responder → originator.
 inline constexpr std::array<std::string_view, 3> flow_scopes{"flow", "orig", "resp"};
 

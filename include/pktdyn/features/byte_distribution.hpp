@@ -18,30 +18,10 @@
 
 namespace pktdyn {
 
-namespace detail {
-/// "byte_hist_<i>" column names, 0 to 255.
-struct byte_bin_names {
-    std::array<std::array<char, 16>, 256> text{};
-    std::array<std::size_t, 256> length{};
-    constexpr byte_bin_names() {
-        for (std::size_t i = 0; i < 256; ++i) {
-            auto& t = text[i];
-            std::size_t n = 0;
-            for (char c : std::string_view("byte_hist_")) t[n++] = c;
-            if (i >= 100) t[n++] = static_cast<char>('0' + i / 100);
-            if (i >= 10) t[n++] = static_cast<char>('0' + i / 10 % 10);
-            t[n++] = static_cast<char>('0' + i % 10);
-            length[i] = n;
-        }
-    }
-    [[nodiscard]] constexpr std::string_view operator[](std::size_t i) const { return {text[i].data(), length[i]}; }
-};
-}  // namespace detail
-
 template <std::size_t K = 1024, bool Full = false>
 class byte_distribution {
     static_assert(K >= 1 && K <= std::numeric_limits<std::uint32_t>::max());
-    static constexpr detail::byte_bin_names bins_{};
+    static constexpr detail::numbered_names<256> bins_{"byte_hist_", 0};
     static constexpr std::array<feature_info, 20> summary{{
         {"", "byte_count", "bytes", "payload bytes counted: the flow's first K captured payload bytes, both directions"},
         {"", "byte_entropy", "bits", "Shannon entropy of the counted bytes' values, -sum p_v log2 p_v (NaN with no bytes)"},

@@ -14,37 +14,14 @@
 
 namespace pktdyn {
 
-namespace detail {
-/// Column names "splt_<kind>_<i>", built at compile time so `features` can point into them.
-template <std::size_t N>
-struct sequence_names {
-    static constexpr std::array<std::string_view, 5> kinds{"dir", "ip_bytes", "payload_bytes", "iat", "flags"};
-    std::array<std::array<char, 32>, 5 * N> text{};
-    std::array<std::size_t, 5 * N> length{};
-
-    constexpr sequence_names() {
-        for (std::size_t k = 0; k < kinds.size(); ++k)
-            for (std::size_t i = 0; i < N; ++i) {
-                auto& t = text[k * N + i];
-                std::size_t n = 0;
-                for (char c : std::string_view("splt_")) t[n++] = c;
-                for (char c : kinds[k]) t[n++] = c;
-                t[n++] = '_';
-                const std::size_t number = i + 1;
-                if (number >= 100) t[n++] = static_cast<char>('0' + number / 100);
-                if (number >= 10) t[n++] = static_cast<char>('0' + number / 10 % 10);
-                t[n++] = static_cast<char>('0' + number % 10);
-                length[k * N + i] = n;
-            }
-    }
-    [[nodiscard]] constexpr std::string_view operator[](std::size_t j) const { return {text[j].data(), length[j]}; }
-};
-}  // namespace detail
-
 template <std::size_t N = 10>
 class packet_sequence {
     static_assert(N >= 1 && N <= 255, "packet_sequence: N is 1 to 255");
-    static constexpr detail::sequence_names<N> names_{};
+    // Column names "splt_<kind>_<i>", i from 1.
+    static constexpr std::array<detail::numbered_names<N>, 5> names_{
+        detail::numbered_names<N>{"splt_dir_", 1}, detail::numbered_names<N>{"splt_ip_bytes_", 1},
+        detail::numbered_names<N>{"splt_payload_bytes_", 1}, detail::numbered_names<N>{"splt_iat_", 1},
+        detail::numbered_names<N>{"splt_flags_", 1}};
     static constexpr std::array<std::string_view, 5> units{"0 orig / 1 resp", "bytes", "bytes", "s", "bits"};
     static constexpr std::array<std::string_view, 5> definitions{
         "direction of the flow's i-th packet: 0 sent by the originator, 1 by the responder",
@@ -58,7 +35,7 @@ public:
     static constexpr std::size_t length = N;
     static constexpr std::array<feature_info, 5 * N> features = [] {
         std::array<feature_info, 5 * N> f{};
-        for (std::size_t j = 0; j < 5 * N; ++j) f[j] = {"", names_[j], units[j / N], definitions[j / N]};
+        for (std::size_t j = 0; j < 5 * N; ++j) f[j] = {"", names_[j / N][j % N], units[j / N], definitions[j / N]};
         return f;
     }();
 

@@ -13,31 +13,13 @@
 
 namespace pktdyn {
 
-namespace detail {
-template <std::size_t N>
-struct numbered_names {
-    std::array<std::array<char, 24>, N> text{};
-    std::array<std::size_t, N> length{};
-    constexpr explicit numbered_names(std::string_view prefix) {
-        for (std::size_t i = 0; i < N; ++i) {
-            std::size_t n = 0;
-            for (char c : prefix) text[i][n++] = c;
-            if (i >= 10) text[i][n++] = static_cast<char>('0' + i / 10);
-            text[i][n++] = static_cast<char>('0' + i % 10);
-            length[i] = n;
-        }
-    }
-    [[nodiscard]] constexpr std::string_view operator[](std::size_t i) const { return {text[i].data(), length[i]}; }
-};
-}  // namespace detail
-
 class size_histogram {
 public:
     static constexpr std::size_t fixed_bins = 12, log2_bins = 17, fixed_width = 128;
 
 private:
-    static constexpr detail::numbered_names<fixed_bins> fixed_names_{"size_bin128_"};
-    static constexpr detail::numbered_names<log2_bins> log2_names_{"size_log2_"};
+    static constexpr detail::numbered_names<fixed_bins> fixed_names_{"size_bin128_", 0};
+    static constexpr detail::numbered_names<log2_bins> log2_names_{"size_log2_", 0};
 
 public:
     static constexpr std::array<feature_info, fixed_bins + log2_bins> features = [] {
