@@ -31,6 +31,15 @@ namespace pktdyn {
 template <class T>
 concept state_number = std::is_arithmetic_v<T> && !std::same_as<T, bool> && !std::same_as<T, char>;
 
+namespace detail {
+/// A number in the shortest text that reads back to it (for messages as much as for state).
+template <state_number T>
+[[nodiscard]] std::string shortest_text(T value) {
+    char buf[32];
+    return std::string(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
+}
+}  // namespace detail
+
 class state_writer {
 public:
     state_writer(std::string_view kind, unsigned version) {
@@ -67,9 +76,8 @@ private:
     template <state_number T>
     void put(T value) {
         char buf[32];
-        const auto r = std::to_chars(buf, buf + sizeof buf, value);  // shortest round trip for floating point
         text_ += ' ';
-        text_.append(buf, r.ptr);
+        text_.append(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);  // shortest round trip
     }
 
     std::string text_;
