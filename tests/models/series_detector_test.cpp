@@ -14,17 +14,31 @@
 #include "pktdyn/models/mad_detector.hpp"
 #include "pktdyn/models/random.hpp"
 
-// Counts every allocation of the test program, to show that the detectors' updates make none.
+// Counts every allocation of the test program, to show that the detectors' updates make none. Every
+// unaligned form is replaced, so that each new meets its own delete (AddressSanitizer checks).
 namespace {
 std::atomic<std::size_t> allocations{0};
-}
-void* operator new(std::size_t n) {
+void* counted(std::size_t n) noexcept {
     ++allocations;
-    if (void* p = std::malloc(n ? n : 1)) return p;
+    return std::malloc(n ? n : 1);
+}
+}  // namespace
+void* operator new(std::size_t n) {
+    if (void* p = counted(n)) return p;
     throw std::bad_alloc();
 }
+void* operator new[](std::size_t n) {
+    if (void* p = counted(n)) return p;
+    throw std::bad_alloc();
+}
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return counted(n); }
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return counted(n); }
 void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 using pktdyn::band_verdict;
 
