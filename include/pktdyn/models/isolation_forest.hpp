@@ -26,13 +26,16 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <numbers>
+#include <ranges>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -41,6 +44,19 @@
 #include "pktdyn/models/state_text.hpp"
 
 namespace pktdyn {
+
+namespace detail {
+/// Contiguous float or double values: a row, or a row-major matrix (std::vector, std::span, std::array).
+template <class R>
+concept float_values = std::ranges::contiguous_range<R> && std::ranges::sized_range<R> &&
+                       (std::same_as<std::ranges::range_value_t<R>, float> ||
+                        std::same_as<std::ranges::range_value_t<R>, double>);
+
+template <float_values R>
+[[nodiscard]] auto as_span(const R& r) noexcept {
+    return std::span<const std::ranges::range_value_t<R>>(std::ranges::data(r), std::ranges::size(r));
+}
+}  // namespace detail
 
 struct isolation_forest_options {
     std::size_t trees = 100;
@@ -67,10 +83,11 @@ public:
         return 2.0 * (std::log(n - 1.0) + std::numbers::egamma) - 2.0 * (n - 1.0) / n;
     }
 
-    /// Fits a forest to `rows` x `columns` values, row-major (a feature_matrix's data(), say).
-    template <class T>
-    [[nodiscard]] static result<isolation_forest> fit(std::span<const T> values, std::size_t columns,
-                                                      isolation_forest_options o = {}) {
+    /// Fits a forest to rows x `columns` values, row-major (a feature_matrix's data(), say).
+    template <detail::float_values R>
+    [[nodiscard]] static result<isolation_forest> fit(const R& matrix, std::size_t columns, isolation_forest_options o = {}) {
+        const auto values = detail::as_span(matrix);
+        using T = typename decltype(values)::element_type;
         if (columns == 0 || values.empty() || values.size() % columns != 0)
             return error{errc::invalid_argument, "isolation_forest::fit: " + std::to_string(values.size()) +
                                                      " values do not make rows of " + std::to_string(columns) +
@@ -78,9 +95,10 @@ public:
         const std::size_t rows = values.size() / columns;
         if (o.trees == 0 || o.subsample == 0 || rows > std::numeric_limits<std::int32_t>::max() ||
             columns > std::numeric_limits<std::int32_t>::max())
-            return error{errc::invalid_argument, "isolation_forest::fit: trees and subsample must be positive"};
+            return error{errc::invalid_argument,
+                         "isolation_forest::fit: trees and subsample must be positive, rows and columns below 2^31"};
         isolation_forest f(columns, std::min(o.subsample, rows), o.trees);
-        grower<T> g{values, columns, f.max_depth(), splitmix64(o.seed)};
+        grower<std::remove_const_t<T>> g{values, columns, f.max_depth(), splitmix64(o.seed)};
         f.nodes_.reserve(o.trees * (2 * f.subsample_ - 1));
         for (std::size_t t = 0; t < o.trees; ++t) {
             f.roots_.push_back(static_cast<std::int32_t>(f.nodes_.size()));
@@ -137,32 +155,36 @@ public:
         return std::move(w).str();
     }
 
-    /// E[h(x)]: the mean over the trees of the path length of x. `row` has features() values.
-    template <class T>
-    [[nodiscard]] double expected_path_length(std::span<const T> row) const noexcept {
-        return path_length_sum(row) / static_cast<double>(roots_.size());
+    // Rows hold features() values (at least: the trees read only the features they split on).
+
+    /// E[h(x)]: the mean over the trees of the path length of x.
+    template <detail::float_values R>
+    [[nodiscard]] double expected_path_length(const R& row) const noexcept {
+        return path_length_sum(detail::as_span(row)) / static_cast<double>(roots_.size());
     }
 
     /// s(x) = 2^(-E[h(x)] / c(psi)), in (0, 1]: near 1 for anomalies, below 0.5 for normal rows.
-    template <class T>
-    [[nodiscard]] double score(std::span<const T> row) const noexcept {
+    template <detail::float_values R>
+    [[nodiscard]] double score(const R& row) const noexcept {
         return -score_samples(row);
     }
 
     /// scikit-learn's IsolationForest.score_samples: -s(x), in its order of operations (lower is more
     /// anomalous).
-    template <class T>
-    [[nodiscard]] double score_samples(std::span<const T> row) const noexcept {
+    template <detail::float_values R>
+    [[nodiscard]] double score_samples(const R& row) const noexcept {
         const double denominator = static_cast<double>(roots_.size()) * average_path_length(static_cast<double>(subsample_));
         // A forest fitted on one row has c(psi) = 0; scikit-learn then takes the ratio as 1.
-        const double ratio = denominator != 0 ? path_length_sum(row) / denominator : 1.0;
+        const double ratio = denominator != 0 ? path_length_sum(detail::as_span(row)) / denominator : 1.0;
         return -std::pow(2.0, -ratio);
     }
 
-    /// s(x) of every row of a row-major matrix into `out` (one value per row).
-    template <class T>
-    void score(std::span<const T> values, std::span<double> out) const noexcept {
-        for (std::size_t r = 0; r < out.size(); ++r) out[r] = score(values.subspan(r * columns_, columns_));
+    /// s(x) of every row of a row-major matrix into `out`, as many rows as both hold.
+    template <detail::float_values R>
+    void score(const R& matrix, std::span<double> out) const noexcept {
+        const auto values = detail::as_span(matrix);
+        const std::size_t rows = std::min(out.size(), values.size() / columns_);
+        for (std::size_t r = 0; r < rows; ++r) out[r] = score(values.subspan(r * columns_, columns_));
     }
 
     [[nodiscard]] std::size_t features() const noexcept { return columns_; }
