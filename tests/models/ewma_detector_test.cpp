@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "pktdyn/models/random.hpp"
+#include "support/corrupt_text.hpp"
 
 using pktdyn::ewma_detector;
 
@@ -90,4 +91,20 @@ TEST_CASE("bad EWMA options and state are errors that say why", "[anomaly][ewma_
     CHECK(bad("pktdyn.ewma_detector 1\nalpha 0.5\nk 3\nwarm_up 30\ncount 0\nmean 0\n") ==
           "pktdyn.ewma_detector state, line 6: expected 'variance', found the end of the text");
     CHECK(ewma_detector::restore("pktdyn.mad_detector 1\n").error().code() == pktdyn::errc::corrupt);
+}
+
+TEST_CASE("a damaged EWMA state text is refused or restored, never a crash", "[anomaly][ewma_detector]") {
+    auto d = ewma_detector::create({.warm_up = 2}).value();
+    for (double x : {1.0, 2.0, 4.0}) d.update(x);
+    int refused = 0;
+    for (const auto& text : pktdyn::test::corrupt_texts(d.save(), 1, 2000)) {
+        auto r = ewma_detector::restore(text);
+        if (!r) {
+            ++refused;
+            CHECK_FALSE(r.error().message().empty());
+            continue;
+        }
+        for (double x : {1.0, 1e300, -5.0}) r->update(x);
+    }
+    CHECK(refused > 1000);
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "pktdyn/models/random.hpp"
+#include "support/corrupt_text.hpp"
 
 using pktdyn::half_space_trees;
 using pktdyn::half_space_trees_options;
@@ -226,4 +227,21 @@ TEST_CASE("bad half-space tree options and state are errors that say why", "[ano
           "pktdyn.half_space_trees state, line 12: reference masses must be at increasing nodes below 7, one each, at most the window");
     CHECK(with("reference_mass 3 1 1 1", "reference_mass 2 1 1") ==
           "pktdyn.half_space_trees state, line 12: nodes and masses must come in pairs");
+}
+
+TEST_CASE("a damaged half-space trees state text is refused or restored, never a crash", "[anomaly][half_space_trees]") {
+    const std::vector<double> lo{0, 0}, hi{1, 1};
+    auto d = half_space_trees::create(lo, hi, {.trees = 2, .depth = 3, .window = 4}).value();
+    pktdyn::splitmix64 rng(6);
+    for (int i = 0; i < 6; ++i) d.update(std::vector<double>{rng.uniform(), rng.uniform()});
+    int refused = 0;
+    for (const auto& text : pktdyn::test::corrupt_texts(d.save(), 4, 2000)) {
+        auto r = half_space_trees::restore(text);
+        if (!r) {
+            ++refused;
+            continue;
+        }
+        for (int i = 0; i < 10; ++i) r->update(std::vector<double>{rng.uniform() * 3 - 1, 1e300});
+    }
+    CHECK(refused > 1000);
 }

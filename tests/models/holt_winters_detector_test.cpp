@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "pktdyn/models/random.hpp"
+#include "support/corrupt_text.hpp"
 
 using pktdyn::holt_winters_detector;
 using pktdyn::holt_winters_options;
@@ -118,4 +119,19 @@ TEST_CASE("bad Holt-Winters options and state are errors that say why", "[anomal
     text.replace(at, 14, "seasonal 3 0 0 0");
     CHECK(holt_winters_detector::restore(text).error().message() ==
           "pktdyn.holt_winters_detector state, line 12: expected 2 values for 'seasonal', found 3");
+}
+
+TEST_CASE("a damaged Holt-Winters state text is refused or restored, never a crash", "[anomaly][holt_winters]") {
+    auto d = holt_winters_detector::create({.season = 3, .warm_up = 1}).value();
+    for (double x : {1.0, 2.0, 4.0, 1.0, 2.0}) d.update(x);
+    int refused = 0;
+    for (const auto& text : pktdyn::test::corrupt_texts(d.save(), 3, 2000)) {
+        auto r = holt_winters_detector::restore(text);
+        if (!r) {
+            ++refused;
+            continue;
+        }
+        for (double x : {1.0, 1e300, -5.0, 3.0, 3.0, 3.0, 3.0}) r->update(x);
+    }
+    CHECK(refused > 1000);
 }

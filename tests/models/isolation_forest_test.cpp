@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "pktdyn/models/random.hpp"
+#include "support/corrupt_text.hpp"
 #include "pktdyn/models/state_text.hpp"
 
 using pktdyn::isolation_forest;
@@ -178,7 +179,7 @@ TEST_CASE("a malformed forest is an error naming the tree and node", "[anomaly][
     CHECK(message(head + "left 4 1 -1 -1 -1\n") ==
           "pktdyn.isolation_forest state, line 6: expected at most 3 values for 'left', found 4");
     CHECK(message("pktdyn.isolation_forest 1\nfeatures 0\nsubsample 4\ntrees 1\n") ==
-          "pktdyn.isolation_forest state, line 4: features, subsample and trees must be positive and below 2^28");
+          "pktdyn.isolation_forest state, line 4: features, subsample and trees must be positive and at most 2^24");
     CHECK(message(good + "nodes 1\n") == "pktdyn.isolation_forest state, line 11: expected the end of the text, found 'nodes'");
 }
 
@@ -258,4 +259,22 @@ TEST_CASE("on data with known outliers the AUC is scikit-learn's, within 0.01 ov
 TEST_CASE("the AUC helper agrees with a hand count", "[anomaly][isolation_forest]") {
     // Pairs (outlier, inlier): (0.9,0.1) (0.9,0.5) (0.5,0.1) win, (0.5,0.5) ties: (3 + 0.5) / 4.
     CHECK(auc({0.1, 0.9, 0.5, 0.5}, {0, 1, 1, 0}) == 0.875);
+}
+
+TEST_CASE("a damaged forest text is refused or loaded, never a crash", "[anomaly][isolation_forest]") {
+    pktdyn::splitmix64 rng(12);
+    std::vector<double> x;
+    for (int i = 0; i < 40; ++i) x.insert(x.end(), {rng.uniform(), rng.uniform()});
+    const auto forest = isolation_forest::fit(x, 2, {.trees = 3, .subsample = 8}).value();
+    int refused = 0;
+    for (const auto& text : pktdyn::test::corrupt_texts(forest.save(), 5, 3000)) {
+        const auto r = isolation_forest::load(text);
+        if (!r) {
+            ++refused;
+            continue;
+        }
+        const std::vector<double> row(r->features(), 0.5);  // the trees read only features below features()
+        CHECK(r->score(row) > 0);
+    }
+    CHECK(refused > 1500);
 }

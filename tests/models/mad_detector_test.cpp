@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "pktdyn/models/random.hpp"
+#include "support/corrupt_text.hpp"
 
 using pktdyn::mad_detector;
 
@@ -91,4 +92,20 @@ TEST_CASE("bad MAD options and state are errors that say why", "[anomaly][mad_de
     CHECK(bad("pktdyn.mad_detector 1\nwindow 3\nk 3\nwarm_up 2\nvalues 2 1 nan\n") ==
           "pktdyn.mad_detector state, line 5: the window holds only finite values");
     CHECK(bad("pktdyn.mad_detector 2\n") == "pktdyn.mad_detector state: format version 2, this build reads version 1");
+}
+
+TEST_CASE("a damaged MAD state text is refused or restored, never a crash", "[anomaly][mad_detector]") {
+    auto d = mad_detector::create({.window = 5, .warm_up = 2}).value();
+    for (double x : {1.0, 2.0, 4.0, 8.0, 16.0, 32.0}) d.update(x);
+    int refused = 0;
+    for (const auto& text : pktdyn::test::corrupt_texts(d.save(), 2, 2000)) {
+        auto r = mad_detector::restore(text);
+        if (!r) {
+            ++refused;
+            continue;
+        }
+        for (double x : {1.0, 1e300, -5.0, 3.0, 3.0, 3.0, 3.0}) r->update(x);
+        CHECK(r->values().size() <= r->options().window);
+    }
+    CHECK(refused > 1000);
 }

@@ -92,3 +92,13 @@ TEST_CASE("a caller's own check becomes the reader's error", "[anomaly][state_te
     REQUIRE(e);
     CHECK(e->message() == "pktdyn.test state, line 2: alpha must lie in (0, 1], found 7");
 }
+
+TEST_CASE("a length the line cannot hold allocates nothing", "[anomaly][state_text]") {
+    std::vector<double> v;
+    state_reader r("pktdyn.test 1\nv 900 1 2\n", "pktdyn.test", 1);
+    r.field("v", v, 1000);
+    const auto e = r.finish();
+    REQUIRE(e);
+    CHECK(e->message() == "pktdyn.test state, line 2: expected 900 values for 'v', found a shorter line");
+    CHECK(v.capacity() == 0);
+}

@@ -169,6 +169,7 @@ public:
 private:
     static constexpr std::string_view kind = "pktdyn.half_space_trees";
     static constexpr std::size_t max_features = 65'535;
+    static constexpr std::size_t max_nodes = std::size_t{1} << 26;  // 870 MB of masses and splits
 
     half_space_trees(std::span<const double> lower, std::span<const double> upper, const half_space_trees_options& o)
         : o_(o),
@@ -203,6 +204,8 @@ private:
                 return "feature " + std::to_string(q) + ": the range must be finite with lower < upper";
         if (o.trees == 0 || o.trees > 1024) return "trees must lie in [1, 1024], found " + std::to_string(o.trees);
         if (o.depth == 0 || o.depth > 20) return "depth must lie in [1, 20], found " + std::to_string(o.depth);
+        if (o.trees << (o.depth + 1) > max_nodes)
+            return "trees x 2^(depth + 1) must not exceed 2^26 nodes, found " + std::to_string(o.trees << (o.depth + 1));
         if (o.window == 0 || o.window > (std::size_t{1} << 30)) return "window must lie in [1, 2^30], found " + std::to_string(o.window);
         if (!(o.size_limit >= 0 && o.size_limit <= 1)) return "size_limit must lie in [0, 1], found " + detail::shortest_text(o.size_limit);
         return {};

@@ -113,7 +113,7 @@ public:
         std::size_t columns = 0, psi = 0, trees = 0;
         r.field("features", columns).field("subsample", psi).field("trees", trees);
         if (r.ok() && (columns == 0 || columns > max_nodes || psi == 0 || trees == 0 || trees > max_nodes))
-            r.reject("features, subsample and trees must be positive and below 2^28");
+            r.reject("features, subsample and trees must be positive and at most 2^24");
         isolation_forest f(columns, psi, r.ok() ? trees : 0);
         std::vector<std::int64_t> left, right, feature;
         std::vector<double> threshold;
@@ -121,7 +121,7 @@ public:
         for (std::size_t t = 0; r.ok() && t < trees; ++t) {
             std::size_t n = 0;
             r.field("nodes", n);
-            if (r.ok() && (n == 0 || n > max_nodes - f.nodes_.size())) r.reject("a tree must have 1 to 2^28 nodes");
+            if (r.ok() && (n == 0 || n > max_nodes - f.nodes_.size())) r.reject("a tree must have at least 1 node, and all trees at most 2^24");
             r.field("left", left, n).field("right", right, n).field("feature", feature, n);
             r.field("threshold", threshold, n).field("samples", samples, n);
             if (r.ok() && (left.size() != n || right.size() != n || feature.size() != n || threshold.size() != n ||
@@ -198,7 +198,7 @@ public:
     }
 
 private:
-    static constexpr std::size_t max_nodes = std::size_t{1} << 28;
+    static constexpr std::size_t max_nodes = std::size_t{1} << 24;  // in all trees: 512 MB
 
     isolation_forest(std::size_t columns, std::size_t psi, std::size_t trees) : columns_(columns), subsample_(psi) {
         roots_.reserve(trees);

@@ -133,6 +133,11 @@ public:
                                   std::to_string(n)));
                 return *this;
             }
+            // Each value takes at least two characters: a length the line cannot hold allocates nothing.
+            if (n > (line_text_.size() + 1) / 2) {
+                fail(fmt_expected(std::to_string(n) + " values for '" + std::string(key) + "'", "a shorter line"));
+                return *this;
+            }
             out.resize(n);
             for (std::size_t i = 0; i < n && ok(); ++i) number(out[i]);
             end_of_line();
