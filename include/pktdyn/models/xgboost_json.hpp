@@ -167,12 +167,14 @@ inline std::optional<error> read_tree(const json::value& tree, std::size_t index
         }
     }
     // Categorical splits: categories_nodes[k] lists categories[segments[k] .. + sizes[k]].
-    if (tree.find("categories_nodes") == nullptr) {
+    std::vector<bool> listed(n, false);
+    auto check_all_listed = [&]() -> std::optional<error> {
         for (std::size_t i = 0; i < n; ++i)
-            if (nodes[i].type == tree_node::kind::categorical)
-                return bad(source, fmt::format("{} node {} is categorical but the tree lists no categories", where, i));
+            if (nodes[i].type == tree_node::kind::categorical && !listed[i])
+                return bad(source, fmt::format("{} node {} is categorical but the tree lists no categories for it", where, i));
         return std::nullopt;
-    }
+    };
+    if (tree.find("categories_nodes") == nullptr) return check_all_listed();
     auto cat_nodes = arr("categories_nodes");
     auto segments = arr("categories_segments");
     auto sizes = arr("categories_sizes");
@@ -188,6 +190,8 @@ inline std::optional<error> read_tree(const json::value& tree, std::size_t index
         std::uint32_t node = 0;
         if (!index_of((**cat_nodes)[j], node) || nodes[node].type != tree_node::kind::categorical)
             return bad(source, fmt::format("{}: categories_nodes[{}] = {} is not a categorical split", where, j, (**cat_nodes)[j]));
+        if (listed[node]) return bad(source, fmt::format("{}: node {} listed twice in categories_nodes", where, node));
+        listed[node] = true;
         const double begin = (**segments)[j], count = (**sizes)[j];
         if (!(begin >= 0 && count >= 0 && begin + count <= static_cast<double>((*cats)->size())) || begin != std::floor(begin) ||
             count != std::floor(count))
@@ -206,7 +210,7 @@ inline std::optional<error> read_tree(const json::value& tree, std::size_t index
             bits[cat / 32] |= 1u << (cat % 32);
         }
     }
-    return std::nullopt;
+    return check_all_listed();
 }
 
 }  // namespace detail::xgb
