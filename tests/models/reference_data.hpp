@@ -57,3 +57,18 @@ inline std::vector<std::string> read_lines(const std::filesystem::path& path) {
 }
 
 }  // namespace pktdyn::test
+
+namespace pktdyn::test {
+
+/// Where scripts/lightgbm_reference.py wrote: $PKTDYN_LIGHTGBM_REFERENCE, else the build tree's.
+inline std::filesystem::path lightgbm_reference_dir() {
+    if (const char* env = std::getenv("PKTDYN_LIGHTGBM_REFERENCE")) return env;
+    return std::filesystem::path(PKTDYN_REFERENCE_DIR) / "lightgbm";
+}
+
+/// The hand-built LightGBM models in the source tree.
+inline std::filesystem::path lightgbm_fixture_dir() {
+    return std::filesystem::path(PKTDYN_SOURCE_DIR) / "tests/models/data/lightgbm";
+}
+
+}  // namespace pktdyn::test
