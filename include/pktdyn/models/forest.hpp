@@ -28,6 +28,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -102,8 +103,8 @@ public:
     /// num_features() gets NaN outputs rather than a read out of bounds.
     void predict_margin(std::span<const double> row, std::span<double> out) const noexcept {
         if (!fits(row.size(), 1, out.size())) return fill_nan(out);
-        const auto at = [&](std::size_t, std::uint32_t f) noexcept { return row[f]; };
-        evaluate_block(at, 1, out.data());
+        const double* rows[1] = {row.data()};
+        evaluate_block(rows, 1, out.data());
     }
     /// Predictions of one row (probabilities, or values for regression).
     void predict(std::span<const double> row, std::span<double> out) const noexcept {
@@ -111,19 +112,30 @@ public:
         apply_transform(out.data(), 1);
     }
 
-    /// Raw scores of every row of `m`, row-major into `out` (rows × num_outputs()).
+    /// Raw scores of every row of `m`, row-major into `out` (rows × num_outputs()). Rows stored
+    /// contiguously are read in place; other layouts are copied a block of rows at a time.
     template <row_matrix M>
-    void predict_margin(const M& m, std::span<double> out) const noexcept {
-        const auto rows = static_cast<std::size_t>(m.rows());
-        if (!fits(static_cast<std::size_t>(m.cols()), rows, out.size())) return fill_nan(out);
+    void predict_margin(const M& m, std::span<double> out) const {
+        const auto rows = static_cast<std::size_t>(m.rows()), width = static_cast<std::size_t>(m.cols());
+        if (!fits(width, rows, out.size())) return fill_nan(out);
+        const double* pointers[block_rows];
+        std::vector<double> copy;
+        if constexpr (!std::is_same_v<M, dense_rows>) copy.resize(block_rows * width);
         for (std::size_t r0 = 0; r0 < rows; r0 += block_rows) {
             const std::size_t n = std::min(block_rows, rows - r0);
-            const auto at = [&](std::size_t r, std::uint32_t f) { return static_cast<double>(m(r0 + r, f)); };
-            evaluate_block(at, n, out.data() + r0 * num_outputs());
+            for (std::size_t r = 0; r < n; ++r) {
+                if constexpr (std::is_same_v<M, dense_rows>) {
+                    pointers[r] = m.values.data() + (r0 + r) * width;
+                } else {
+                    for (std::size_t c = 0; c < width; ++c) copy[r * width + c] = static_cast<double>(m(r0 + r, c));
+                    pointers[r] = copy.data() + r * width;
+                }
+            }
+            evaluate_block(pointers, n, out.data() + r0 * num_outputs());
         }
     }
     template <row_matrix M>
-    void predict(const M& m, std::span<double> out) const noexcept {
+    void predict(const M& m, std::span<double> out) const {
         predict_margin(m, out);
         if (out.size() >= static_cast<std::size_t>(m.rows()) * num_outputs())
             apply_transform(out.data(), static_cast<std::size_t>(m.rows()));
@@ -206,18 +218,17 @@ private:
         std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
     }
 
-    template <class At>
-    void evaluate_block(const At& at, std::size_t n, double* out) const noexcept {
+    void evaluate_block(const double* const* rows, std::size_t n, double* out) const noexcept {
         if (format_ == model_format::xgboost)
-            has_special_ ? sum_block<float, true>(at, n, out) : sum_block<float, false>(at, n, out);
+            has_special_ ? sum_block<float, true>(rows, n, out) : sum_block<float, false>(rows, n, out);
         else
-            has_special_ ? sum_block<double, true>(at, n, out) : sum_block<double, false>(at, n, out);
+            has_special_ ? sum_block<double, true>(rows, n, out) : sum_block<double, false>(rows, n, out);
     }
 
     // Each tree walks all n rows one level at a time: the rows' loads overlap instead of waiting
     // on each other, and no step branches on the data.
-    template <class Sum, bool Special, class At>
-    void sum_block(const At& at, std::size_t n, double* out) const noexcept {
+    template <class Sum, bool Special>
+    void sum_block(const double* const* rows, std::size_t n, double* out) const noexcept {
         const std::size_t k = num_outputs();
         Sum sums[block_rows * max_block_outputs];
         std::uint32_t node[block_rows];
@@ -232,7 +243,7 @@ private:
                 const std::uint32_t root = tree_root_[t];
                 for (std::size_t r = 0; r < n; ++r) node[r] = root;
                 for (std::uint32_t d = 0; d < tree_depth_[t]; ++d)
-                    for (std::size_t r = 0; r < n; ++r) node[r] = step<Special>(node[r], at, r);
+                    for (std::size_t r = 0; r < n; ++r) node[r] = step<Special>(node[r], rows[r]);
                 for (std::size_t r = 0; r < n; ++r) sums[r * outputs_per_pass + (g - g0)] += static_cast<Sum>(value_[node[r]]);
             }
             for (std::size_t r = 0; r < n; ++r)
@@ -242,9 +253,9 @@ private:
             for (std::size_t i = 0; i < n * k; ++i) out[i] /= average_over_;
     }
 
-    template <bool Special, class At>
-    [[nodiscard]] std::uint32_t step(std::uint32_t n, const At& at, std::size_t r) const noexcept {
-        const double x = at(r, feature_[n]);
+    template <bool Special>
+    [[nodiscard]] std::uint32_t step(std::uint32_t n, const double* row) const noexcept {
+        const double x = row[feature_[n]];
         if constexpr (Special)
             if (flags_[n] & special_bit) [[unlikely]] return special_step(n, x);
         const unsigned right = static_cast<unsigned>(x >= threshold_[n]) |
