@@ -76,6 +76,56 @@ def save_case(out, name, booster, X):
     return name
 
 
+PARITY_PARAMS = {"tree_method": "hist", "max_depth": 6, "eta": 0.1, "lambda": 1.0, "alpha": 0.0, "gamma": 0.0,
+                 "min_child_weight": 1.0, "max_bin": 256, "base_score": 0.5, "seed": 1, "nthread": 2}
+PARITY_ROUNDS = 100
+
+
+def training_parity(out, rng):
+    """Data, parameters and XGBoost hist's held-out metrics for the trainer's parity test:
+    parity_{train,test}.csv (label in the last column), parity_xgboost.txt (metric value lines)."""
+    n, d = 24000, 10
+    X = integer_data(rng, n, d, missing=0.05)
+    Z = np.nan_to_num(X, nan=0.0)
+    s = (np.log1p(Z[:, 0]) / 2 - Z[:, 1] / 4 + np.sin(Z[:, 2]) + (Z[:, 3] > 6) - (Z[:, 4] * Z[:, 5]) / 40
+         + rng.normal(0, 1.0, n))
+    y_bin = (s > np.median(s)).astype(float)
+    y_multi = np.digitize(s, np.quantile(s, [0.25, 0.5, 0.75])).astype(float)
+    train, test = slice(0, 18000), slice(18000, n)
+    write_csv(os.path.join(out, "parity_train.csv"), np.column_stack([X[train], y_bin[train], y_multi[train], s[train]]))
+    write_csv(os.path.join(out, "parity_test.csv"), np.column_stack([X[test], y_bin[test], y_multi[test], s[test]]))
+    lines = [f"rounds {PARITY_ROUNDS}"]
+    dtest_bin = xgb.DMatrix(X[test], label=y_bin[test])
+    b = xgb.train({**PARITY_PARAMS, "objective": "binary:logistic"}, xgb.DMatrix(X[train], label=y_bin[train]),
+                  PARITY_ROUNDS)
+    p = b.predict(dtest_bin)
+    lines.append(f"binary_logloss {logloss(y_bin[test], p)!r}")
+    lines.append(f"binary_auc {auc(y_bin[test], p)!r}")
+    b = xgb.train({**PARITY_PARAMS, "objective": "multi:softprob", "num_class": 4},
+                  xgb.DMatrix(X[train], label=y_multi[train]), PARITY_ROUNDS)
+    P = b.predict(xgb.DMatrix(X[test])).reshape(-1, 4)
+    lines.append(f"multiclass_logloss {float(-np.mean(np.log(np.clip(P[np.arange(len(P)), y_multi[test].astype(int)], 1e-16, 1))))!r}")
+    b = xgb.train({**PARITY_PARAMS, "objective": "reg:squarederror"}, xgb.DMatrix(X[train], label=s[train]), PARITY_ROUNDS)
+    r = b.predict(xgb.DMatrix(X[test]))
+    lines.append(f"regression_rmse {float(np.sqrt(np.mean((r - s[test]) ** 2)))!r}")
+    with open(os.path.join(out, "parity_xgboost.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+def logloss(y, p):
+    p = np.clip(p, 1e-16, 1 - 1e-16)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def auc(y, p):
+    """Area under the ROC curve, ties counted half (Mann-Whitney U)."""
+    from scipy.stats import rankdata
+    r = rankdata(p)
+    pos = y == 1
+    n1, n0 = pos.sum(), (~pos).sum()
+    return float((r[pos].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
@@ -140,6 +190,8 @@ def main():
                       xgb.DMatrix(Xc, label=yc, feature_types=types, enable_categorical=True), 20)
         Xe = np.vstack([Xcq, edge_rows(b, Xcq, rng)])
         cases.append(save_case(out, name, b, Xe))
+
+    training_parity(out, rng)
 
     with open(os.path.join(out, "manifest.txt"), "w") as f:
         f.write(f"xgboost {xgb.__version__}\n")
