@@ -242,8 +242,12 @@ private:
                 if (g < g0 || g >= g1) continue;
                 const std::uint32_t root = tree_root_[t];
                 for (std::size_t r = 0; r < n; ++r) node[r] = root;
-                for (std::uint32_t d = 0; d < tree_depth_[t]; ++d)
-                    for (std::size_t r = 0; r < n; ++r) node[r] = step<Special>(node[r], rows[r]);
+                for (std::uint32_t d = 0; d < tree_depth_[t]; ++d) {
+                    std::size_t r = 0;
+                    for (; r + 8 <= n; r += 8)  // eight independent walks in flight
+                        for (std::size_t u = 0; u < 8; ++u) node[r + u] = step<Special>(node[r + u], rows[r + u]);
+                    for (; r < n; ++r) node[r] = step<Special>(node[r], rows[r]);
+                }
                 for (std::size_t r = 0; r < n; ++r) sums[r * outputs_per_pass + (g - g0)] += static_cast<Sum>(value_[node[r]]);
             }
             for (std::size_t r = 0; r < n; ++r)
