@@ -355,18 +355,25 @@ public:
             grad_pair total;
             std::vector<grad_pair> hist;
         };
+        // Gradients in the order of `rows`, refreshed after each partition: the histogram loops
+        // then read them sequentially, once per feature, instead of at random.
+        std::vector<grad_pair> ordered(rows.size());
+        auto reorder = [&](std::size_t begin, std::size_t end) {
+            parallel_for(threads_, (end - begin + 8191) / 8192, [&](std::size_t c) {
+                for (std::size_t i = begin + c * 8192; i < std::min(end, begin + (c + 1) * 8192); ++i)
+                    ordered[i] = {g[rows[i]], h[rows[i]]};
+            });
+        };
         auto build = [&](open_node& n, std::size_t f) {
             grad_pair* h_ = n.hist.data() + offset[f];
             const std::uint8_t* col = data.bins.data() + f * data.rows;
             const std::size_t nb = data.bins_of(f);
             for (std::size_t i = n.begin; i < n.end; ++i) {
-                const std::uint32_t r = rows[i];
-                const std::uint8_t b = col[r];
-                grad_pair& slot = h_[b == missing_bin ? nb : b];
-                slot.g += g[r];
-                slot.h += h[r];
+                const std::uint8_t b = col[rows[i]];
+                h_[b == missing_bin ? nb : b] += ordered[i];
             }
         };
+        reorder(0, rows.size());
 
         std::vector<grow_node> tree(1);
         std::vector<open_node> level(1);
@@ -428,6 +435,7 @@ public:
                 next.push_back(std::move(b));
                 small.push_back(next.size() - (left_smaller ? 2 : 1));
             }
+            reorder(0, rows.size());
             // Sum the smaller child of each pair from its rows, by (child, feature).
             parallel_for(threads_, small.size() * features.size(), [&](std::size_t k) {
                 build(next[small[k / features.size()]], features[k % features.size()]);
