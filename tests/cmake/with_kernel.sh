@@ -13,4 +13,4 @@ esac
 for flag in $need; do
   grep -qw "$flag" /proc/cpuinfo || { echo "this CPU has no $flag: the $kernel kernel is not run"; exit 77; }
 done
-PKTDYN_SIMD=$kernel exec "$tests" '~[corpus]' --reporter compact
+PKTDYN_SIMD=$kernel exec "$tests" '~[corpus]~[sklearn]~[xgboost]~[lightgbm]' --reporter compact

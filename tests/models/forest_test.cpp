@@ -1,0 +1,153 @@
+#include "pktdyn/models/forest.hpp"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+using pktdyn::forest;
+using pktdyn::forest_builder;
+using pktdyn::tree_node;
+
+namespace {
+
+std::vector<float> interesting_floats() {
+    const float m = std::numeric_limits<float>::max(), tiny = std::numeric_limits<float>::denorm_min();
+    std::vector<float> v{0.0f, -0.0f, 1.0f, -1.0f, 0.5f, 3.0f, 1500.5f, 16777216.0f, 16777217.0f, 1e-30f, -1e30f,
+                         tiny, -tiny, std::numeric_limits<float>::min(), m, -m, INFINITY, -INFINITY, 0.1f, 7.0000005f};
+    std::mt19937 rng(3);
+    std::uniform_int_distribution<std::uint32_t> bits;
+    for (int i = 0; i < 2000; ++i) {
+        const std::uint32_t b = bits(rng);
+        float f;
+        std::memcpy(&f, &b, sizeof f);
+        if (!std::isnan(f)) v.push_back(f);
+    }
+    return v;
+}
+
+// Doubles near the places where float32 rounding changes its answer for threshold t.
+std::vector<double> probes(float t) {
+    std::vector<double> x;
+    for (float f : {std::nextafter(t, -INFINITY), t, std::nextafter(t, INFINITY)}) {
+        const double d = f;
+        x.insert(x.end(), {d, std::nextafter(d, -INFINITY), std::nextafter(d, INFINITY)});
+    }
+    const float below = std::nextafter(t, -INFINITY);
+    if (std::isfinite(below) && std::isfinite(t)) {
+        const double mid = (static_cast<double>(below) + static_cast<double>(t)) / 2;
+        x.insert(x.end(), {mid, std::nextafter(mid, -INFINITY), std::nextafter(mid, INFINITY)});
+    }
+    return x;
+}
+
+}  // namespace
+
+TEST_CASE("float32 'x < t' becomes one double comparison that agrees on every double", "[models][forest]") {
+    for (float t : interesting_floats()) {
+        const double t2 = forest::threshold_for_float_less(t);
+        for (double x : probes(t)) {
+            INFO("t = " << t << ", x = " << x);
+            CHECK((static_cast<float>(x) < t) == !(x >= t2));
+        }
+    }
+    CHECK(1.0 >= forest::threshold_for_float_less(NAN));  // float(x) < NaN never holds: always right
+}
+
+TEST_CASE("LightGBM's 'x <= t' in double becomes 'x >= next double'", "[models][forest]") {
+    for (double t : {0.0, -0.0, 1.5, -3.25, 1e-300, 1e300, 1.0000000180025095e-35}) {
+        const double t2 = forest::threshold_for_less_equal(t);
+        for (double x : {t, std::nextafter(t, -INFINITY), std::nextafter(t, INFINITY), -t, 0.0})
+            CHECK((x <= t) == !(x >= t2));
+    }
+}
+
+namespace {
+tree_node leaf(double v) {
+    tree_node n;
+    n.value = v;
+    return n;
+}
+tree_node split(std::uint32_t feature, double threshold, std::uint32_t left, std::uint32_t right, bool default_right = false) {
+    tree_node n;
+    n.type = tree_node::kind::numerical;
+    n.feature = feature;
+    n.threshold = threshold;
+    n.left = left;
+    n.right = right;
+    n.default_right = default_right;
+    return n;
+}
+}  // namespace
+
+TEST_CASE("an unbalanced tree walks the same whatever depth its leaves sit at", "[models][forest]") {
+    // x0 >= 5 ? (x1 >= 2 ? 4 : 3) : 1 ; missing x0 goes right, missing x1 left.
+    const std::vector<tree_node> nodes{split(0, 5, 1, 2, true), leaf(1), split(1, 2, 3, 4), leaf(3), leaf(4)};
+    forest_builder b(pktdyn::model_format::lightgbm, 2, 1);
+    REQUIRE_FALSE(b.add_tree(nodes, 0, "tree 0"));
+    auto f = std::move(b).finish();
+    REQUIRE(f);
+    double out = 0;
+    auto score = [&](double x0, double x1) {
+        const double row[] = {x0, x1};
+        f->predict(row, std::span(&out, 1));
+        return out;
+    };
+    CHECK(score(4, 9) == 1);
+    CHECK(score(5, 1) == 3);
+    CHECK(score(5, 2) == 4);
+    CHECK(score(NAN, 7) == 4);
+    CHECK(score(NAN, NAN) == 3);
+    const double narrow[] = {1.0};
+    f->predict(narrow, std::span(&out, 1));
+    CHECK(std::isnan(out));  // a row narrower than the model: NaN, never a read past it
+}
+
+TEST_CASE("malformed trees are refused with what is wrong", "[models][forest]") {
+    auto refuse = [](std::vector<tree_node> nodes, std::size_t features, const char* message) {
+        forest_builder b(pktdyn::model_format::xgboost, features, 1);
+        auto e = b.add_tree(nodes, 0, "tree 3");
+        REQUIRE(e);
+        CHECK_THAT(e->message(), Catch::StartsWith("tree 3: ") && Catch::Contains(message));
+    };
+    refuse({}, 1, "no nodes");
+    refuse({split(0, 1, 1, 5), leaf(1)}, 1, "node 0 has a child out of range");
+    refuse({split(0, 1, 1, 1), leaf(1)}, 1, "same node as both children");
+    refuse({split(0, 1, 1, 0), leaf(1)}, 1, "node 0 is reached twice");
+    refuse({split(0, 1, 1, 2), split(0, 1, 3, 2), leaf(1), leaf(2)}, 1, "node 2 is reached twice");
+    refuse({split(7, 1, 1, 2), leaf(1), leaf(2)}, 2, "splits on feature 7 but the model has 2 features");
+    // A chain deeper than the bound.
+    std::vector<tree_node> chain;
+    for (std::uint32_t i = 0; i < 300; ++i) {
+        chain.push_back(split(0, 1, 2 * i + 1, 2 * i + 2));
+        chain.push_back(leaf(0));
+    }
+    chain.back() = leaf(0);
+    chain.push_back(leaf(0));
+    refuse(chain, 1, "deeper than 256 levels");
+    forest_builder b(pktdyn::model_format::xgboost, 1, 2);
+    auto e = b.add_tree(std::vector<tree_node>{leaf(1)}, 2, "tree 0");
+    REQUIRE(e);
+    CHECK_THAT(e->message(), Catch::Contains("output 2 out of range"));
+}
+
+TEST_CASE("columns are matched to the model's features by name", "[models][forest]") {
+    const std::vector<tree_node> nodes{split(1, 10, 1, 2), leaf(-1), leaf(1)};  // splits on "bytes"
+    forest_builder b(pktdyn::model_format::lightgbm, 2, 1);
+    b.feature_names({"packets", "bytes"});
+    REQUIRE_FALSE(b.add_tree(nodes, 0, "tree 0"));
+    auto f = std::move(b).finish();
+    REQUIRE(f);
+    const std::vector<std::string> schema{"duration", "bytes", "flags", "packets"};
+    REQUIRE_FALSE(f->use_columns(schema));
+    CHECK(f->num_features() == 4);
+    double out = 0;
+    const double row[] = {0.5, 20, 0, 3};
+    f->predict(row, std::span(&out, 1));
+    CHECK(out == 1);
+    const std::vector<std::string> missing{"duration", "packets"};
+    auto e = f->use_columns(missing);
+    REQUIRE(e);
+    CHECK_THAT(e->message(), Catch::Contains("model feature 'bytes' (index 1) is not among the 2 columns"));
+}
