@@ -56,14 +56,27 @@ public:
         return f;
     }();
 
+    // The counts are cleared by the first payload, not by the constructor: most flows carry none,
+    // and a new flow's state should not cost a kilobyte of stores.
+    byte_distribution() noexcept {}  // NOLINT: user-provided on purpose (value-initialization would clear counts_)
+    byte_distribution(const byte_distribution& o) noexcept { *this = o; }
+    byte_distribution& operator=(const byte_distribution& o) noexcept {
+        if (o.seen_ != 0) counts_ = o.counts_;
+        seen_ = o.seen_;
+        return *this;
+    }
+
     void update(const flow_packet& p) noexcept {
         if (seen_ >= K || p.payload.empty()) return;
+        if (seen_ == 0) counts_.fill(0);
         const auto take = std::min<std::size_t>(K - seen_, p.payload.size());
         simd::byte_histogram(p.payload.first(take), counts_);
         seen_ += static_cast<std::uint32_t>(take);
     }
 
     void merge(const byte_distribution& later) noexcept {
+        if (later.seen_ == 0) return;
+        if (seen_ == 0) counts_.fill(0);
         for (std::size_t v = 0; v < 256; ++v) counts_[v] += later.counts_[v];
         seen_ += later.seen_;
     }
@@ -100,7 +113,10 @@ public:
             for (std::size_t v = 0; v < 256; ++v) out[summary.size() + v] = counts_[v];
     }
 
-    [[nodiscard]] const std::array<std::uint32_t, 256>& counts() const noexcept { return counts_; }
+    [[nodiscard]] const std::array<std::uint32_t, 256>& counts() const noexcept {
+        static constexpr std::array<std::uint32_t, 256> none{};
+        return seen_ ? counts_ : none;
+    }
 
 private:
     // c log2 c, from a table for counts up to K (one per flow is written for every ended flow).
@@ -117,8 +133,8 @@ public:
     [[nodiscard]] std::uint32_t size() const noexcept { return seen_; }
 
 private:
-    std::array<std::uint32_t, 256> counts_{};
     std::uint32_t seen_ = 0;
+    std::array<std::uint32_t, 256> counts_;  // valid once seen_ > 0
 };
 
 static_assert(flow_accumulator<byte_distribution<>>);

@@ -4,7 +4,8 @@
 //
 // A positive value x falls in bucket i = ceil(ln x / ln g); the bucket answers 2 g^i / (g + 1), within
 // a relative error a = (g - 1) / (g + 1) of every value in it. g starts at (1 + 1 %) / (1 - 1 %): a = 1 %.
-// A sketch holds at most M buckets; when a value would need one more, every bucket pair (2j - 1, 2j)
+// A sketch counts in a window of M consecutive buckets (an array indexed by bucket, no search per
+// value); when a value would make the buckets in use span more than M, every bucket pair (2j - 1, 2j)
 // merges (g becomes g^2, so a roughly doubles), as often as needed. A sketch coarsens only when its
 // values span more buckets than it holds, so a < max(1 %, ln(max / min) / M), and relative_error()
 // gives the bound a sketch holds: for M = 64, under 5.7 % for sizes from 40 to 1500 bytes (4 % in
@@ -18,6 +19,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <span>
 
@@ -32,55 +34,71 @@ class log_sketch {
 public:
     static constexpr double initial_accuracy = 0.01;
 
-    // Only the counters start at zero: the bucket arrays are read up to size_, so a new flow's
-    // sketch does not pay for clearing them.
-    log_sketch() noexcept {}  // NOLINT: user-provided on purpose (value-initialization would zero the arrays)
+    // Only the counters start at zero: the bucket window is read between lo_ and hi_, so a new
+    // flow's sketch does not pay for clearing it.
+    log_sketch() noexcept {}  // NOLINT: user-provided on purpose (value-initialization would zero the window)
     // Copies only the buckets in use (the rest are never read).
     log_sketch(const log_sketch& o) noexcept { *this = o; }
     log_sketch& operator=(const log_sketch& o) noexcept {
-        std::copy_n(o.index_.begin(), o.size_, index_.begin());
-        std::copy_n(o.count_.begin(), o.size_, count_.begin());
         total_ = o.total_;
         nonpositive_ = o.nonpositive_;
-        size_ = o.size_;
+        offset_ = o.offset_;
+        lo_ = o.lo_;
+        hi_ = o.hi_;
         collapses_ = o.collapses_;
+        if (o.occupied()) std::copy(o.cell(o.lo_), o.cell(o.hi_) + 1, cell(lo_));
         return *this;
     }
 
     void add(double x) noexcept {
-        ++total_;
         if (!(x > 0)) {
+            ++total_;
             ++nonpositive_;
             return;
         }
-        insert(bucket_of(std::log(x)), 1);
+        add_log(std::log(x));
     }
     /// The same value given as its natural logarithm (callers feeding several sketches compute it once).
     void add_log(double ln_x) noexcept {
         ++total_;
-        insert(bucket_of(ln_x), 1);
+        insert(bucket_of(ln_x), collapses_, 1);
     }
 
     void merge(const log_sketch& o) noexcept {
-        log_sketch other = o;
-        while (other.collapses_ < collapses_) other.collapse();
-        while (collapses_ < other.collapses_) collapse();
-        total_ += other.total_;
-        nonpositive_ += other.nonpositive_;
-        for (std::size_t k = 0; k < other.size_; ++k) insert(other.index_[k], other.count_[k]);
+        while (collapses_ < o.collapses_) collapse();
+        total_ += o.total_;
+        nonpositive_ += o.nonpositive_;
+        if (!o.occupied()) return;
+        for (std::int32_t b = o.lo_; b <= o.hi_; ++b)
+            if (const std::uint32_t n = *o.cell(b)) insert(b, o.collapses_, n);
     }
 
     /// The value of rank floor(q (n - 1)), within relative_error(); NaN when empty.
     [[nodiscard]] double quantile(double q) const noexcept {
-        if (total_ == 0) return std::numeric_limits<double>::quiet_NaN();
-        const auto rank = static_cast<std::uint64_t>(std::floor(q * static_cast<double>(total_ - 1)));
-        std::uint64_t seen = nonpositive_;
-        if (rank < seen) return 0.0;
-        for (std::size_t k = 0; k < size_; ++k) {
-            seen += count_[k];
-            if (rank < seen) return value_of(index_[k]);
+        double value;
+        quantiles(std::span(&q, 1), std::span(&value, 1));
+        return value;
+    }
+
+    /// quantile(q) for ascending qs in one pass over the buckets.
+    void quantiles(std::span<const double> qs, std::span<double> out) const noexcept {
+        if (total_ == 0) {
+            std::fill_n(out.begin(), qs.size(), std::numeric_limits<double>::quiet_NaN());
+            return;
         }
-        return value_of(index_[size_ - 1]);
+        const double ln_g = ln_gamma(), scale = 2 / (std::exp(ln_g) + 1);
+        std::uint64_t seen = nonpositive_;
+        std::int32_t b = lo_;
+        if (occupied()) seen += *cell(b);
+        for (std::size_t k = 0; k < qs.size(); ++k) {
+            const auto rank = static_cast<std::uint64_t>(std::floor(qs[k] * static_cast<double>(total_ - 1)));
+            if (rank < nonpositive_) {
+                out[k] = 0.0;
+                continue;
+            }
+            while (rank >= seen && b < hi_) seen += *cell(++b);
+            out[k] = scale * std::exp(b * ln_g);
+        }
     }
 
     /// The bound the answers hold now: (g - 1) / (g + 1) for the current g.
@@ -89,61 +107,83 @@ public:
 
 private:
     static constexpr double ln_gamma0 = 0.020000666706669522;  // ln((1 + 0.01) / (1 - 0.01))
+    static constexpr double inverse_ln_gamma0 = 1 / ln_gamma0;
+    static constexpr auto window = static_cast<std::int32_t>(M);
 
-    [[nodiscard]] double value_of(std::int32_t i) const noexcept { return 2 * std::exp(i * ln_gamma()) / (gamma() + 1); }
+    [[nodiscard]] bool occupied() const noexcept { return hi_ >= lo_; }
+    [[nodiscard]] std::uint32_t* cell(std::int32_t b) noexcept { return &counts_[static_cast<std::size_t>(b - offset_)]; }
+    [[nodiscard]] const std::uint32_t* cell(std::int32_t b) const noexcept {
+        return &counts_[static_cast<std::size_t>(b - offset_)];
+    }
     [[nodiscard]] double ln_gamma() const noexcept { return ln_gamma0 * static_cast<double>(1u << collapses_); }
     [[nodiscard]] double gamma() const noexcept { return std::exp(ln_gamma()); }
+    // ceil(ln x / ln g): ln g = ln g0 * 2^c, and dividing by a power of two is exact (and cheap:
+    // the compiler multiplies by 2^-c); ceil is truncation plus one for a positive fraction
+    // (truncation already rounds negatives up).
     [[nodiscard]] std::int32_t bucket_of(double ln_x) const noexcept {
-        const double i = std::ceil(ln_x / ln_gamma());
-        return static_cast<std::int32_t>(std::clamp(i, -32767.0, 32767.0));
+        const double a = std::clamp(ln_x * inverse_ln_gamma0 / static_cast<double>(1u << collapses_), -1e9, 1e9);
+        const auto t = static_cast<std::int32_t>(a);
+        return t + (static_cast<double>(t) < a ? 1 : 0);
     }
+    // Bucket i at g covers (g^(i-1), g^i]; at g^2 it lies in bucket ceil(i / 2).
+    static std::int32_t half(std::int32_t i) noexcept { return i >= 0 ? (i + 1) / 2 : -((-i) / 2); }
 
-    // Adds `n` to bucket `i` (at the current resolution), coarsening while there is no room.
-    void insert(std::int32_t i, std::uint64_t n) noexcept {
-        const auto add = [](std::uint32_t& c, std::uint64_t k) {  // saturating: 4 G packets per bucket
-            c = static_cast<std::uint32_t>(std::min<std::uint64_t>(std::uint64_t{c} + k, 0xFFFFFFFFu));
-        };
+    // Adds `n` to bucket `i` of resolution `at` (<= collapses_), coarsening while the buckets in use
+    // would span more than the window. (ceil(ceil(x) / 2) = ceil(x / 2): halving an index is exact.)
+    void insert(std::int32_t i, std::uint8_t at, std::uint32_t n) noexcept {
+        for (; at < collapses_; ++at) i = half(i);
+        if (!occupied()) {  // the first bucket: centre the window on it
+            offset_ = i - window / 2;
+            lo_ = hi_ = i;
+            *cell(i) = n;
+            return;
+        }
         for (;;) {
-            const auto at = static_cast<std::size_t>(std::lower_bound(index_.begin(), index_.begin() + size_, i) - index_.begin());
-            if (at < size_ && index_[at] == i) {
-                add(count_[at], n);
-                return;
-            }
-            if (size_ < M) {
-                std::move_backward(index_.begin() + at, index_.begin() + size_, index_.begin() + size_ + 1);
-                std::move_backward(count_.begin() + at, count_.begin() + size_, count_.begin() + size_ + 1);
-                index_[at] = static_cast<std::int16_t>(i);
-                count_[at] = 0;
-                add(count_[at], n);
-                ++size_;
+            const std::int32_t lo = std::min(lo_, i), hi = std::max(hi_, i);
+            if (hi - lo < window) {
+                if (lo < offset_ || hi >= offset_ + window) move_window(lo, hi);
+                for (std::int32_t b = lo; b < lo_; ++b) *cell(b) = 0;  // newly used cells
+                for (std::int32_t b = hi_ + 1; b <= hi; ++b) *cell(b) = 0;
+                lo_ = lo;
+                hi_ = hi;
+                std::uint32_t& c = *cell(i);
+                c = static_cast<std::uint32_t>(std::min<std::uint64_t>(std::uint64_t{c} + n, 0xFFFFFFFFu));  // saturating
                 return;
             }
             collapse();
             i = half(i);
         }
     }
-    // Bucket i at g covers (g^(i-1), g^i]; at g^2 it lies in bucket ceil(i / 2).
-    static std::int32_t half(std::int32_t i) noexcept { return i >= 0 ? (i + 1) / 2 : -((-i) / 2); }
+    // Re-centres the window on [lo, hi] (which holds [lo_, hi_]), moving the cells in use.
+    void move_window(std::int32_t lo, std::int32_t hi) noexcept {
+        const std::int32_t offset = lo - (window - (hi - lo + 1)) / 2;
+        const auto from = static_cast<std::size_t>(lo_ - offset_), to = static_cast<std::size_t>(lo_ - offset);
+        const auto used = static_cast<std::size_t>(hi_ - lo_ + 1);
+        std::memmove(counts_.data() + to, counts_.data() + from, used * sizeof(std::uint32_t));
+        offset_ = offset;
+    }
     void collapse() noexcept {
-        std::size_t out = 0;
-        for (std::size_t k = 0; k < size_; ++k) {
-            const std::int32_t i = half(index_[k]);
-            if (out > 0 && index_[out - 1] == i) {
-                count_[out - 1] = static_cast<std::uint32_t>(std::min<std::uint64_t>(std::uint64_t{count_[out - 1]} + count_[k], 0xFFFFFFFFu));
-            } else {
-                index_[out] = static_cast<std::int16_t>(i);
-                count_[out] = count_[k];
-                ++out;
+        if (occupied()) {
+            std::array<std::uint32_t, M> merged;
+            const std::int32_t lo = half(lo_), hi = half(hi_);
+            std::fill_n(merged.begin(), hi - lo + 1, 0u);
+            for (std::int32_t b = lo_; b <= hi_; ++b) {
+                std::uint32_t& c = merged[static_cast<std::size_t>(half(b) - lo)];
+                c = static_cast<std::uint32_t>(std::min<std::uint64_t>(std::uint64_t{c} + *cell(b), 0xFFFFFFFFu));
             }
+            offset_ = lo - (window - (hi - lo + 1)) / 2;
+            lo_ = lo;
+            hi_ = hi;
+            std::copy_n(merged.begin(), hi - lo + 1, cell(lo));
         }
-        size_ = static_cast<std::uint8_t>(out);
         ++collapses_;
     }
 
-    std::array<std::int16_t, M> index_;   // ascending; [0, size_) in use
-    std::array<std::uint32_t, M> count_;
+    // The counters first and the window next to them: a sketch's busy buckets are few cache lines.
     std::uint64_t total_ = 0, nonpositive_ = 0;
-    std::uint8_t size_ = 0, collapses_ = 0;
+    std::int32_t offset_ = 0, lo_ = 0, hi_ = -1;  // counts_[k] is bucket offset_ + k; [lo_, hi_] in use
+    std::uint8_t collapses_ = 0;
+    std::array<std::uint32_t, M> counts_;
 };
 
 /// Median, 90th and 99th percentiles of IP lengths and gaps, for the flow and each direction.
@@ -196,9 +236,10 @@ public:
     }
     void write(std::span<double> out) const noexcept {
         for (std::size_t s = 0; s < scopes; ++s) {
-            std::size_t i = s * 6;
-            for (double q : {0.5, 0.9, 0.99}) out[i++] = sizes_[s].quantile(q);
-            for (double q : {0.5, 0.9, 0.99}) out[i++] = gaps_[s].quantile(q);
+            const std::size_t i = s * 6;
+            static constexpr std::array<double, 3> qs{0.5, 0.9, 0.99};
+            sizes_[s].quantiles(qs, out.subspan(i, 3));
+            gaps_[s].quantiles(qs, out.subspan(i + 3, 3));
         }
     }
     [[nodiscard]] const log_sketch<>& sizes(std::size_t scope) const noexcept { return sizes_[scope]; }
