@@ -27,6 +27,11 @@ Quantiles come from a log-bucket sketch of 64 buckets per series (DDSketch with 
 `method="lower"`) within a relative error of max(1 %, ln(max / min) / 64) of the series: under 5.7 %
 for packet sizes, under 25 % for gaps spanning 1 microsecond to 10 s.
 
+The byte distribution is counted by a kernel compiled for each instruction set the compiler
+targets (scalar, sse4.2, avx2, avx512 on x86-64); pktdyn picks the widest the CPU runs at first use,
+and the environment variable `PKTDYN_SIMD` names another (the flow meter's summary says which ran).
+Every kernel gives the same counts (`tests/simd/byte_histogram_test.cpp`).
+
 ## `standard_features`
 
 `packet_stats`, `packet_quantiles`, `packet_sequence<10>`, `byte_distribution<1024>`, `jitter`, `activity<1000>`

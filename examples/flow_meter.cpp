@@ -46,6 +46,7 @@
 #include "pktdyn/export/npy.hpp"
 #include "pktdyn/features/presets.hpp"
 #include "pktdyn/features/schema.hpp"
+#include "pktdyn/simd/byte_histogram.hpp"
 #include "pktdyn/features/tracked_features.hpp"
 #include "pktdyn/flow/community_id.hpp"
 #include "pktdyn/flow/flow_path.hpp"
@@ -555,6 +556,11 @@ int meter(const options* opt) {
         }
 
     if (!opt->quiet) print_summary(flows.table(), sum, flows.decoding(), flows.fragments(), errors);
+    if (!opt->quiet && opt->features == "standard") {  // the set with a byte distribution
+        const auto& kernel = pktdyn::simd::byte_histogram_choice();
+        fmt::print(stderr, "byte-histogram kernel: {}{}{}\n", kernel.kernel.name, kernel.note.empty() ? "" : " - ",
+                   kernel.note);
+    }
     return 0;
 }
 
