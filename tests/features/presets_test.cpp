@@ -169,34 +169,29 @@ TEST_CASE("NFStream columns on a millisecond clock, SPLT padded with -1", "[feat
     }
 }
 
+template <class A>
+void check_merge(std::size_t seam, std::string_view skip_prefix) {
+    A whole, first, second;
+    const auto expected = run(whole, 0, connection.size());
+    run(first, 0, seam);
+    run(second, seam, connection.size());
+    first.merge(second);
+    std::vector<double> merged(expected.size());
+    first.write(merged);
+    for (std::size_t i = 0; i < merged.size(); ++i) {
+        const auto name = A::features[i].column();
+        if (!skip_prefix.empty() && name.rfind(skip_prefix, 0) == 0) continue;
+        INFO(name);
+        CHECK(merged[i] == Approx(expected[i]));
+    }
+}
+
 TEST_CASE("presets merge a flow's parts into the whole flow's values", "[features][presets]") {
     // Split before the bulk and the idle gap, so neither spans the seam.
     for (std::size_t seam : {1u, 4u}) {
         INFO("seam before packet " << seam + 1);
-        nfstream_features<10> whole_n, first_n, second_n;
-        const auto expected_n = run(whole_n, 0, connection.size());
-        run(first_n, 0, seam);
-        run(second_n, seam, connection.size());
-        first_n.merge(second_n);
-        std::vector<double> merged_n(expected_n.size());
-        first_n.write(merged_n);
-        for (std::size_t i = 0; i < merged_n.size(); ++i) {
-            INFO(nfstream_features<10>::features[i].column());
-            CHECK(merged_n[i] == Approx(expected_n[i]));
-        }
-        cicflowmeter_features whole_c, first_c, second_c;
-        const auto expected_c = run(whole_c, 0, connection.size());
-        run(first_c, 0, seam);
-        run(second_c, seam, connection.size());
-        first_c.merge(second_c);
-        std::vector<double> merged_c(expected_c.size());
-        first_c.write(merged_c);
-        for (std::size_t i = 0; i < merged_c.size(); ++i) {
-            const auto name = cicflowmeter_features::features[i].column();
-            if (name.rfind("Active", 0) == 0) continue;  // the active period spans the seam: counted as two
-            INFO(name);
-            CHECK(merged_c[i] == Approx(expected_c[i]));
-        }
+        check_merge<nfstream_features<10>>(seam, "");
+        check_merge<cicflowmeter_features>(seam, "Active");  // the active period spans the seam: counted as two
     }
 }
 
