@@ -25,7 +25,7 @@ TEST_CASE("a generator rebuilt from its state continues the same sequence", "[an
     for (int i = 0; i < 10; ++i) CHECK(a() == b());
 }
 
-TEST_CASE("uniform draws lie in [0, 1) and below(n) is unbiased", "[anomaly][random]") {
+TEST_CASE("uniform draws lie in 0 <= u < 1 and below(n) is unbiased", "[anomaly][random]") {
     splitmix64 g(7);
     double lo = 1, hi = 0, sum = 0;
     for (int i = 0; i < 100'000; ++i) {
