@@ -10,9 +10,9 @@
 // is a feature. CSV columns whose first value is not a number (addresses, Community IDs, ...) are
 // left out, with a note.
 //
-// Labels: when every label is a whole number >= 0, the classes are the numbers 0..K-1 (K the
-// largest plus one); otherwise each distinct label text is a class, numbered in sorted order. Two
-// classes train a logistic model, more a softmax one.
+// Labels: each distinct label is a class, and classes are numbered in sorted order: numerically when
+// every label is a number (so labels 0..K-1 are classes 0..K-1), else as text. Two classes train a
+// logistic model, more a softmax one.
 //
 //   --label NAME           the label column (required for training)
 //   --ignore A,B,...       more columns to leave out of the features (identifiers, ports, ...)
@@ -224,29 +224,30 @@ struct classes {
 };
 
 classes classes_of(const std::string& file, const std::string& label, const std::vector<std::string>& cells) {
-    classes k;
-    bool whole = true;
-    double largest = 0;
+    // The classes are the distinct labels in sorted order: numerically when every label is a number
+    // (so labels 0..K-1 are their own classes), else as text.
+    bool numeric = true;
     for (std::size_t r = 0; r < cells.size(); ++r) {
         if (cells[r].find_first_not_of(" \r") == std::string::npos)
             throw failure{fmt::format("{}: data row {} has no label in column '{}'", file, r + 1, label)};
         const auto v = parse_number(cells[r]);
-        if (!v || !(*v >= 0 && *v < 1024 && *v == std::floor(*v))) whole = false;
-        else largest = std::max(largest, *v);
+        numeric = numeric && v && std::isfinite(*v);
     }
-    if (whole) {
-        for (int c = 0; c <= static_cast<int>(largest); ++c) k.names.push_back(std::to_string(c));
-        for (const auto& cell : cells) k.of_row.push_back(*parse_number(cell));
-    } else {
-        const std::set<std::string> distinct(cells.begin(), cells.end());
-        k.names.assign(distinct.begin(), distinct.end());
-        for (const auto& cell : cells)
-            k.of_row.push_back(static_cast<double>(std::lower_bound(k.names.begin(), k.names.end(), cell) - k.names.begin()));
-    }
-    if (k.names.size() < 2)
+    std::vector<std::string> keys;  // the label of each row as it is compared
+    for (const auto& cell : cells) keys.push_back(numeric ? fmt::format("{}", *parse_number(cell)) : cell);
+    std::vector<std::string> names = keys;
+    const auto less = [&](const std::string& a, const std::string& b) {
+        return numeric ? *parse_number(a) < *parse_number(b) : a < b;
+    };
+    std::sort(names.begin(), names.end(), less);
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    if (names.size() < 2)
         throw failure{fmt::format("{}: label column '{}' has a single class ('{}'); training needs two or more", file, label,
-                                  k.names.empty() ? "" : k.names.front())};
-    if (k.names.size() > 1024) throw failure{fmt::format("{}: label column '{}' has {} classes (at most 1024)", file, label, k.names.size())};
+                                  names.empty() ? "" : names.front())};
+    if (names.size() > 1024) throw failure{fmt::format("{}: label column '{}' has {} classes (at most 1024)", file, label, names.size())};
+    classes k{names, {}};
+    for (const auto& key : keys)
+        k.of_row.push_back(static_cast<double>(std::lower_bound(names.begin(), names.end(), key, less) - names.begin()));
     return k;
 }
 
@@ -491,8 +492,8 @@ int main(int argc, char** argv) {
                    "usage: {0} [train] --label NAME [--ignore A,B,...] [--test-fraction F] [--seed N] [--rounds N] [--depth N]\n"
                    "           [--learning-rate E] [--threads N] [--save MODEL.json] FILE.csv|FILE.npy\n"
                    "       {0} score --model MODEL.json [--output FILE.csv] FILE.csv|FILE.npy\n"
-                   "FILE.npy: float64 matrix with column names in FILE.columns.txt. Labels: whole numbers 0..K-1 are the\n"
-                   "classes themselves; any other label text is a class, numbered in sorted order.\n",
+                   "FILE.npy: float64 matrix with column names in FILE.columns.txt. Labels: integers 0..K-1 (class k is\n"
+                   "label k) or any text; the distinct labels are numbered in sorted order, numerically when all are numbers.\n",
                    argv[0]);
         return 2;
     }
