@@ -291,15 +291,17 @@ report evaluate(const std::vector<double>& probabilities, const std::vector<doub
         right += predicted == actual;
     }
     rep.accuracy = truth.empty() ? 0 : static_cast<double>(right) / static_cast<double>(truth.size());
-    for (std::size_t c = 0; c < k; ++c) {  // F1 = 2 TP / (2 TP + FP + FN); 0 when the class never appears
+    // F1 = 2 TP / (2 TP + FP + FN), averaged over the classes held out or predicted (as scikit-learn).
+    std::size_t present = 0;
+    for (std::size_t c = 0; c < k; ++c) {
         std::size_t fp = 0, fn = 0;
         for (std::size_t o = 0; o < k; ++o)
             if (o != c) fp += rep.confusion[o][c], fn += rep.confusion[c][o];
         const double tp = static_cast<double>(rep.confusion[c][c]);
         const double denominator = 2 * tp + static_cast<double>(fp + fn);
-        rep.macro_f1 += denominator > 0 ? 2 * tp / denominator : 0;
+        if (denominator > 0) rep.macro_f1 += 2 * tp / denominator, ++present;
     }
-    rep.macro_f1 /= static_cast<double>(k);
+    rep.macro_f1 /= static_cast<double>(std::max<std::size_t>(present, 1));
     if (k == 2) {
         std::vector<double> p1;
         for (std::size_t r = 0; r < truth.size(); ++r) p1.push_back(probabilities[r * 2 + 1]);

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Checks pktdyn-gbdt end to end on generated data (numpy, Debian's python3-xgboost 1.7):
 
+* macro-F1 equals scikit-learn's on the printed confusion matrix (also with a class that has no
+  held-out rows);
 * a binary problem in CSV with text labels and a text column (left out), and a 3-class problem as
   .npy + .columns.txt with integer labels: training prints held-out accuracy, macro-F1 (and AUC for
   two classes) above thresholds on these separable problems, and a confusion matrix whose counts
@@ -47,6 +49,14 @@ def confusion(out, names):
     return np.array([[int(v) for v in row[1:]] for row in matrix])
 
 
+def sklearn_macro_f1(cm):
+    """scikit-learn's macro-F1 of the rows and columns of a confusion matrix (rows: true class)."""
+    from sklearn.metrics import f1_score
+    truth = [t for t in range(len(cm)) for p in range(len(cm)) for _ in range(cm[t][p])]
+    predicted = [p for t in range(len(cm)) for p in range(len(cm)) for _ in range(cm[t][p])]
+    return f1_score(truth, predicted, average="macro")
+
+
 def write_csv(path, columns, rows):
     with open(path, "w") as f:
         f.write(",".join(columns) + "\n")
@@ -79,6 +89,7 @@ with tempfile.TemporaryDirectory() as tmp:
     cm = confusion(out.stdout, ["benign", "malicious"])
     assert cm.sum() == round(0.2 * (y == 0).sum()) + round(0.2 * (y == 1).sum()), cm
     assert abs(np.trace(cm) / cm.sum() - accuracy) < 1e-4
+    assert abs(sklearn_macro_f1(cm) - f1) < 1e-4, (sklearn_macro_f1(cm), f1)
     assert open(f"{tmp}/binary.classes.txt").read().split() == ["benign", "malicious"]
 
     # Scoring a file with the columns shuffled and one more, against xgboost on the model's columns.
@@ -112,6 +123,7 @@ with tempfile.TemporaryDirectory() as tmp:
     assert accuracy >= 0.9 and f1 >= 0.9 and auc is None, out.stdout
     cm = confusion(out.stdout, ["0", "1", "2"])
     assert cm.sum() == sum(round(0.25 * (k == c).sum()) for c in range(3)), cm
+    assert abs(sklearn_macro_f1(cm) - f1) < 1e-4, (sklearn_macro_f1(cm), f1)
     score = run("score", "--model", f"{tmp}/three.json", f"{tmp}/three.npy")
     lines = score.stdout.splitlines()
     assert lines[0] == "predicted,p_0,p_1,p_2", lines[0]
@@ -120,6 +132,15 @@ with tempfile.TemporaryDirectory() as tmp:
     expected = booster.predict(xgb.DMatrix(matrix[:, [0, 2, 3]], feature_names=["a", "b", "c"]))
     multi_delta = np.max(np.abs(p3 - expected))
     assert p3.shape == (n, 3) and multi_delta <= 1e-6, multi_delta
+
+    # A class with one row (none held out, never predicted) does not count in macro-F1.
+    rare = np.array(names, dtype=object)
+    rare[0] = "rare"
+    write_csv(f"{tmp}/rare.csv", columns, [[f"id{i}", *(float(v) for v in x[i]), rare[i]] for i in range(len(rare))])
+    out = run("--label", "label", "--rounds", "20", f"{tmp}/rare.csv")
+    accuracy, f1, auc = metrics(out.stdout)
+    cm = confusion(out.stdout, ["benign", "malicious", "rare"])
+    assert cm[2].sum() == 0 and f1 >= 0.9 and abs(sklearn_macro_f1(cm) - f1) < 1e-4, (cm, f1)
 
     # Errors: a clear message naming the file and what is wrong, and a non-zero exit.
     def fails(args, *needles):
