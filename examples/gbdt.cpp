@@ -196,6 +196,12 @@ table read_npy(const std::string& file, const std::string& label, const std::set
         if (!in) throw std::runtime_error("cannot open the file");
         m = xt::load_npy<double>(in);
         if (!in) throw std::runtime_error("the data ends before the matrix its header describes");
+        // xtensor multiplies the header's shape without checking for overflow: check it against the file.
+        const std::uintmax_t doubles = fs::file_size(file) / sizeof(double);
+        std::uintmax_t need = 1;
+        for (const std::size_t extent : m.shape())
+            if (extent != 0 && need > doubles / extent) throw std::runtime_error("the header describes more values than the file holds");
+            else need *= extent;
     } catch (const std::exception& e) {
         throw failure{fmt::format("{}: not a float64 .npy matrix ({})", file, e.what())};
     }

@@ -9,7 +9,8 @@
   add up to the held-out rows and are labelled with the class names;
 * the saved JSON loads in xgboost.Booster, and `score` on a file with the columns in another order
   and an extra column gives xgboost's predictions on the same rows (|dp| <= 1e-6; in practice 0);
-* a missing label column, a malformed CSV, a malformed .npy and a non-numeric cell each give a
+* a missing label column, a malformed CSV, a truncated or damaged .npy (also a header whose shape overflows) and a
+  non-numeric cell each give a
   message naming the file and the column or row, and a non-zero exit."""
 import os
 import re
@@ -159,6 +160,11 @@ with tempfile.TemporaryDirectory() as tmp:
         open(f"{tmp}/cut.npy", "wb").write(f.read()[:200])
     open(f"{tmp}/cut.columns.txt", "w").write("a\nclass\nb\nc\n")
     fails(["--label", "class", f"{tmp}/cut.npy"], f"{tmp}/cut.npy", "ends before")
+    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693952, 8), }"
+    header += b" " * (-(10 + len(header) + 1) % 64) + b"\n"
+    open(f"{tmp}/huge.npy", "wb").write(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header + b"\0" * 64)
+    open(f"{tmp}/huge.columns.txt", "w").write("a\nb\nc\nd\ne\nf\ng\nh\n")
+    fails(["--label", "a", f"{tmp}/huge.npy"], f"{tmp}/huge.npy", "more values than the file holds")
     open(f"{tmp}/junk.npy", "wb").write(b"not numpy at all")
     open(f"{tmp}/junk.columns.txt", "w").write("a\n")
     fails(["--label", "a", f"{tmp}/junk.npy"], f"{tmp}/junk.npy", "not a float64 .npy matrix")
@@ -170,4 +176,4 @@ with tempfile.TemporaryDirectory() as tmp:
     fails([f"{tmp}/binary.csv"], "usage")  # no --label
 
 print(f"pktdyn-gbdt: binary accuracy/F1/AUC above thresholds, 3-class on .npy; scores equal python3-xgboost "
-      f"{xgb.__version__} (max |dp| {binary_delta:.2g} binary, {multi_delta:.2g} 3-class); 9 error cases refused clearly")
+      f"{xgb.__version__} (max |dp| {binary_delta:.2g} binary, {multi_delta:.2g} 3-class); 10 error cases refused clearly")
