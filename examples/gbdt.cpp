@@ -22,6 +22,8 @@
 //   --depth N              tree depth (default 6)
 //   --learning-rate E      shrinkage per round (default 0.3)
 //   --threads N            threads for training (default 0: every core; the model is the same)
+//   --held-out FILE        write the held-out rows' predictions as CSV: data row (from 1), label,
+//                          predicted class, each class's probability
 //   --save MODEL.json      write the model as XGBoost 1.7 JSON (python3-xgboost loads it), and the
 //                          class names one per line to MODEL.classes.txt
 //
@@ -332,7 +334,7 @@ std::vector<double> probabilities(const pktdyn::forest& f, const std::vector<dou
 
 struct options {
     std::string command = "train";
-    std::string file, label, save, model, output;
+    std::string file, label, save, model, output, held_out;
     std::set<std::string> ignore;
     double test_fraction = 0.2;
     std::uint64_t seed = 0;
@@ -365,6 +367,7 @@ std::optional<options> parse(int argc, char** argv) {
             else if (a == "--learning-rate") o.params.learning_rate = std::stod(value());
             else if (a == "--threads") o.params.threads = static_cast<unsigned>(std::stoul(value()));
             else if (a == "--save") o.save = value();
+            else if (a == "--held-out") o.held_out = value();
             else if (a == "--model") o.model = value();
             else if (a == "--output") o.output = value();
             else if (a.rfind("--", 0) == 0 || !o.file.empty()) return std::nullopt;
@@ -375,8 +378,17 @@ std::optional<options> parse(int argc, char** argv) {
     }
     if (o.file.empty() || !(o.test_fraction >= 0 && o.test_fraction < 1) || o.params.rounds == 0) return std::nullopt;
     if (o.command == "train" && (o.label.empty() || !o.model.empty() || !o.output.empty())) return std::nullopt;
-    if (o.command == "score" && (o.model.empty() || !o.label.empty() || !o.save.empty())) return std::nullopt;
+    if (o.command == "score" && (o.model.empty() || !o.label.empty() || !o.save.empty() || !o.held_out.empty()))
+        return std::nullopt;
     return o;
+}
+
+void write_file(const std::string& path, const fmt::memory_buffer& b) {
+    std::FILE* out = path.empty() ? stdout : std::fopen(path.c_str(), "w");
+    if (out == nullptr) throw failure{fmt::format("cannot write {}", path)};
+    const bool written = std::fwrite(b.data(), 1, b.size(), out) == b.size();
+    if ((out != stdout ? std::fclose(out) : std::fflush(out)) != 0 || !written)
+        throw failure{fmt::format("cannot write {}", path.empty() ? "standard output" : path)};
 }
 
 fs::path classes_file(const std::string& model) { return fs::path(model).replace_extension(".classes.txt"); }
@@ -399,7 +411,9 @@ int train(const options& o) {
         for (std::size_t i = 0; i < n; ++i) held[rows[i]] = true;
     }
     std::vector<double> train_x, train_y, test_x, test_y;
+    std::vector<std::size_t> test_rows;
     for (std::size_t r = 0; r < t.rows; ++r) {
+        if (held[r]) test_rows.push_back(r);
         auto& x = held[r] ? test_x : train_x;
         x.insert(x.end(), t.values.begin() + static_cast<std::ptrdiff_t>(r * width),
                  t.values.begin() + static_cast<std::ptrdiff_t>((r + 1) * width));
@@ -425,7 +439,8 @@ int train(const options& o) {
     if (!test_y.empty()) {
         auto forest = model->to_forest();
         if (!forest) throw failure{forest.error().message()};
-        const report rep = evaluate(probabilities(*forest, test_x, width), test_y, k.names.size());
+        const std::vector<double> prob = probabilities(*forest, test_x, width);
+        const report rep = evaluate(prob, test_y, k.names.size());
         fmt::print("held-out: accuracy {:.4f}  macro-F1 {:.4f}", rep.accuracy, rep.macro_f1);
         if (k.names.size() == 2) fmt::print("  AUC {}", rep.auc ? fmt::format("{:.4f}", *rep.auc) : "n/a (one class held out)");
         std::size_t w = fmt::formatted_size("{}", test_y.size());
@@ -437,6 +452,20 @@ int train(const options& o) {
             for (std::size_t v : rep.confusion[c]) fmt::print("  {:>{}}", v, w);
         }
         fmt::print("\n");
+        if (!o.held_out.empty()) {  // for ROC curves and checks: data row (from 1), true class, probabilities
+            fmt::memory_buffer b;
+            fmt::format_to(std::back_inserter(b), "row,label,predicted");
+            for (const auto& n : k.names) fmt::format_to(std::back_inserter(b), ",p_{}", n);
+            for (std::size_t i = 0; i < test_rows.size(); ++i) {
+                const double* row = prob.data() + i * k.names.size();
+                const auto best = static_cast<std::size_t>(std::max_element(row, row + k.names.size()) - row);
+                fmt::format_to(std::back_inserter(b), "\n{},{},{}", test_rows[i] + 1, k.names[static_cast<std::size_t>(test_y[i])],
+                               k.names[best]);
+                for (std::size_t c = 0; c < k.names.size(); ++c) fmt::format_to(std::back_inserter(b), ",{}", row[c]);
+            }
+            b.push_back('\n');
+            write_file(o.held_out, b);
+        }
     }
     if (!o.save.empty()) {
         if (auto e = model->save_xgboost_json(o.save)) throw failure{e->message()};
@@ -467,8 +496,6 @@ int score(const options& o) {
         for (std::size_t c = 0; c < k; ++c) names.push_back(std::to_string(c));
     }
 
-    std::FILE* out = o.output.empty() ? stdout : std::fopen(o.output.c_str(), "w");
-    if (out == nullptr) throw failure{fmt::format("cannot write {}", o.output)};
     fmt::memory_buffer b;
     if (regression) {
         fmt::format_to(std::back_inserter(b), "prediction\n");
@@ -484,9 +511,7 @@ int score(const options& o) {
             b.push_back('\n');
         }
     }
-    const bool written = std::fwrite(b.data(), 1, b.size(), out) == b.size();
-    if ((out != stdout ? std::fclose(out) : std::fflush(out)) != 0 || !written)
-        throw failure{fmt::format("cannot write {}", o.output.empty() ? "standard output" : o.output)};
+    write_file(o.output, b);
     if (!o.output.empty()) fmt::print(stderr, "pktdyn-gbdt: {} rows scored into {}\n", t.rows, o.output);
     return 0;
 }
@@ -498,7 +523,8 @@ int main(int argc, char** argv) {
     if (!opt) {
         fmt::print(stderr,
                    "usage: {0} [train] --label NAME [--ignore A,B,...] [--test-fraction F] [--seed N] [--rounds N] [--depth N]\n"
-                   "           [--learning-rate E] [--threads N] [--save MODEL.json] FILE.csv|FILE.npy\n"
+                   "           [--learning-rate E] [--threads N] [--held-out FILE.csv]\n"
+                   "           [--save MODEL.json] FILE.csv|FILE.npy\n"
                    "       {0} score --model MODEL.json [--output FILE.csv] FILE.csv|FILE.npy\n"
                    "FILE.npy: float64 matrix with column names in FILE.columns.txt. Labels: integers 0..K-1 (class k is\n"
                    "label k) or any text; the distinct labels are numbered in sorted order, numerically when all are numbers.\n",

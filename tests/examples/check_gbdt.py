@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Checks pktdyn-gbdt end to end on generated data (numpy, Debian's python3-xgboost 1.7):
 
-* macro-F1 equals scikit-learn's on the printed confusion matrix (also with a class that has no
-  held-out rows);
+* the held-out rows written by --held-out give the printed accuracy, macro-F1, AUC and confusion
+  matrix by scikit-learn, and their probabilities are xgboost's on those rows; macro-F1 equals
+  scikit-learn's also with a class that has no held-out rows;
 * a binary problem in CSV with text labels and a text column (left out), and a 3-class problem as
   .npy + .columns.txt with integer labels: training prints held-out accuracy, macro-F1 (and AUC for
   two classes) above thresholds on these separable problems, and a confusion matrix whose counts
@@ -58,6 +59,29 @@ def sklearn_macro_f1(cm):
     return f1_score(truth, predicted, average="macro")
 
 
+def check_held_out(path, printed, cm, names, booster, features):
+    """The held-out predictions give the printed metrics by scikit-learn, and xgboost's probabilities."""
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, roc_auc_score
+    lines = open(path).read().splitlines()
+    assert lines[0] == "row,label,predicted," + ",".join("p_" + n for n in names), lines[0]
+    cells = [line.split(",") for line in lines[1:]]
+    rows = np.array([int(c[0]) - 1 for c in cells])
+    truth = [names.index(c[1]) for c in cells]
+    predicted = [names.index(c[2]) for c in cells]
+    p = np.array([[float(v) for v in c[3:]] for c in cells])
+    assert predicted == list(np.argmax(p, axis=1))
+    accuracy, f1, auc = printed
+    assert abs(accuracy_score(truth, predicted) - accuracy) < 1e-4
+    assert abs(f1_score(truth, predicted, average="macro") - f1) < 1e-4
+    if len(names) == 2:
+        assert abs(roc_auc_score(truth, p[:, 1]) - auc) < 1e-4, (roc_auc_score(truth, p[:, 1]), auc)
+    assert (confusion_matrix(truth, predicted, labels=range(len(names))) == cm).all()
+    expected = booster.predict(xgb.DMatrix(features[rows], feature_names=booster.feature_names)).astype(np.float64)
+    if len(names) == 2:
+        expected = np.column_stack([1 - expected, expected])
+    return np.max(np.abs(p - expected))
+
+
 def write_csv(path, columns, rows):
     with open(path, "w") as f:
         f.write(",".join(columns) + "\n")
@@ -83,7 +107,7 @@ with tempfile.TemporaryDirectory() as tmp:
     write_csv(f"{tmp}/binary.csv", columns,
               [[f"id{i}", *(float(v) for v in x[i]), names[i]] for i in range(n)])
     out = run("--label", "label", "--rounds", "40", "--depth", "4", "--threads", "2", "--save", f"{tmp}/binary.json",
-              f"{tmp}/binary.csv")
+              "--held-out", f"{tmp}/binary.held.csv", f"{tmp}/binary.csv")
     accuracy, f1, auc = metrics(out.stdout)
     assert accuracy >= 0.9 and f1 >= 0.9 and auc >= 0.97, out.stdout
     assert "flow_id" in out.stderr, "the text column is not reported as left out"
@@ -104,6 +128,8 @@ with tempfile.TemporaryDirectory() as tmp:
     assert header == ["predicted", "p_benign", "p_malicious"], header
     booster = xgb.Booster(model_file=f"{tmp}/binary.json")
     assert booster.feature_names == ["bytes_ratio", "iat_mean", "noise"], booster.feature_names
+    held_delta = check_held_out(f"{tmp}/binary.held.csv", (accuracy, f1, auc), cm, ["benign", "malicious"], booster, x)
+    assert held_delta <= 1e-6, held_delta
     expected = booster.predict(xgb.DMatrix(fresh, feature_names=booster.feature_names))
     binary_delta = np.max(np.abs(p[:, 1] - expected))
     assert binary_delta <= 1e-6, binary_delta
@@ -119,7 +145,7 @@ with tempfile.TemporaryDirectory() as tmp:
     np.save(f"{tmp}/three.npy", matrix)
     open(f"{tmp}/three.columns.txt", "w").write("a\nclass\nb\nc\n")
     out = run("train", "--label", "class", "--rounds", "30", "--learning-rate", "0.2", "--test-fraction", "0.25",
-              "--seed", "3", "--save", f"{tmp}/three.json", f"{tmp}/three.npy")
+              "--seed", "3", "--save", f"{tmp}/three.json", "--held-out", f"{tmp}/three.held.csv", f"{tmp}/three.npy")
     accuracy, f1, auc = metrics(out.stdout)
     assert accuracy >= 0.9 and f1 >= 0.9 and auc is None, out.stdout
     cm = confusion(out.stdout, ["0", "1", "2"])
@@ -130,6 +156,9 @@ with tempfile.TemporaryDirectory() as tmp:
     assert lines[0] == "predicted,p_0,p_1,p_2", lines[0]
     p3 = np.array([[float(v) for v in line.split(",")[1:]] for line in lines[1:]])
     booster = xgb.Booster(model_file=f"{tmp}/three.json")
+    held_delta = max(held_delta, check_held_out(f"{tmp}/three.held.csv", (accuracy, f1, auc), cm, ["0", "1", "2"], booster,
+                                                matrix[:, [0, 2, 3]]))
+    assert held_delta <= 1e-6, held_delta
     expected = booster.predict(xgb.DMatrix(matrix[:, [0, 2, 3]], feature_names=["a", "b", "c"]))
     multi_delta = np.max(np.abs(p3 - expected))
     assert p3.shape == (n, 3) and multi_delta <= 1e-6, multi_delta
@@ -176,4 +205,4 @@ with tempfile.TemporaryDirectory() as tmp:
     fails([f"{tmp}/binary.csv"], "usage")  # no --label
 
 print(f"pktdyn-gbdt: binary accuracy/F1/AUC above thresholds, 3-class on .npy; scores equal python3-xgboost "
-      f"{xgb.__version__} (max |dp| {binary_delta:.2g} binary, {multi_delta:.2g} 3-class); 10 error cases refused clearly")
+      f"{xgb.__version__} (max |dp| {binary_delta:.2g} binary, {multi_delta:.2g} 3-class, {held_delta:.2g} held out); metrics equal sklearn's; 10 error cases refused clearly")
