@@ -196,14 +196,17 @@ table read_npy(const std::string& file, const std::string& label, const std::set
     try {
         std::ifstream in(file, std::ios::binary);
         if (!in) throw std::runtime_error("cannot open the file");
-        m = xt::load_npy<double>(in);
+        // xt::load_npy in two steps, so that the header's shape is checked against the data read
+        // before xtensor computes strides from it (in signed arithmetic, which a hostile shape overflows).
+        auto npy = xt::detail::load_npy_file(in);
         if (!in) throw std::runtime_error("the data ends before the matrix its header describes");
-        // xtensor multiplies the header's shape without checking for overflow: check it against the file.
-        const std::uintmax_t doubles = fs::file_size(file) / sizeof(double);
-        std::uintmax_t need = 1;
-        for (const std::size_t extent : m.shape())
-            if (extent != 0 && need > doubles / extent) throw std::runtime_error("the header describes more values than the file holds");
-            else need *= extent;
+        if (npy.m_word_size == 0) throw std::runtime_error("the header's dtype has no size");
+        std::size_t values = 1;
+        for (const std::size_t extent : npy.m_shape)
+            if (extent != 0 && values > npy.n_bytes() / npy.m_word_size / extent)
+                throw std::runtime_error("the header describes more values than the file holds");
+            else values *= extent;
+        m = std::move(npy).cast<double>();
     } catch (const std::exception& e) {
         throw failure{fmt::format("{}: not a float64 .npy matrix ({})", file, e.what())};
     }
@@ -377,7 +380,9 @@ std::optional<options> parse(int argc, char** argv) {
         return std::nullopt;
     }
     if (o.file.empty() || !(o.test_fraction >= 0 && o.test_fraction < 1) || o.params.rounds == 0) return std::nullopt;
-    if (o.command == "train" && (o.label.empty() || !o.model.empty() || !o.output.empty())) return std::nullopt;
+    if (o.command == "train" && (o.label.empty() || !o.model.empty() || !o.output.empty() ||
+                                 (!o.held_out.empty() && o.test_fraction == 0)))
+        return std::nullopt;
     if (o.command == "score" && (o.model.empty() || !o.label.empty() || !o.save.empty() || !o.held_out.empty()))
         return std::nullopt;
     return o;
