@@ -402,6 +402,7 @@ fs::path classes_file(const std::string& model) { return fs::path(model).replace
 
 int train(const options& o) {
     const table t = read_table(o.file, o.label, o.ignore);
+    if (t.rows == 0) throw failure{fmt::format("{}: no data rows", o.file)};
     const classes k = classes_of(o.file, o.label, t.labels);
     const std::size_t width = t.columns.size();
 

@@ -183,6 +183,8 @@ with tempfile.TemporaryDirectory() as tmp:
     fails(["--label", "verdict", f"{tmp}/binary.csv"], f"{tmp}/binary.csv", "no label column 'verdict'")
     open(f"{tmp}/ragged.csv", "w").write("a,b,label\n1,2,x\n3,y\n")
     fails(["--label", "label", f"{tmp}/ragged.csv"], f"{tmp}/ragged.csv", "data row 2 has 2 cells")
+    open(f"{tmp}/header.csv", "w").write("a,b,label\n")
+    fails(["--label", "label", f"{tmp}/header.csv"], f"{tmp}/header.csv", "no data rows")
     open(f"{tmp}/typo.csv", "w").write("a,b,label\n1,2,x\n3,4..5,y\n")
     fails(["--label", "label", f"{tmp}/typo.csv"], f"{tmp}/typo.csv", "column 'b'", "'4..5' is not a number")
     with open(f"{tmp}/three.npy", "rb") as f:
@@ -205,4 +207,4 @@ with tempfile.TemporaryDirectory() as tmp:
     fails([f"{tmp}/binary.csv"], "usage")  # no --label
 
 print(f"pktdyn-gbdt: binary accuracy/F1/AUC above thresholds, 3-class on .npy; scores equal python3-xgboost "
-      f"{xgb.__version__} (max |dp| {binary_delta:.2g} binary, {multi_delta:.2g} 3-class, {held_delta:.2g} held out); metrics equal sklearn's; 10 error cases refused clearly")
+      f"{xgb.__version__} (max |dp| {binary_delta:.2g} binary, {multi_delta:.2g} 3-class, {held_delta:.2g} held out); metrics equal sklearn's; 11 error cases refused clearly")
