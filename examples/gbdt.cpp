@@ -29,7 +29,8 @@
 //
 // The report: accuracy, macro-F1 (the mean over classes of each class's F1), AUC for two classes,
 // and the confusion matrix by class name. `score` writes a CSV with one line per input row: the
-// predicted class and each class's probability (p_NAME). Columns are matched to the model's
+// predicted class and each class's probability (p_NAME). It also reads LightGBM text models (a
+// MODEL.txt file). Columns are matched to the model's
 // features by name, so the file may hold them in any order and hold others.
 #include <algorithm>
 #include <charconv>
@@ -52,6 +53,7 @@
 
 #include "pktdyn/capture/mapped_file.hpp"
 #include "pktdyn/models/gbdt_train.hpp"
+#include "pktdyn/models/lightgbm_text.hpp"
 #include "pktdyn/models/xgboost_json.hpp"
 
 namespace {
@@ -485,7 +487,8 @@ int train(const options& o) {
 }
 
 int score(const options& o) {
-    auto model = pktdyn::load_xgboost_json_file(o.model);
+    auto model = fs::path(o.model).extension() == ".txt" ? pktdyn::load_lightgbm_text_file(o.model)
+                                                         : pktdyn::load_xgboost_json_file(o.model);
     if (!model) throw failure{model.error().message()};
     const table t = read_table(o.file, "", {});
     if (auto e = model->use_columns(t.columns)) throw failure{fmt::format("{} on {}: {}", o.model, o.file, e->message())};
@@ -531,7 +534,7 @@ int main(int argc, char** argv) {
                    "usage: {0} [train] --label NAME [--ignore A,B,...] [--test-fraction F] [--seed N] [--rounds N] [--depth N]\n"
                    "           [--learning-rate E] [--threads N] [--held-out FILE.csv]\n"
                    "           [--save MODEL.json] FILE.csv|FILE.npy\n"
-                   "       {0} score --model MODEL.json [--output FILE.csv] FILE.csv|FILE.npy\n"
+                   "       {0} score --model MODEL.json|LIGHTGBM.txt [--output FILE.csv] FILE.csv|FILE.npy\n"
                    "FILE.npy: float64 matrix with column names in FILE.columns.txt. Labels: integers 0..K-1 (class k is\n"
                    "label k) or any text; the distinct labels are numbered in sorted order, numerically when all are numbers.\n",
                    argv[0]);

@@ -10,6 +10,8 @@
   add up to the held-out rows and are labelled with the class names;
 * the saved JSON loads in xgboost.Booster, and `score` on a file with the columns in another order
   and an extra column gives xgboost's predictions on the same rows (|dp| <= 1e-6; in practice 0);
+* `score` with a hand-built LightGBM text model gives scripts/lightgbm_reference.py's probabilities
+  (|dp| <= 1e-12);
 * a missing label column, a malformed CSV, a truncated or damaged .npy (also a header whose shape overflows) and a
   non-numeric cell each give a
   message naming the file and the column or row, and a non-zero exit."""
@@ -27,6 +29,7 @@ except ImportError as e:  # ctest reports the test as skipped
     sys.exit(77)
 
 program = sys.argv[1]
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 rng = np.random.default_rng(7)
 
 
@@ -172,6 +175,25 @@ with tempfile.TemporaryDirectory() as tmp:
     cm = confusion(out.stdout, ["benign", "malicious", "rare"])
     assert cm[2].sum() == 0 and f1 >= 0.9 and abs(sklearn_macro_f1(cm) - f1) < 1e-4, (cm, f1)
 
+    # A LightGBM text model (hand-built, tests/models/data/lightgbm) against the independent evaluator.
+    sys.path.insert(0, os.path.join(root, "scripts"))
+    import lightgbm_reference
+    lightgbm_delta = 0.0
+    for name in ["binary_missing", "multiclass"]:
+        model = os.path.join(root, "tests", "models", "data", "lightgbm", name + ".txt")
+        header, flags, trees = lightgbm_reference.parse(model)
+        features = header["feature_names"].split()
+        lgb_rows = rng.integers(-2, 40, size=(200, len(features))).astype(np.float64)
+        lgb_rows[rng.random(lgb_rows.shape) < 0.1] = np.nan
+        write_csv(f"{tmp}/lgb.csv", features[::-1], lgb_rows[:, ::-1].tolist())
+        run("score", "--model", model, "--output", f"{tmp}/lgb.scores.csv", f"{tmp}/lgb.csv")
+        _, _, p = read_scores(f"{tmp}/lgb.scores.csv")
+        expected = np.array([lightgbm_reference.predict(header, flags, trees, list(r)) for r in lgb_rows])
+        if expected.shape[1] == 1:
+            expected = np.column_stack([1 - expected[:, 0], expected[:, 0]])
+        lightgbm_delta = max(lightgbm_delta, np.max(np.abs(p - expected)))
+        assert p.shape == expected.shape and lightgbm_delta <= 1e-12, (name, lightgbm_delta)
+
     # Errors: a clear message naming the file and what is wrong, and a non-zero exit.
     def fails(args, *needles):
         r = run(*args, ok=False)
@@ -207,4 +229,5 @@ with tempfile.TemporaryDirectory() as tmp:
     fails([f"{tmp}/binary.csv"], "usage")  # no --label
 
 print(f"pktdyn-gbdt: binary accuracy/F1/AUC above thresholds, 3-class on .npy; scores equal python3-xgboost "
-      f"{xgb.__version__} (max |dp| {binary_delta:.2g} binary, {multi_delta:.2g} 3-class, {held_delta:.2g} held out); metrics equal sklearn's; 11 error cases refused clearly")
+      f"{xgb.__version__} (max |dp| {binary_delta:.2g} binary, {multi_delta:.2g} 3-class, {held_delta:.2g} held out); LightGBM text models score as scripts/lightgbm_reference.py "
+      f"(max |dp| {lightgbm_delta:.2g}); metrics equal sklearn's; 11 error cases refused clearly")
