@@ -5,7 +5,7 @@
 //   pktdyn-gbdt score --model MODEL.json [--output FILE] FILE
 //
 // FILE is a CSV file (a header row naming the columns, then one row per line; an empty cell is a
-// missing value) or a NumPy .npy float64 matrix with its column names one per line in the sidecar
+// missing value; cells may be quoted, "a,b", but not span lines) or a NumPy .npy float64 matrix with its column names one per line in the sidecar
 // NAME.columns.txt, as `pktdyn-flowmeter --format npy` writes it. Every numeric column but the label
 // is a feature. CSV columns whose first value is not a number (addresses, Community IDs, ...) are
 // left out, with a note.
@@ -27,11 +27,12 @@
 //   --save MODEL.json      write the model as XGBoost 1.7 JSON (python3-xgboost loads it), and the
 //                          class names one per line to MODEL.classes.txt
 //
-// The report: accuracy, macro-F1 (the mean over classes of each class's F1), AUC for two classes,
-// and the confusion matrix by class name. `score` writes a CSV with one line per input row: the
-// predicted class and each class's probability (p_NAME). It also reads LightGBM text models (a
-// MODEL.txt file). Columns are matched to the model's
-// features by name, so the file may hold them in any order and hold others.
+// The report: accuracy, macro-F1 (the mean of each class's F1 over the classes held out or
+// predicted, as scikit-learn), AUC for two classes, and the confusion matrix by class name.
+//
+// `score` writes a CSV with one line per input row: the predicted class and each class's
+// probability (p_NAME). Columns are matched to the model's features by name, so the file may hold
+// them in any order and hold others. It also reads LightGBM text models (a MODEL.txt file).
 #include <algorithm>
 #include <charconv>
 #include <chrono>
