@@ -7,8 +7,8 @@
 // FILE is a CSV file (a header row naming the columns, then one row per line; an empty cell is a
 // missing value; cells may be quoted, "a,b", but not span lines) or a NumPy .npy float64 matrix
 // with its column names one per line in the sidecar NAME.columns.txt, as `pktdyn-flowmeter
-// --format npy` writes it. Every numeric column but the label is a feature. CSV columns whose first value is not a number (addresses, Community IDs, ...) are
-// left out, with a note.
+// --format npy` writes it. Every numeric column but the label is a feature. CSV columns whose
+// first value is not a number (addresses, Community IDs, ...) are left out, with a note.
 //
 // Labels: each distinct label is a class, and classes are numbered in sorted order: numerically when
 // every label is a number (so labels 0..K-1 are classes 0..K-1), else as text. Two classes train a
