@@ -111,6 +111,45 @@ def tunnel_seeds():
     }
 
 
+def model_loader_seeds():
+    """Small models for the model-loader target: XGBoost JSON saved by python3-xgboost (binary with
+    missing values, 3-class softprob, categorical, regression), the hand-built LightGBM models of
+    tests/models/data/lightgbm, and a few damaged ones. Without python3-xgboost the XGBoost seeds
+    already in the corpus are kept."""
+    seeds = {}
+    lightgbm = os.path.join(root, "..", "..", "models", "data", "lightgbm")
+    for name in sorted(os.listdir(lightgbm)):
+        with open(os.path.join(lightgbm, name), "rb") as f:
+            seeds["lightgbm_" + name] = f.read()
+    seeds["lightgbm_truncated.txt"] = seeds["lightgbm_multiclass.txt"][:700]
+    seeds["json_deep.json"] = b"[" * 70 + b"]" * 70
+    seeds["json_literals.json"] = b'{"a":[NaN,-Infinity,Infinity,1e309,-0.0,"\\u00e9\\ud83d\\ude00"],"b":{"":null,"t":true}}'
+    try:
+        import numpy as np
+        import xgboost as xgb
+    except ImportError:
+        return seeds
+    rng = np.random.default_rng(1)
+    X = rng.integers(0, 8, size=(200, 3)).astype(np.float64)
+    X[rng.random(X.shape) < 0.1] = np.nan
+    cases = {
+        "binary": ({"objective": "binary:logistic", "max_depth": 2}, (X[:, 0] > 3).astype(int), 3),
+        "softprob": ({"objective": "multi:softprob", "num_class": 3, "max_depth": 2}, np.nan_to_num(X[:, 1]) % 3, 2),
+        "regression": ({"objective": "reg:squarederror", "max_depth": 2, "base_score": 0.25}, np.nan_to_num(X[:, 2]), 2),
+    }
+    for name, (params, y, rounds) in cases.items():
+        booster = xgb.train({**params, "tree_method": "hist", "seed": 0}, xgb.DMatrix(X, label=y, feature_names=["a", "b", "c"]),
+                            rounds)
+        seeds[f"xgboost_{name}.json"] = bytes(booster.save_raw("json"))
+    cat = np.column_stack([rng.integers(0, 6, size=200), rng.normal(size=200)])
+    dm = xgb.DMatrix(cat, label=(cat[:, 0] % 2 == 0).astype(int), feature_types=["c", "q"], enable_categorical=True)
+    booster = xgb.train({"objective": "binary:logistic", "tree_method": "hist", "max_depth": 2, "max_cat_to_onehot": 1}, dm, 2)
+    seeds["xgboost_categorical.json"] = bytes(booster.save_raw("json"))
+    seeds["xgboost_bad_child.json"] = seeds["xgboost_binary.json"].replace(b'"left_children":[1,', b'"left_children":[9,', 1)
+    seeds["xgboost_truncated.json"] = seeds["xgboost_binary.json"][:400]
+    return seeds
+
+
 def main():
     seeds = {
         "pcap_reader": {
@@ -138,6 +177,7 @@ def main():
         },
     }
     seeds["decoder"] = decoder_seeds()
+    seeds["model_loaders"] = model_loader_seeds()
     for name, data in tunnel_seeds().items():
         seeds[name] = {"seed": data}
     for target, files in seeds.items():

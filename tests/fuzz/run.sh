@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one libFuzzer target (built by the `clang` preset) for a while.
 #   tests/fuzz/run.sh TARGET [SECONDS]      e.g. tests/fuzz/run.sh pcapng_reader 600
-# Seeds: tests/fuzz/corpus/TARGET plus, when present, the shared corpus's captures (read-only; never
+# Seeds: tests/fuzz/corpus/TARGET (and the dictionary tests/fuzz/TARGET.dict when there is one) plus, when present, the shared corpus's captures (read-only; never
 # copied into the project). New inputs go to a scratch directory outside the repository; crashes
 # are written to tests/fuzz/corpus/TARGET/ (minimise them with -minimize_crash=1 before committing),
 # where ctest's "fuzz replay" tests replay them on every run.
@@ -27,5 +27,7 @@ elif [ -d "$corpus/pcap" ] && [ -z "$(ls -A "$scratch/seeds")" ]; then
     esac
   done
 fi
-"$bin" -max_total_time="$seconds" -max_len=${PKTDYN_FUZZ_MAX_LEN:-16384} -print_final_stats=1 -artifact_prefix="tests/fuzz/corpus/$target/crash-" \
+dict=()
+[ -f "tests/fuzz/$target.dict" ] && dict=(-dict="tests/fuzz/$target.dict")
+"$bin" -max_total_time="$seconds" -max_len=${PKTDYN_FUZZ_MAX_LEN:-16384} -print_final_stats=1 -artifact_prefix="tests/fuzz/corpus/$target/crash-" "${dict[@]}" \
   "$scratch/new" "tests/fuzz/corpus/$target" "$scratch/seeds"
