@@ -165,8 +165,9 @@ public:
         const std::int64_t t = detail::clock_units<1000>(p.time);
         const double payload = p.payload_length, header = detail::transport_header_bytes(p);
         side& s = side_[d];
-        if (packets_ == 0) first_ = t;
-        if (packets_ != 0) {
+        if (packets_ == 0) {
+            first_ = active_start_ = t;
+        } else {
             flow_gaps_.add(static_cast<double>(t - last_));
             if (t - last_ > subflow_gap_us) ++subflow_gaps_;
             if (t - last_ > activity_gap_us) {  // an idle period ends the active one
@@ -174,8 +175,6 @@ public:
                 idle_.add(static_cast<double>(t - active_end_));
                 active_start_ = t;
             }
-        } else {
-            active_start_ = t;
         }
         active_end_ = t;
         last_ = t;
