@@ -33,6 +33,13 @@
 // `score` writes a CSV with one line per input row: the predicted class and each class's
 // probability (p_NAME). Columns are matched to the model's features by name, so the file may hold
 // them in any order and hold others. It also reads LightGBM text models (a MODEL.txt file).
+// g++ 12 with -O2 and the sanitizers warns that std::regex's own states "may be used
+// uninitialized" (xtensor's .npy loader parses the header with std::regex): a false positive
+// inside libstdc++, silenced here for this program only.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
