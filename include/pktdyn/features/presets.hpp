@@ -46,6 +46,11 @@ namespace detail {
 struct sample_stats {
     moments m;
     void add(double x) noexcept { m.add(x); }
+    /// Folds in a later part's gaps, with the gap across the seam between the parts.
+    void merge_gaps(const sample_stats& later, double seam_gap) noexcept {
+        m.merge(later.m);
+        add(seam_gap);
+    }
     [[nodiscard]] double min() const noexcept { return m.count ? m.min : 0.0; }
     [[nodiscard]] double max() const noexcept { return m.count ? m.max : 0.0; }
     [[nodiscard]] double mean() const noexcept { return m.count ? m.mean : 0.0; }
@@ -212,8 +217,7 @@ public:
             *this = later;
             return;
         }
-        flow_gaps_.m.merge(later.flow_gaps_.m);
-        flow_gaps_.add(static_cast<double>(later.first_ - last_));
+        flow_gaps_.merge_gaps(later.flow_gaps_, static_cast<double>(later.first_ - last_));
         subflow_gaps_ += later.subflow_gaps_ + (later.first_ - last_ > subflow_gap_us ? 1 : 0);
         // This part's open active period closes at the seam (one that spans it counts as two).
         if (active_end_ > active_start_) active_.add(static_cast<double>(active_end_ - active_start_));
@@ -228,8 +232,7 @@ public:
                 s = l;
                 continue;
             }
-            s.gaps.m.merge(l.gaps.m);
-            s.gaps.add(static_cast<double>(l.first - s.last));
+            s.gaps.merge_gaps(l.gaps, static_cast<double>(l.first - s.last));
             s.lengths.m.merge(l.lengths.m);
             s.header_bytes += l.header_bytes;
             s.header_min = std::min(s.header_min, l.header_min);
@@ -464,8 +467,7 @@ public:
                 e = l;
                 continue;
             }
-            e.gaps.m.merge(l.gaps.m);
-            e.gaps.add(static_cast<double>(l.first - e.last));
+            e.gaps.merge_gaps(l.gaps, static_cast<double>(l.first - e.last));
             e.sizes.m.merge(l.sizes.m);
             for (std::size_t k = 0; k < 8; ++k) e.flags[k] += l.flags[k];
             e.packets += l.packets;
