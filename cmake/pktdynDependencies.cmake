@@ -24,6 +24,11 @@ if(PKTDYN_LIBPCAP)
   pkg_check_modules(PCAP REQUIRED IMPORTED_TARGET GLOBAL libpcap)
 endif()
 
+if(PKTDYN_CRYPTO)
+  # Debian's libssl-dev: OpenSSL::Crypto (libcrypto) for QUIC Initial keys, X.509 and digests.
+  _pktdyn_find(OpenSSL 3)
+endif()
+
 # xtensor's SIMD define changes its allocator types, so every translation unit must see the same
 # one: it rides on pktdyn's interface target, never on a single file.
 function(pktdyn_link_dependencies target)

@@ -1,0 +1,43 @@
+// pktdyn — message digests as lowercase hex, through OpenSSL's libcrypto (link pktdyn::crypto).
+//
+// Fingerprints name their hash: JA3, JA3S and HASSH are the MD5 of a text, JA4's parts are the
+// first 12 hex digits of a SHA-256. Called once per flow when a record is written, never per packet.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <openssl/evp.h>
+
+namespace pktdyn::crypto {
+
+namespace detail {
+/// The hex digest of `data` under `md`, cut to `hex_digits` (all when 0); empty if libcrypto fails.
+[[nodiscard]] inline std::string hex_digest(const EVP_MD* md, std::span<const std::byte> data, std::size_t hex_digits) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+    unsigned int n = 0;
+    if (EVP_Digest(data.data(), data.size(), out.data(), &n, md, nullptr) != 1) return {};
+    constexpr char digits[] = "0123456789abcdef";
+    std::string hex(2 * n, '0');
+    for (unsigned int i = 0; i < n; ++i) {
+        hex[2 * i] = digits[out[i] >> 4];
+        hex[2 * i + 1] = digits[out[i] & 15];
+    }
+    if (hex_digits != 0 && hex_digits < hex.size()) hex.resize(hex_digits);
+    return hex;
+}
+}  // namespace detail
+
+/// MD5 of `text`, 32 lowercase hex digits (JA3, JA3S, HASSH).
+[[nodiscard]] inline std::string md5_hex(std::string_view text) {
+    return detail::hex_digest(EVP_md5(), std::as_bytes(std::span{text.data(), text.size()}), 0);
+}
+/// SHA-256 of `text` as lowercase hex, the first `hex_digits` digits (JA4 uses 12).
+[[nodiscard]] inline std::string sha256_hex(std::string_view text, std::size_t hex_digits = 64) {
+    return detail::hex_digest(EVP_sha256(), std::as_bytes(std::span{text.data(), text.size()}), hex_digits);
+}
+
+}  // namespace pktdyn::crypto
