@@ -55,8 +55,27 @@ FRAGMENT_FIELDS = [
 ]
 # Payload bytes (issue #5's byte distributions), hex, reassembly off as for "packets".
 PAYLOAD_FIELDS = ["tcp.payload", "udp.payload"]
+# Handshake metadata (issue #6): TLS, DTLS, QUIC (tshark decrypts Initials), SSH and DNS, on the frames
+# that carry them, with TCP reassembly on (a hello spanning segments shows on the frame that completes
+# it). Several occurrences join with '|', since SSH's algorithm lists hold commas.
+HANDSHAKE_FIELDS = [
+    "frame.number", "frame.time_epoch", "tcp.stream", "udp.stream", "ip.src", "ipv6.src", "tcp.srcport", "udp.srcport",
+    "tls.handshake.type", "tls.handshake.version", "tls.handshake.extensions.supported_version",
+    "tls.handshake.ciphersuite", "tls.handshake.extensions_server_name", "tls.handshake.extensions_alpn_str",
+    "tls.handshake.ja3_full", "tls.handshake.ja3", "tls.handshake.ja3s_full", "tls.handshake.ja3s",
+    "tls.record.content_type", "tls.record.length", "tls.alert_message.level", "tls.alert_message.desc",
+    "dtls.handshake.type", "dtls.handshake.extensions_server_name",
+    "quic.version", "quic.long.packet_type", "quic.spin_bit",
+    "ssh.protocol", "ssh.kex_algorithms", "ssh.encryption_algorithms_client_to_server",
+    "ssh.mac_algorithms_client_to_server", "ssh.compression_algorithms_client_to_server",
+    "ssh.encryption_algorithms_server_to_client", "ssh.mac_algorithms_server_to_client",
+    "ssh.compression_algorithms_server_to_client",
+    "dns.id", "dns.flags.response", "dns.flags.rcode", "dns.qry.name", "dns.qry.type", "dns.a", "dns.aaaa",
+    "dns.cname", "dns.resp.ttl", "dns.count.answers",
+]
+HANDSHAKE_ARGS = ["-E", "aggregator=|", "-Y", "tls || dtls || quic || ssh || dns"]
 PROFILES = {"packets": (PACKET_FIELDS, PACKET_ARGS, "3"), "fragments": (FRAGMENT_FIELDS, [], "2"),
-            "payloads": (PAYLOAD_FIELDS, PACKET_ARGS, "1")}
+            "payloads": (PAYLOAD_FIELDS, PACKET_ARGS, "1"), "handshakes": (HANDSHAKE_FIELDS, HANDSHAKE_ARGS, "1")}
 
 
 def has_fragments(corpus, rel):
@@ -66,6 +85,17 @@ def has_fragments(corpus, rel):
         with open(os.path.join(corpus, "files.csv")) as f:
             has_fragments.files = {r["path"] for r in csv.DictReader(f) if r.get("ip_fragments") not in ("", "0", None)}
     return rel in has_fragments.files
+
+
+def has_handshakes(corpus, rel):
+    """Captures the corpus's inventory tags with TLS, DTLS, QUIC, SSH or DNS, and every nDPI capture."""
+    if not hasattr(has_handshakes, "files"):
+        import csv
+        wanted = {"tls", "dtls", "quic", "ssh", "dns"}
+        with open(os.path.join(corpus, "files.csv")) as f:
+            has_handshakes.files = {r["path"] for r in csv.DictReader(f)
+                                    if wanted & set(r.get("tags", "").split(";")) or r["path"].startswith("ndpi/")}
+    return rel in has_handshakes.files
 
 
 def tshark_version():
@@ -164,6 +194,8 @@ def main():
     for profile in args.profile or sorted(PROFILES):
         for rel in captures:
             if profile == "fragments" and not has_fragments(args.corpus, rel):
+                continue
+            if profile == "handshakes" and not has_handshakes(args.corpus, rel):
                 continue
             src = os.path.join(pcap_root, rel)
             base = os.path.join(args.out, profile, rel)

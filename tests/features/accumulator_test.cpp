@@ -61,3 +61,38 @@ TEST_CASE("a feature set writes its accumulators' values side by side", "[featur
     s.write(row);
     CHECK(row[0] == 3);
 }
+
+namespace {
+// An accumulator with a text value beside its number (as handshake metadata writes host names).
+struct first_port_text {
+    static constexpr std::array<feature_info, 1> features{{{"", "packets_seen", "packets", "packets of the flow"}}};
+    static constexpr std::array<feature_info, 1> text_features{{{"", "first_direction", "text", "orig or resp"}}};
+    double n = 0;
+    int first = -1;
+    void update(const flow_packet& p) noexcept {
+        if (first < 0) first = p.direction;
+        ++n;
+    }
+    void merge(const first_port_text& o) noexcept { n += o.n; }
+    void write(std::span<double> out) const noexcept { out[0] = n; }
+    void write_text(std::span<std::string> out) const { out[0] = first < 0 ? "" : first == 0 ? "orig" : "resp"; }
+};
+static_assert(text_accumulator<first_port_text>);
+static_assert(!text_accumulator<syn_count>);
+}  // namespace
+
+TEST_CASE("a feature set gathers text values from the accumulators that have them, in order", "[features][accumulator]") {
+    using set = feature_set<syn_count, first_port_text, packet_stats, first_port_text>;
+    static_assert(set::width == 1 + 1 + 54 + 1);
+    static_assert(set::text_width == 2);
+    constexpr auto text = set::text_features();
+    CHECK(text[0].column() == "first_direction");
+    set s;
+    flow_packet p;
+    p.direction = 1;
+    s.observe(p);
+    std::vector<std::string> out(set::text_width);
+    s.write_text(out);
+    CHECK(out == std::vector<std::string>{"resp", "resp"});
+    CHECK(feature_set<syn_count>::text_width == 0);
+}

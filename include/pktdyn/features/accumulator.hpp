@@ -6,6 +6,9 @@
 //   merge(const A&)                       fold in the same flow's later part (or another shard's)
 //   static constexpr features             one feature_info per value: name, unit, definition
 //   write(std::span<double>) noexcept     features.size() values, in that order; NaN: no value
+// An accumulator may also write text values (host names, fingerprints, banners), as a
+// `text_accumulator`: static constexpr text_features, and write_text(std::span<std::string>) when its
+// flow ends (an empty string: no value). Text values go to CSV and JSON, never into a feature matrix.
 // `feature_set<A...>` bundles accumulators into a flow_table state (flow_table<feature_set<...>>):
 // it turns each decoded packet into a flow_packet and writes every accumulator's values in a row.
 // The schema of a set is the concatenation of its accumulators' `features`, so a CSV header, a
@@ -21,6 +24,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 #include "pktdyn/core/time.hpp"
@@ -104,6 +108,22 @@ concept flow_accumulator = std::default_initializable<A> && requires(A& a, const
     { a.write(out) } noexcept;
 };
 
+/// An accumulator that also writes text values: text_features.size() strings, in that order.
+template <class A>
+concept text_accumulator = requires(const A& a, std::span<std::string> out) {
+    { A::text_features.size() } -> std::convertible_to<std::size_t>;
+    { A::text_features[0] } -> std::convertible_to<feature_info>;
+    a.write_text(out);
+};
+
+namespace detail {
+template <class A>
+[[nodiscard]] consteval std::size_t text_width_of() noexcept {
+    if constexpr (text_accumulator<A>) return A::text_features.size();
+    else return 0;
+}
+}  // namespace detail
+
 /// The number of values an accumulator writes.
 template <flow_accumulator A>
 inline constexpr std::size_t width_v = A::features.size();
@@ -113,6 +133,7 @@ template <flow_accumulator... A>
 class feature_set {
 public:
     static constexpr std::size_t width = (width_v<A> + ... + 0);
+    static constexpr std::size_t text_width = (detail::text_width_of<A>() + ... + 0);
 
     /// flow_table's per-packet hook.
     void update(const decoded_packet& d, timestamp now, bool from_originator) noexcept {
@@ -129,6 +150,31 @@ public:
         std::size_t at = 0;
         std::apply([&](const auto&... a) { ((a.write(out.subspan(at, a.features.size())), at += a.features.size()), ...); }, parts_);
         (void)at;  // an empty set writes nothing
+    }
+    /// Writes `text_width` strings: each text accumulator's, in the order of A...
+    void write_text(std::span<std::string> out) const {
+        std::size_t at = 0;
+        const auto one = [&](const auto& a) {
+            using part = std::remove_cvref_t<decltype(a)>;
+            if constexpr (text_accumulator<part>) {
+                a.write_text(out.subspan(at, part::text_features.size()));
+                at += part::text_features.size();
+            }
+        };
+        std::apply([&](const auto&... a) { (one(a), ...); }, parts_);
+    }
+    /// Every text feature of the set, in write_text() order.
+    [[nodiscard]] static constexpr std::array<feature_info, text_width> text_features() noexcept {
+        std::array<feature_info, text_width> all{};
+        std::size_t at = 0;
+        const auto one = [&]<class P>(std::type_identity<P>) {
+            if constexpr (text_accumulator<P>) {
+                std::copy(P::text_features.begin(), P::text_features.end(), all.begin() + static_cast<std::ptrdiff_t>(at));
+                at += P::text_features.size();
+            }
+        };
+        (one(std::type_identity<A>{}), ...);
+        return all;
     }
     /// Every feature of the set, in write() order.
     [[nodiscard]] static constexpr std::array<feature_info, width> features() noexcept {
