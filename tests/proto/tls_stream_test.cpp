@@ -9,9 +9,9 @@ using namespace pktdyn;
 
 namespace {
 struct collector {
-    std::vector<tls_record_info> records;
+    std::vector<tls::stream_record> records;
     std::vector<std::vector<std::byte>> messages;
-    bool on_record(const tls_record_info& r) {
+    bool on_record(const tls::stream_record& r) {
         records.push_back(r);
         return true;
     }
@@ -36,7 +36,7 @@ std::vector<std::byte> concat(std::initializer_list<std::vector<std::byte>> part
 }
 }  // namespace
 
-TEST_CASE("tls_stream_reader finds every record and handshake message wherever the stream is cut",
+TEST_CASE("tls::stream_reader finds every record and handshake message wherever the stream is cut",
           "[proto][tls_stream]") {
     // Two messages in one record, a third split over two records, a CCS, then an encrypted "handshake".
     const auto hello = message(1, 300, 0x11), key_exchange = message(16, 40, 0x22), certificate = message(11, 5000, 0x33);
@@ -47,7 +47,7 @@ TEST_CASE("tls_stream_reader finds every record and handshake message wherever t
                                 record(23, test::bytes(100))});
     for (std::size_t cut = 0; cut <= stream.size(); ++cut) {
         for (std::size_t second_cut : {cut, std::min(stream.size(), cut + 7)}) {
-            tls_stream_reader reader;
+            tls::stream_reader reader;
             collector c;
             const std::span<const std::byte> s(stream);
             CHECK(reader.feed(s.first(cut), c));
@@ -67,27 +67,27 @@ TEST_CASE("tls_stream_reader finds every record and handshake message wherever t
     }
 }
 
-TEST_CASE("tls_stream_reader stops at bytes that are not TLS records", "[proto][tls_stream]") {
+TEST_CASE("tls::stream_reader stops at bytes that are not TLS records", "[proto][tls_stream]") {
     const std::string http = "GET / HTTP/1.1\r\n";
-    tls_stream_reader reader;
+    tls::stream_reader reader;
     collector c;
     CHECK_FALSE(reader.feed(std::as_bytes(std::span(http)), c));
     CHECK(reader.not_tls());
     CHECK(c.records.empty());
 }
 
-TEST_CASE("tls_stream_reader hands over a message longer than its buffer cut at the buffer's length",
+TEST_CASE("tls::stream_reader hands over a message longer than its buffer cut at the buffer's length",
           "[proto][tls_stream]") {
-    const auto big = message(11, tls_stream_reader::max_message + 100, 0x44);
+    const auto big = message(11, tls::stream_reader::max_message + 100, 0x44);
     std::vector<std::byte> stream;
     for (std::size_t at = 0; at < big.size(); at += 16000) {
         const auto r = record(22, std::span(big).subspan(at, std::min<std::size_t>(16000, big.size() - at)));
         stream.insert(stream.end(), r.begin(), r.end());
     }
-    tls_stream_reader reader;
+    tls::stream_reader reader;
     collector c;
     CHECK(reader.feed(stream, c));
     REQUIRE(c.messages.size() == 1);
-    CHECK(c.messages[0].size() == tls_stream_reader::max_message);
+    CHECK(c.messages[0].size() == tls::stream_reader::max_message);
     CHECK(std::equal(c.messages[0].begin(), c.messages[0].end(), big.begin()));
 }

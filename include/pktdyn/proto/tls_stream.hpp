@@ -1,9 +1,9 @@
 // pktdyn — TLS records and handshake messages out of one direction's byte stream, fed in pieces.
 //
 // TCP cuts a TLS stream anywhere: a record header may straddle two segments, a ClientHello may span
-// several records, one record may hold several handshake messages. A tls_stream_reader is fed the
+// several records, one record may hold several handshake messages. A tls::stream_reader is fed the
 // direction's bytes in order (from tcp_stream) and calls its handler:
-//   on_record(const tls_record_info&)                a record header is complete
+//   on_record(const stream_record&)                a record header is complete
 //   on_handshake(std::span<const std::byte> message) a whole handshake message (4-byte header included)
 // A handshake message inside one piece is handed over where it lies (no copy); one that spans pieces
 // is gathered in a buffer allocated for it (up to max_message bytes: a longer one is handed over cut
@@ -21,23 +21,23 @@
 #include <new>
 #include <span>
 
-namespace pktdyn {
+namespace pktdyn::tls {
 
 /// A TLS record header (RFC 8446 §5.1).
-struct tls_record_info {
+struct stream_record {
     std::uint8_t content_type = 0;  ///< 20 change_cipher_spec, 21 alert, 22 handshake, 23 application_data, 24 heartbeat
     std::uint16_t version = 0;      ///< legacy_record_version
     std::uint16_t length = 0;       ///< bytes of the record's body
     std::span<const std::byte> first_bytes{};  ///< the body's bytes in the piece where the header ended (may be fewer than length)
 };
 
-namespace tls_content {
-inline constexpr std::uint8_t change_cipher_spec = 20, alert = 21, handshake = 22, application_data = 23, heartbeat = 24;
-}
+
+namespace detail {
+inline constexpr std::uint8_t change_cipher_spec_record = 20, handshake_record = 22;
 
 /// Whether these bytes can start a TLS record: a known content type, major version 3 and a
 /// length within the 2^14 + 2048 bytes TLS allows.
-[[nodiscard]] inline bool looks_like_tls_record(std::span<const std::byte> b) noexcept {
+[[nodiscard]] inline bool plausible_record_header(std::span<const std::byte> b) noexcept {
     if (b.size() < 5) return false;
     const auto type = std::to_integer<std::uint8_t>(b[0]);
     const auto major = std::to_integer<std::uint8_t>(b[1]);
@@ -45,8 +45,9 @@ inline constexpr std::uint8_t change_cipher_spec = 20, alert = 21, handshake = 2
     const unsigned length = std::to_integer<unsigned>(b[3]) << 8 | std::to_integer<unsigned>(b[4]);
     return type >= 20 && type <= 24 && major == 3 && minor <= 4 && length != 0 && length <= 18432;
 }
+}  // namespace detail
 
-class tls_stream_reader {
+class stream_reader {
 public:
     static constexpr std::size_t max_message = 65536;
 
@@ -61,11 +62,11 @@ public:
                 piece = piece.subspan(n);
                 if (header_have_ < 5) break;
                 header_have_ = 0;
-                if (!looks_like_tls_record(header_)) {
+                if (!detail::plausible_record_header(header_)) {
                     not_tls_ = true;
                     break;
                 }
-                tls_record_info r;
+                stream_record r;
                 r.content_type = std::to_integer<std::uint8_t>(header_[0]);
                 r.version = static_cast<std::uint16_t>(std::to_integer<unsigned>(header_[1]) << 8 | std::to_integer<unsigned>(header_[2]));
                 r.length = static_cast<std::uint16_t>(std::to_integer<unsigned>(header_[3]) << 8 | std::to_integer<unsigned>(header_[4]));
@@ -74,11 +75,11 @@ public:
                 body_left_ = r.length;
                 ++records_;
                 if (!handler.on_record(r)) return false;
-                if (type_ == tls_content::change_cipher_spec) encrypted_ = true;
+                if (type_ == detail::change_cipher_spec_record) encrypted_ = true;
                 continue;
             }
             const std::size_t n = std::min<std::size_t>(body_left_, piece.size());
-            if (type_ == tls_content::handshake && !encrypted_) handshake_bytes(piece.first(n), handler);
+            if (type_ == detail::handshake_record && !encrypted_) handshake_bytes(piece.first(n), handler);
             body_left_ -= static_cast<std::uint32_t>(n);
             piece = piece.subspan(n);
         }
@@ -149,4 +150,4 @@ private:
     bool not_tls_ = false;
 };
 
-}  // namespace pktdyn
+}  // namespace pktdyn::tls
