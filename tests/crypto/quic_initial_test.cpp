@@ -136,7 +136,8 @@ TEST_CASE("Initial salts are known for v1, v2, drafts 22 to 34, mvfst and Google
     CHECK(initial_salt(0x51303530) != nullptr);
     CHECK(initial_salt(0x51303436) == nullptr);  // Q046 has no Initial protection
     CHECK(initial_salt(0xff000015) == nullptr);  // draft 21: another header format
-    CHECK(initial_salt(0x1a2a3a4a) == nullptr);
+    CHECK(initial_salt(0x1a2a3a4a) == initial_salt(0xff00001d));  // reserved: as draft 29
+    CHECK(initial_salt(0x12345678) == nullptr);
     CHECK(initial_salt(0) == nullptr);
 }
 

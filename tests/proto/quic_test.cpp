@@ -63,7 +63,7 @@ TEST_CASE("Version names follow nDPI's spelling", "[proto][quic]") {
     CHECK(name_of(0x51303436) == "Q046");
     CHECK(name_of(0x54303531) == "T051");
     CHECK(name_of(0) == "Ver-Negotiation");
-    CHECK(name_of(0x1a2a3a4a) == "0x1a2a3a4a");
+    CHECK(name_of(0x1a2a3a4a) == "Ver-Negotiation");  // reserved versions: nDPI's name
     CHECK(name_of(0x12345678) == "0x12345678");
     CHECK(classify(0x1a2a3a4a).family == version_family::forced_negotiation);
     CHECK(classify(0x51303530).initial_keys);
@@ -371,4 +371,33 @@ TEST_CASE("Spin bit edges seen in one direction estimate the RTT", "[proto][quic
     for (int i = 0; i < 20; ++i) greased.observe(i % 2 == 1, i * ms);
     CHECK(greased.result().state == spin_state::random);
     CHECK(greased.result().samples == 0);
+}
+
+TEST_CASE("A spin bit counts only when both directions spin", "[proto][quic]") {
+    const std::int64_t ms = 1'000'000;
+    // Client and server both spinning: RTT 40 ms; each direction flips every 40 ms.
+    spin_rtt both;
+    for (int i = 0; i < 40; ++i) {
+        both.observe(true, (i / 4) % 2 == 1, i * 10 * ms);
+        both.observe(false, (i / 4) % 2 == 0, i * 10 * ms + 5 * ms);
+    }
+    const auto r = both.result();
+    CHECK(r.state == spin_state::in_use);
+    CHECK(r.mean_ns == 40 * ms);
+    CHECK(r.samples >= 8);
+
+    // The client flips (randomly, here in runs of 1-3) while the server's bit never changes.
+    spin_rtt greased;
+    const bool pattern[] = {false, true, true, false, true, false, false, false, true, true, false, true};
+    for (int i = 0; i < 12; ++i) {
+        greased.observe(true, pattern[i], i * ms);
+        greased.observe(false, false, i * ms);
+    }
+    CHECK(greased.result().state == spin_state::random);
+    CHECK(greased.result().samples == 0);
+
+    spin_rtt off;
+    for (int i = 0; i < 10; ++i) off.observe(i % 2 == 0, false, i * ms);
+    CHECK(off.result().state == spin_state::constant);
+    CHECK(spin_rtt{}.result().state == spin_state::unseen);
 }

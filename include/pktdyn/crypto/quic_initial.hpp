@@ -34,7 +34,8 @@ using salt = std::array<std::uint8_t, 20>;
 /// The Initial salt of a version, or nullptr when pktdyn knows none.
 ///   v1 and drafts 33-34 (RFC 9001 §5.2), v2 and its draft code point (RFC 9369 §3.3.1),
 ///   drafts 29-32 and 23-28 and 22 (draft-ietf-quic-tls-29 / -23 / -22 §5.2), mvfst by the draft
-///   it follows, Google's Q050 / T050 / T051 (Chromium quiche, crypto_utils.cc).
+///   it follows, Google's Q050 / T050 / T051 (Chromium quiche, crypto_utils.cc), and reserved
+///   0x?a?a?a?a versions as draft 29 (what their senders use; Wireshark and nDPI assume it too).
 [[nodiscard]] inline const salt* initial_salt(std::uint32_t version) noexcept {
     static constexpr salt v1{0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
                              0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a};
@@ -61,6 +62,7 @@ using salt = std::array<std::uint8_t, 20>;
         case quic::version_family::google_t: return info.number == 50 ? &t050 : &t051;
         case quic::version_family::ietf_draft:
         case quic::version_family::mvfst:
+        case quic::version_family::forced_negotiation:
             return info.number >= 33 ? &v1 : info.number >= 29 ? &draft29 : info.number >= 23 ? &draft23 : &draft22;
         default: return nullptr;
     }

@@ -115,14 +115,17 @@ struct version_info {
         const auto n = static_cast<std::uint8_t>((c1 - '0') * 100 + (c2 - '0') * 10 + (c3 - '0'));
         i = {version_family::google_t, n, true, n == 50 || n == 51, true, false};
     } else if ((v & 0x0f0f0f0f) == 0x0a0a0a0a) {
-        i.family = version_family::forced_negotiation;
-        i.ietf_long_header = true;
+        // No keys are defined for reserved versions; clients that send them (quic-interop
+        // runners, Chrome) protect the Initial like draft 29, which is what Wireshark and nDPI
+        // assume too.
+        i = {version_family::forced_negotiation, 29, true, true, true, false};
     }
     return i;
 }
 
 /// A version's name, nDPI's spelling: "V-1", "V-2", "Draft-29", "MVFST-22", "MVFST-EXP", "Q046",
-/// "T051", "Ver-Negotiation"; others as "0x1a2a3a4a". A value: no allocation.
+/// "T051", "Ver-Negotiation" (also for reserved 0x?a?a?a?a versions, as nDPI does); others as
+/// "0x12345678". A value: no allocation.
 struct version_name {
     std::array<char, 16> text{};
     std::uint8_t size = 0;
@@ -143,7 +146,8 @@ struct version_name {
     };
     const auto info = classify(v);
     switch (info.family) {
-        case version_family::negotiation: put("Ver-Negotiation"); break;
+        case version_family::negotiation:
+        case version_family::forced_negotiation: put("Ver-Negotiation"); break;  // nDPI's name for both
         case version_family::v1: put("V-1"); break;
         case version_family::v2: put("V-2"); break;
         case version_family::ietf_draft: put("Draft-"); put_number(info.number, info.number >= 100 ? 3 : 2); break;
@@ -404,16 +408,22 @@ struct initial_frame {
 
 /// Walks the frames of a decrypted Initial payload. next() stops at the end (status ok) or at
 /// the first frame that does not fit or is not allowed in an Initial (status malformed).
+/// Google's Q050 / T050 / T051 use gQUIC frame types inside IETF-style Initials: for them
+/// (pass the packet's version) PADDING 0x00, PING 0x07 and CRYPTO 0x08 (varint offset and
+/// length, like IETF CRYPTO) are read; gQUIC's ACK and STREAM frames end the walk as malformed.
 class frame_walker {
 public:
-    explicit frame_walker(std::span<const std::byte> plaintext) noexcept : c_(plaintext) {}
+    explicit frame_walker(std::span<const std::byte> plaintext, std::uint32_t version = version_1) noexcept
+        : c_(plaintext), gquic_(classify(version).family == version_family::google_q ||
+                                classify(version).family == version_family::google_t) {}
     template <detail::temporary_bytes Buffer>
-    explicit frame_walker(Buffer&&) = delete;  // views into a temporary would dangle
+    explicit frame_walker(Buffer&&, std::uint32_t = version_1) = delete;  // views into a temporary would dangle
 
     [[nodiscard]] bool next(initial_frame& f) noexcept {
         if (!ok_ || c_.empty()) return false;
         f = {};
-        const std::uint64_t type = read_varint(c_);
+        std::uint64_t type = read_varint(c_);
+        if (gquic_) type = type == 0x07 ? 0x01 : type == 0x08 ? 0x06 : type == 0x00 ? 0x00 : 0xff;
         switch (type) {
             case 0x00: {
                 f.type = frame_type::padding;
@@ -469,6 +479,7 @@ public:
 
 private:
     cursor c_;
+    bool gquic_ = false;
     bool ok_ = true;
 };
 
@@ -547,11 +558,12 @@ private:
     std::uint32_t frames_ = 0;
 };
 
-/// Feeds every CRYPTO frame of a decrypted Initial payload into `stream`; false if a frame was
-/// malformed (frames before it are kept).
+/// Feeds every CRYPTO frame of a decrypted Initial payload of `version` into `stream`; false if
+/// a frame was malformed (frames before it are kept).
 template <std::size_t Capacity>
-[[nodiscard]] bool collect_crypto(std::span<const std::byte> plaintext, crypto_stream<Capacity>& stream) noexcept {
-    frame_walker w{plaintext};
+[[nodiscard]] bool collect_crypto(std::span<const std::byte> plaintext, crypto_stream<Capacity>& stream,
+                                  std::uint32_t version = version_1) noexcept {
+    frame_walker w{plaintext, version};
     initial_frame f;
     while (w.next(f))
         if (f.type == frame_type::crypto) stream.add(f.offset, f.data);
@@ -563,8 +575,8 @@ template <std::size_t Capacity>
 enum class spin_state : std::uint8_t {
     unseen,        ///< no short header packet observed
     constant,      ///< never changed: spin bit disabled (set to a constant) or too few packets
-    in_use,        ///< edges with runs of several packets: a spinning bit
-    random,        ///< changes on nearly every packet: greased (random per packet), not a signal
+    in_use,        ///< edges seen: a spinning bit
+    random,        ///< not a signal: flips on every packet, or flips while the peer's stays constant
 };
 
 [[nodiscard]] constexpr std::string_view to_string(spin_state s) noexcept {
@@ -605,16 +617,16 @@ public:
         last_edge_ = time_ns;
     }
 
-    /// "random" when runs between edges average under 2 packets over at least 8 packets: a real
-    /// spin bit keeps its value for a round trip, which holds more than one packet each way
-    /// except on the sparsest flows.
+    /// This direction alone: "random" when the value changed on every one of at least 8
+    /// packets (a greased bit; a real one keeps its value for a round trip, which holds more
+    /// than one packet on all but the sparsest flows).
     [[nodiscard]] summary result() const noexcept {
         summary s;
         s.packets = packets_;
         s.edges = edges_;
         if (packets_ == 0) return s;
         if (edges_ == 0) return s.state = spin_state::constant, s;
-        if (packets_ >= 8 && 2 * static_cast<std::uint64_t>(edges_ + 1) > packets_) return s.state = spin_state::random, s;
+        if (packets_ >= 8 && edges_ + 1 == packets_) return s.state = spin_state::random, s;
         s.state = spin_state::in_use;
         s.samples = samples_;
         if (samples_) {
@@ -630,6 +642,48 @@ private:
     std::uint32_t edges_ = 0, samples_ = 0;
     std::int64_t last_edge_ = 0, min_ = 0, max_ = 0, sum_ = 0;
     bool value_ = false;
+};
+
+/// Both directions of a flow. A spin needs both endpoints (the client inverts what it last
+/// received, the server reflects it), so a bit that flips one way while the other way stays
+/// constant over at least 4 packets is a greased bit (RFC 9000 §17.4 lets an endpoint that
+/// disables spinning send random values), not an RTT signal.
+class spin_rtt {
+public:
+    struct summary {
+        spin_state state = spin_state::unseen;
+        spin_tracker::summary client_to_server, server_to_client;
+        /// The RTT estimate: the direction with more samples (either measures the full RTT).
+        std::uint32_t samples = 0;
+        std::int64_t min_ns = 0, mean_ns = 0, max_ns = 0;
+    };
+
+    void observe(bool from_client, bool spin, std::int64_t time_ns) noexcept {
+        (from_client ? c2s_ : s2c_).observe(spin, time_ns);
+    }
+    [[nodiscard]] summary result() const noexcept {
+        summary s;
+        s.client_to_server = c2s_.result();
+        s.server_to_client = s2c_.result();
+        const auto& a = s.client_to_server;
+        const auto& b = s.server_to_client;
+        if (a.state == spin_state::unseen && b.state == spin_state::unseen) return s;
+        if (a.state == spin_state::random || b.state == spin_state::random ||
+            (a.state == spin_state::in_use && b.state == spin_state::constant && b.packets >= 4) ||
+            (b.state == spin_state::in_use && a.state == spin_state::constant && a.packets >= 4))
+            return s.state = spin_state::random, s;
+        if (a.state != spin_state::in_use && b.state != spin_state::in_use) return s.state = spin_state::constant, s;
+        s.state = spin_state::in_use;
+        const auto& best = a.samples >= b.samples ? a : b;
+        s.samples = best.samples;
+        s.min_ns = best.min_ns;
+        s.mean_ns = best.mean_ns;
+        s.max_ns = best.max_ns;
+        return s;
+    }
+
+private:
+    spin_tracker c2s_, s2c_;
 };
 
 }  // namespace pktdyn::quic
