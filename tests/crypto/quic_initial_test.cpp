@@ -3,6 +3,10 @@
 #include "pktdyn/crypto/quic_initial.hpp"
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string_view>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -242,4 +246,32 @@ TEST_CASE("A v2 server Initial opens with keys first set for v1 from the same DC
     pktdyn::crypto::opened_initial o;
     CHECK(dec.open(pktdyn::quic::long_header::parse(server), sender::server, out, o) == initial_error::none);
     CHECK(dec.version() == pktdyn::quic::version_2);
+}
+
+TEST_CASE("Initials protected by scripts/make_quic_seeds.py (python3-cryptography) open and reassemble",
+          "[crypto][quic_initial]") {
+    // An independent implementation of RFC 9001 §5 made these; the drafts-29 seed also reverses
+    // its CRYPTO frames, as Chrome does.
+    const std::filesystem::path dir = std::filesystem::path(PKTDYN_SOURCE_DIR) / "tests/fuzz/corpus/quic";
+    for (const char* name : {"v1_client_initial", "v2_client_initial", "draft29_reordered_crypto"}) {
+        INFO(name);
+        std::ifstream in(dir / name, std::ios::binary);
+        std::vector<char> raw{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+        REQUIRE(raw.size() > 1);
+        std::vector<std::byte> datagram(raw.size() - 1);
+        std::transform(raw.begin() + 1, raw.end(), datagram.begin(), [](char c) { return static_cast<std::byte>(c); });
+        const auto h = pktdyn::quic::long_header::parse(datagram);
+        REQUIRE(h.ok());
+        pktdyn::crypto::initial_decryptor dec;
+        REQUIRE(dec.set_connection(h.version, h.dcid) == initial_error::none);
+        std::vector<std::byte> out(h.size);
+        pktdyn::crypto::opened_initial o;
+        REQUIRE(dec.open(h, sender::client, out, o) == initial_error::none);
+        pktdyn::quic::crypto_stream<4096> stream;
+        CHECK(pktdyn::quic::collect_crypto(o.payload, stream, h.version));
+        REQUIRE(stream.first_message_complete());
+        const auto ch = stream.contiguous();
+        const std::string_view text{reinterpret_cast<const char*>(ch.data()), ch.size()};
+        CHECK(text.find("example.com") != std::string_view::npos);
+    }
 }
