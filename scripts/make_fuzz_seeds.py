@@ -150,6 +150,51 @@ def model_loader_seeds():
     return seeds
 
 
+def tls_seeds():
+    """TLS / DTLS inputs for fuzz_tls (byte 0: bit 0 = DTLS): hellos built by
+    scripts/tls_fingerprint_reference.py, wrapped in records, a server flight with a certificate
+    openssl makes here (skipped without openssl), alerts, and cut copies."""
+    import subprocess
+    import tempfile
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import tls_fingerprint_reference as ref
+
+    def record(ctype, body, version=0x0303):
+        return struct.pack("!BHH", ctype, version, len(body)) + body
+
+    def dtls_record(ctype, body, seq=0):
+        return struct.pack("!BHHHIH", ctype, 0xfefd, 0, seq >> 32, seq & 0xffffffff, len(body)) + body
+
+    ch = ref.chrome_like()["bytes"]
+    sh = ref.server_tls13()["bytes"]
+    cert = b""
+    try:
+        with tempfile.TemporaryDirectory() as d:
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                            "-keyout", os.path.join(d, "k"), "-outform", "DER", "-out", os.path.join(d, "c"), "-subj",
+                            "/CN=seed.example", "-addext", "subjectAltName=DNS:seed.example", "-days", "1"],
+                           check=True, capture_output=True)
+            with open(os.path.join(d, "c"), "rb") as f:
+                cert = f.read()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    certificate = b"\x0b" + struct.pack("!I", len(cert) + 6)[1:] + struct.pack("!I", len(cert) + 3)[1:] + \
+        struct.pack("!I", len(cert))[1:] + cert
+    seeds = {
+        "client_hello_record": b"\0" + record(22, ch, 0x0301),
+        "client_hello_quic_stream": b"\0" + ref.quic_odd_alpn()["bytes"],
+        "client_hello_truncated": b"\0" + record(22, ch, 0x0301)[:200],
+        "tls12_no_sni": b"\0" + record(22, ref.tls12_no_sni()["bytes"]),
+        "server_flight": b"\0" + record(22, ref.server_tls12_spec()["bytes"] + certificate + b"\x0e\0\0\0") +
+                         record(20, b"\1") + record(21, b"\2\x28") + record(23, bytes(40)),
+        "server_hello_tls13": b"\0" + record(22, sh) + record(23, bytes(30)),
+        "dtls_client_hello": b"\1" + dtls_record(22, ref.dtls12_cookie()["bytes"]) + dtls_record(21, b"\1\0", 1),
+    }
+    if cert:
+        seeds["certificate_der"] = b"\0" + cert
+    return seeds
+
+
 def main():
     seeds = {
         "pcap_reader": {
@@ -178,6 +223,7 @@ def main():
     }
     seeds["decoder"] = decoder_seeds()
     seeds["model_loaders"] = model_loader_seeds()
+    seeds["tls"] = tls_seeds()
     for name, data in tunnel_seeds().items():
         seeds[name] = {"seed": data}
     for target, files in seeds.items():
