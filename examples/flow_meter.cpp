@@ -17,9 +17,13 @@
 //   --capacity N           flows held at once (default 262144); when full the least recently
 //                          active flow is ended early and counted as evicted
 //   --by-vlan --by-tunnel  keep flows on different VLANs / tunnel ids apart
+//   --handshakes on|off    TLS / DTLS / QUIC / SSH / DNS handshake metadata per flow (default on):
+//                          server name, ALPN, versions, JA3/JA4/HASSH fingerprints, certificate,
+//                          record sequences, DNS answers, and the name resolved before the flow
 //   --quiet                no summary and no progress bar on standard error
 //
-// Fields are documented in docs/flows.md, feature columns in docs/features.md. At the end a summary
+// Fields are documented in docs/flows.md, feature columns in docs/features.md, handshake columns in
+// docs/handshakes.md. At the end a summary
 // goes to standard error: flows and how they ended, top talkers, the flows with the worst RTT and
 // the most retransmissions, packets that could not be decoded (by reason), fragments, and anything
 // that stopped reading early.
@@ -44,10 +48,10 @@
 #include "pktdyn/capture/capture_set.hpp"
 #include "pktdyn/capture/libpcap_source.hpp"
 #include "pktdyn/export/npy.hpp"
+#include "pktdyn/features/handshakes.hpp"
 #include "pktdyn/features/presets.hpp"
 #include "pktdyn/features/schema.hpp"
 #include "pktdyn/simd/byte_histogram.hpp"
-#include "pktdyn/features/tracked_features.hpp"
 #include "pktdyn/flow/community_id.hpp"
 #include "pktdyn/flow/flow_path.hpp"
 #include "pktdyn/flow/tcp_tracker.hpp"
@@ -59,6 +63,25 @@ namespace {
 using buffer = fmt::memory_buffer;
 
 using no_features = pktdyn::feature_set<>;  // the TCP tracker alone
+
+/// A flow's state: the TCP tracker, the handshake metadata (read when switched on) and a feature set.
+template <class Features>
+struct meter_state {
+    static inline bool read_handshakes = true;
+    pktdyn::tcp_tracker tcp;
+    pktdyn::handshake_metadata handshakes;
+    [[no_unique_address]] Features features;
+
+    void update(const pktdyn::decoded_packet& d, pktdyn::timestamp now, bool from_originator) noexcept {
+        tcp.update(d, now, from_originator);
+        if (read_handshakes) handshakes.update(pktdyn::flow_packet::from(d, now, from_originator));
+        features.update(d, now, from_originator);
+    }
+    [[nodiscard]] bool starts_new_flow(const pktdyn::decoded_packet& d, bool from_originator) const noexcept {
+        return tcp.starts_new_flow(d, from_originator);
+    }
+    void finish(pktdyn::timestamp last) noexcept { tcp.finish(last); }
+};
 
 /// What the fields read of an ended flow.
 struct flow {
@@ -205,7 +228,75 @@ bool feature(buffer& b, double v) {
     return true;
 }
 
-void write_header(buffer& b, std::span<const pktdyn::feature_info> features) {
+/// A text value as a CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
+void csv_text(buffer& b, std::string_view s) {
+    if (s.find_first_of(",\"\r\n") == std::string_view::npos) return b.append(s);
+    b.push_back('"');
+    for (char c : s) {
+        if (c == '"') b.push_back('"');
+        b.push_back(c);
+    }
+    b.push_back('"');
+}
+
+/// Length of the valid UTF-8 sequence starting at s[i], or 0.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return 0;
+    for (std::size_t k = 1; k < n; ++k)
+        if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return 0;
+    return n;
+}
+
+/// A text value as a JSON string: escapes quotes, backslashes and control characters; bytes that
+/// are not valid UTF-8 (a server name is whatever the client sent) become \u00XX, read as Latin-1.
+void json_text(buffer& b, std::string_view s) {
+    b.push_back('"');
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        const std::size_t n = utf8_sequence(s, i);
+        if (c == '"' || c == '\\') {
+            b.push_back('\\');
+            b.push_back(static_cast<char>(c));
+        } else if (c < 0x20 || n == 0) {
+            fmt::format_to(std::back_inserter(b), "\\u{:04x}", c);
+        } else {
+            b.append(s.substr(i, n));
+            i += n;
+            continue;
+        }
+        ++i;
+    }
+    b.push_back('"');
+}
+
+/// Handshake columns: numbers, then text (none when --handshakes off).
+struct handshake_columns {
+    bool on = true;
+    static constexpr auto numbers = pktdyn::handshake_metadata::features;
+    static constexpr auto texts = pktdyn::handshake_metadata::text_features;
+    std::array<double, numbers.size()> values{};
+    std::array<std::string, texts.size()> text{};
+
+    void read(const pktdyn::handshake_metadata& h) {
+        h.write(values);
+        h.write_text(text);
+    }
+    void header(buffer& b) const {
+        if (!on) return;
+        for (const auto& f : texts) {
+            b.push_back(',');
+            b.append(f.column());
+        }
+        for (const auto& f : numbers) {
+            b.push_back(',');
+            b.append(f.column());
+        }
+    }
+};
+
+void write_header(buffer& b, const handshake_columns& h, std::span<const pktdyn::feature_info> features) {
     bool first = true;
     for (const field& x : fields)
         for (int s = 0; s < (x.per_direction ? 2 : 1); ++s) {
@@ -214,6 +305,7 @@ void write_header(buffer& b, std::span<const pktdyn::feature_info> features) {
             if (x.per_direction) b.append(side_prefix[s]);
             b.append(x.name);
         }
+    h.header(b);
     for (const auto& f : features) {
         b.push_back(',');
         const std::string column = f.column();
@@ -222,7 +314,7 @@ void write_header(buffer& b, std::span<const pktdyn::feature_info> features) {
     b.push_back('\n');
 }
 
-void write_csv(buffer& b, const flow& f, std::span<const double> values) {
+void write_csv(buffer& b, const flow& f, const handshake_columns& h, std::span<const double> values) {
     bool first = true;
     for (const field& x : fields)
         for (int s = 0; s < (x.per_direction ? 2 : 1); ++s) {
@@ -230,6 +322,16 @@ void write_csv(buffer& b, const flow& f, std::span<const double> values) {
             first = false;
             x.write(b, f, s);
         }
+    if (h.on) {
+        for (const auto& t : h.text) {
+            b.push_back(',');
+            csv_text(b, t);
+        }
+        for (double v : h.values) {
+            b.push_back(',');
+            feature(b, v);
+        }
+    }
     for (double v : values) {
         b.push_back(',');
         feature(b, v);
@@ -238,7 +340,7 @@ void write_csv(buffer& b, const flow& f, std::span<const double> values) {
 }
 
 // Text values are addresses, Community IDs and fixed words: nothing in them needs JSON escaping.
-void write_json(buffer& b, const flow& f, std::span<const pktdyn::feature_info> features,
+void write_json(buffer& b, const flow& f, const handshake_columns& h, std::span<const pktdyn::feature_info> features,
                 std::span<const double> values) {
     b.push_back('{');
     bool first = true;
@@ -258,6 +360,20 @@ void write_json(buffer& b, const flow& f, std::span<const pktdyn::feature_info> 
                 b.push_back('"');
             }
         }
+    if (h.on) {
+        for (std::size_t i = 0; i < h.texts.size(); ++i) {
+            b.append(std::string_view(",\""));
+            b.append(h.texts[i].column());
+            b.append(std::string_view("\":"));
+            h.text[i].empty() ? b.append(std::string_view("null")) : json_text(b, h.text[i]);
+        }
+        for (std::size_t i = 0; i < h.numbers.size(); ++i) {
+            b.append(std::string_view(",\""));
+            b.append(h.numbers[i].column());
+            b.append(std::string_view("\":"));
+            if (!feature(b, h.values[i])) b.append(std::string_view("null"));
+        }
+    }
     for (std::size_t i = 0; i < values.size(); ++i) {
         b.append(std::string_view(",\""));
         const std::string column = features[i].column();
@@ -427,6 +543,7 @@ private:
 struct options {
     std::string format = "csv";
     std::string features = "none";
+    bool handshakes = true;
     std::string output;
     std::optional<std::string> live;
     std::string filter;
@@ -450,6 +567,11 @@ std::optional<options> parse(int argc, char** argv) {
             if (a == "--format") o.format = value();
             else if (a == "--features") o.features = value();
             else if (a == "--output") o.output = value();
+            else if (a == "--handshakes") {
+                const std::string v = value();
+                if (v != "on" && v != "off") return std::nullopt;
+                o.handshakes = v == "on";
+            }
             else if (a == "--live") o.live = value();
             else if (a == "--filter") o.filter = value();
             else if (a == "--idle") o.flows.idle = secs(value());
@@ -478,7 +600,10 @@ std::function<void()> stop_live;
 /// Reads the input through the flow table with Features as extra per-flow state, and writes.
 template <class Features>
 int meter(const options* opt) {
-    using table_type = pktdyn::flow_table<pktdyn::tracked_features<Features>>;
+    using state_type = meter_state<Features>;
+    using table_type = pktdyn::flow_table<state_type>;
+    state_type::read_handshakes = opt->handshakes;
+    handshake_columns handshake{.on = opt->handshakes};
     constexpr auto feature_list = Features::features();
     const bool npy = opt->format == "npy";
     std::FILE* out = stdout;
@@ -494,7 +619,7 @@ int meter(const options* opt) {
         std::fwrite(records.data(), 1, records.size(), out);
         records.clear();
     };
-    if (opt->format == "csv") write_header(records, feature_list);
+    if (opt->format == "csv") write_header(records, handshake, feature_list);
     summary sum;
     const bool json = opt->format == "jsonl", none = opt->format == "none";
     std::array<double, Features::width> values{};
@@ -508,11 +633,12 @@ int meter(const options* opt) {
             matrix.add(values, pktdyn::community_id(e.record.key));
             return;
         }
-        json ? write_json(records, f, feature_list, values) : write_csv(records, f, values);
+        if (handshake.on) handshake.read(e.state.handshakes);
+        json ? write_json(records, f, handshake, feature_list, values) : write_csv(records, f, handshake, values);
         drain(1 << 16);
     };
 
-    pktdyn::flow_path<pktdyn::tracked_features<Features>> flows{opt->flows};
+    pktdyn::flow_path<state_type> flows{opt->flows};
     const bool show_progress = !opt->quiet && isatty(STDERR_FILENO);
     const auto run = [&](auto& source, progress bar, auto bytes_read) {
         while (auto p = source.next()) {
@@ -570,7 +696,7 @@ int main(int argc, char** argv) {
     const auto opt = parse(argc, argv);
     if (!opt) {
         fmt::print(stderr,
-                   "usage: {} [--format csv|jsonl|npy|none] [--features none|standard|cicflowmeter|nfstream] [--output FILE] [--idle S] "
+                   "usage: {} [--format csv|jsonl|npy|none] [--features none|standard|cicflowmeter|nfstream] [--handshakes on|off] [--output FILE] [--idle S] "
                    "[--active S] [--linger S] [--capacity N] [--by-vlan] [--by-tunnel] [--quiet] FILE|DIR... | "
                    "--live IFACE [--filter BPF]\n",
                    argv[0]);

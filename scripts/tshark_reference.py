@@ -60,6 +60,7 @@ PAYLOAD_FIELDS = ["tcp.payload", "udp.payload"]
 # it). Several occurrences join with '|', since SSH's algorithm lists hold commas.
 HANDSHAKE_FIELDS = [
     "frame.number", "frame.time_epoch", "tcp.stream", "udp.stream", "ip.src", "ipv6.src", "tcp.srcport", "udp.srcport",
+    "ip.dst", "ipv6.dst", "tcp.dstport", "udp.dstport",
     "tls.handshake.type", "tls.handshake.version", "tls.handshake.extensions.supported_version",
     "tls.handshake.ciphersuite", "tls.handshake.extensions_server_name", "tls.handshake.extensions_alpn_str",
     "tls.handshake.ja3_full", "tls.handshake.ja3", "tls.handshake.ja3s_full", "tls.handshake.ja3s",
@@ -75,7 +76,7 @@ HANDSHAKE_FIELDS = [
 ]
 HANDSHAKE_ARGS = ["-E", "aggregator=|", "-Y", "tls || dtls || quic || ssh || dns"]
 PROFILES = {"packets": (PACKET_FIELDS, PACKET_ARGS, "3"), "fragments": (FRAGMENT_FIELDS, [], "2"),
-            "payloads": (PAYLOAD_FIELDS, PACKET_ARGS, "1"), "handshakes": (HANDSHAKE_FIELDS, HANDSHAKE_ARGS, "1")}
+            "payloads": (PAYLOAD_FIELDS, PACKET_ARGS, "1"), "handshakes": (HANDSHAKE_FIELDS, HANDSHAKE_ARGS, "2")}
 
 
 def has_fragments(corpus, rel):

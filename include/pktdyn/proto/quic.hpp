@@ -362,6 +362,10 @@ struct detection {
     if (payload.size() < 7) return d;
     const auto b0 = std::to_integer<std::uint8_t>(payload[0]);
     if (b0 & 0x80) {
+        // Q046 has a long header with gQUIC's CID-length nibbles, which the IETF parse refuses.
+        if (const auto v = pktdyn::detail::load_be<std::uint32_t>(payload.data() + 1);
+            classify(v).family == version_family::google_q && !classify(v).ietf_long_header)
+            return d = {true, true, v, packet_type::unknown}, d;
         const auto h = long_header::parse(payload);
         if (!h.ok() || (!h.fixed_bit && h.type != packet_type::version_negotiation)) return d;
         const auto info = classify(h.version);
@@ -569,6 +573,52 @@ template <std::size_t Capacity>
         if (f.type == frame_type::crypto) stream.add(f.offset, f.data);
     return w.ok();
 }
+
+// --- gQUIC's own handshake: the CHLO message (Google QUIC Q0xx before TLS) -------------------------
+
+/// A gQUIC client hello ("CHLO", QUIC Crypto's handshake message): a tag count, a table of (tag,
+/// end offset) pairs in little-endian, then the values. Before Q046 it travels in clear in a STREAM
+/// frame of stream 1; in Q050 inside CRYPTO frames of an Initial. Only the values pktdyn reports
+/// are decoded: SNI (the server name) and UAID (the user agent).
+struct chlo {
+    bool ok = false;
+    std::string_view server_name{};
+    std::string_view user_agent{};
+
+    /// From bytes that start with "CHLO"; a table or value cut short leaves what was present.
+    [[nodiscard]] static chlo parse(std::span<const std::byte> bytes) noexcept {
+        chlo m;
+        cursor c{bytes};
+        const auto tag = c.u32be();
+        if (!c.ok() || tag != 0x43484C4Fu) return m;  // "CHLO"
+        const std::size_t entries = c.u16le();
+        c.skip(2);
+        const auto table = c.take(entries * 8);
+        if (!c.ok()) return m;
+        const auto values = c.rest();
+        m.ok = true;
+        std::uint32_t start = 0;
+        for (std::size_t i = 0; i < entries; ++i) {
+            const auto key = pktdyn::detail::load_be<std::uint32_t>(table.data() + 8 * i);
+            const auto end = pktdyn::detail::load_le<std::uint32_t>(table.data() + 8 * i + 4);
+            if (end < start || end > values.size()) break;
+            const std::string_view value{reinterpret_cast<const char*>(values.data()) + start, end - start};
+            if (key == 0x534E4900u) m.server_name = value;      // "SNI\0"
+            else if (key == 0x55414944u) m.user_agent = value;  // "UAID"
+            start = end;
+        }
+        return m;
+    }
+    /// The first CHLO in a datagram of a gQUIC version whose handshake travels in clear (Q043 and
+    /// older, Q046): found by its tag, as the frames before it need the version's exact layout.
+    [[nodiscard]] static chlo find(std::span<const std::byte> datagram) noexcept {
+        for (std::size_t i = 0; i + 4 <= datagram.size(); ++i)
+            if (datagram[i] == std::byte{'C'} && datagram[i + 1] == std::byte{'H'} && datagram[i + 2] == std::byte{'L'} &&
+                datagram[i + 3] == std::byte{'O'})
+                if (const auto m = parse(datagram.subspan(i)); m.ok) return m;
+        return {};
+    }
+};
 
 // --- spin bit RTT (RFC 9000 §17.4, RFC 9312 §3.8.2) -----------------------------------------------
 

@@ -1,0 +1,567 @@
+// pktdyn — handshake metadata of a flow: what TLS, DTLS, QUIC, SSH and DNS say in the clear.
+//
+// `handshake_metadata` is a flow accumulator with text values (needs pktdyn::crypto: fingerprints
+// are digests, certificates are read by libcrypto). A flow's first payloads decide what it is:
+//   TCP  TLS records → TLS; "SSH-" → SSH; port 53 → DNS over TCP
+//   UDP  ports 53, 5353, 5355 → DNS; a DTLS record → DTLS; a QUIC long header → QUIC
+// Everything else costs one branch per packet from then on. A handshake flow allocates its state
+// once (never per packet): each TCP direction is read as a byte stream (flow/tcp_stream.hpp) into
+// the TLS record reader or the SSH parser, QUIC Initials are decrypted and their CRYPTO frames
+// reassembled; the parsers' values are kept as numbers and short strings, and the stream buffers
+// are freed as soon as the handshake is read. docs/handshakes.md defines every value.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <new>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "pktdyn/crypto/quic_initial.hpp"
+#include "pktdyn/crypto/x509.hpp"
+#include "pktdyn/features/accumulator.hpp"
+#include "pktdyn/flow/tcp_stream.hpp"
+#include "pktdyn/proto/quic.hpp"
+#include "pktdyn/proto/tls.hpp"
+#include "pktdyn/proto/tls_fingerprint.hpp"
+#include "pktdyn/proto/tls_stream.hpp"
+
+namespace pktdyn {
+
+/// What a flow's handshake turned out to be.
+enum class handshake_kind : std::uint8_t { undecided, none, tls, dtls, quic, ssh, dns };
+
+[[nodiscard]] constexpr std::string_view to_string(handshake_kind k) noexcept {
+    constexpr std::array<std::string_view, 7> names{"", "", "tls", "dtls", "quic", "ssh", "dns"};
+    return names[static_cast<std::size_t>(k)];
+}
+
+namespace detail::handshakes {
+
+inline constexpr std::size_t records = 10;  ///< TLS records kept per direction
+inline constexpr int decide_within_tcp = 8;  ///< payload packets that may decide what a TCP flow is (STARTTLS comes late)
+inline constexpr int decide_within_udp = 4;  ///< and a UDP flow (WebRTC sends STUN before DTLS)
+
+inline constexpr auto record_length_names = [] {
+    std::array<numbered_names<records>, 2> n{numbered_names<records>{"orig_tls_record_length_", 1},
+                                             numbered_names<records>{"resp_tls_record_length_", 1}};
+    return n;
+}();
+inline constexpr auto record_type_names = [] {
+    std::array<numbered_names<records>, 2> n{numbered_names<records>{"orig_tls_record_type_", 1},
+                                             numbered_names<records>{"resp_tls_record_type_", 1}};
+    return n;
+}();
+inline constexpr auto record_time_names = [] {
+    std::array<numbered_names<records>, 2> n{numbered_names<records>{"orig_tls_record_time_s_", 1},
+                                             numbered_names<records>{"resp_tls_record_time_s_", 1}};
+    return n;
+}();
+
+/// One direction's TLS records, first `records` of them.
+struct record_sequence {
+    std::array<std::uint16_t, records> length{};
+    std::array<std::uint8_t, records> type{};
+    std::array<timestamp, records> time{};
+    std::uint8_t count = 0;
+    timestamp first_application_data{};
+};
+
+/// What the flow's handshake said, kept until the flow is written.
+struct handshake_values {
+    // TLS (also the ClientHello inside QUIC, and DTLS)
+    std::uint16_t client_version = 0, server_version = 0, cipher_suite = 0;
+    std::uint16_t client_cipher_suites = 0, client_extensions = 0;
+    bool client_hello_seen = false, server_hello_seen = false;
+    bool hello_retry = false, resumption_offered = false, resumed = false;
+    std::uint8_t alert_level = 0, alert_description = 0;
+    bool alert_seen = false;
+    std::uint16_t certificates = 0;
+    bool certificate_seen = false, self_signed = false;
+    std::int64_t not_before = 0, not_after = 0;
+    timestamp client_hello_time{}, server_hello_time{};
+    std::array<record_sequence, 2> sequence{};
+    std::string server_name, alpn_offered, alpn_selected, ja3_raw, ja3s_raw, ja4, ja4_r, ja4s;
+    std::string cert_subject_cn, cert_issuer_cn, cert_sans;
+    // QUIC
+    std::uint32_t quic_version = 0;
+    bool quic_seen = false;
+    quic::spin_rtt spin{};
+};
+
+/// A QUIC connection's Initial keys and CRYPTO streams, while its hellos are read.
+struct quic_reader {
+    crypto::initial_decryptor keys;
+    std::array<quic::crypto_stream<8192>, 2> crypto{};  // client's, server's
+    std::array<bool, 2> done{};
+};
+
+inline constexpr std::size_t fixed_features = 22;
+
+constexpr std::array<feature_info, fixed_features + 2 * 3 * records> make_features() {
+    std::array<feature_info, fixed_features + 2 * 3 * records> f{{
+        {"tls", "client_version", "version code", "highest version the ClientHello offers (supported_versions, else legacy_version), GREASE excluded, as its 16-bit code: 769 TLS 1.0 ... 772 TLS 1.3, 65277 DTLS 1.2"},
+        {"tls", "server_version", "version code", "version the ServerHello selects (supported_versions, else legacy_version)"},
+        {"tls", "cipher_suite", "code", "cipher suite the ServerHello selects (IANA 16-bit code)"},
+        {"tls", "client_cipher_suites", "count", "cipher suites the ClientHello offers, GREASE excluded"},
+        {"tls", "client_extensions", "count", "extensions in the ClientHello, GREASE excluded"},
+        {"tls", "hello_retry", "0/1", "1 when the server answered with a HelloRetryRequest"},
+        {"tls", "resumption_offered", "0/1", "1 when the ClientHello offers to resume: a non-empty session id, a session ticket, or a pre_shared_key"},
+        {"tls", "resumed", "0/1", "1 when the server accepted: pre_shared_key in a TLS 1.3 ServerHello, or a TLS <= 1.2 ServerHello echoing the client's non-empty session id"},
+        {"tls", "alert_level", "code", "level of the first alert sent in the clear (1 warning, 2 fatal)"},
+        {"tls", "alert_description", "code", "description of that alert (RFC 8446 §6: 40 handshake_failure, 42 bad_certificate, 48 unknown_ca, 70 protocol_version, ...)"},
+        {"tls", "certificates", "count", "certificates in the server's Certificate message (TLS <= 1.2 and DTLS; TLS 1.3 sends it encrypted)"},
+        {"tls", "cert_not_before", "s since epoch", "start of the first (leaf) certificate's validity, UTC"},
+        {"tls", "cert_not_after", "s since epoch", "end of the leaf certificate's validity, UTC"},
+        {"tls", "cert_self_signed", "0/1", "1 when the leaf certificate's subject equals its issuer and its signature verifies with its own key"},
+        {"tls", "server_hello_delay_s", "s", "from the packet completing the ClientHello to the packet completing the ServerHello"},
+        {"orig", "tls_first_app_data_s", "s", "from the ClientHello to the originator's first application_data record (in TLS 1.3 the first encrypted record)"},
+        {"resp", "tls_first_app_data_s", "s", "from the ClientHello to the responder's first application_data record (in TLS 1.3 the first encrypted record)"},
+        {"", "handshake_records", "count", "TLS records read in both directions (at most 10 per direction are listed below)"},
+        {"quic", "version", "version code", "QUIC version of the flow's first long header packet (1 = v1, 1798521807 = v2, 4278190109 = draft-29, ...)"},
+        {"quic", "spin_rtt_samples", "count", "RTT samples from the spin bit: intervals between consecutive spin edges seen in one direction (the direction with more), when the bit spins (not constant, not greased)"},
+        {"quic", "spin_rtt_min_s", "s", "least of those intervals"},
+        {"quic", "spin_rtt_mean_s", "s", "mean of those intervals"},
+    }};
+    std::size_t at = fixed_features;
+    for (int side = 0; side < 2; ++side) {
+        for (std::size_t i = 0; i < records; ++i)
+            f[at++] = {"", record_length_names[side][i], "bytes",
+                       side == 0 ? "length field of the originator's i-th TLS record (record header excluded)"
+                                 : "length field of the responder's i-th TLS record (record header excluded)"};
+        for (std::size_t i = 0; i < records; ++i)
+            f[at++] = {"", record_type_names[side][i], "code",
+                       "content type of that record: 20 change_cipher_spec, 21 alert, 22 handshake, 23 application_data"};
+        for (std::size_t i = 0; i < records; ++i)
+            f[at++] = {"", record_time_names[side][i], "s",
+                       "from the flow's first packet to the packet that completed that record's header"};
+    }
+    return f;
+}
+
+}  // namespace detail::handshakes
+
+class handshake_metadata {
+public:
+    static constexpr std::size_t records = detail::handshakes::records;
+
+private:
+    static constexpr std::size_t fixed_features = detail::handshakes::fixed_features;
+
+public:
+    static constexpr auto features = detail::handshakes::make_features();
+
+    static constexpr std::array<feature_info, 16> text_features{{
+        {"", "handshake", "text", "what the flow's first payloads are: tls, dtls, quic, ssh, dns; empty for anything else"},
+        {"", "server_name", "text", "host name of the ClientHello's server_name extension (TLS, DTLS, QUIC), as sent"},
+        {"", "alpn_offered", "text", "ALPN protocols the ClientHello offers, in order, comma-separated"},
+        {"", "alpn_selected", "text", "ALPN protocol the ServerHello selects"},
+        {"", "tls_version_name", "text", "TLS version in nDPI's words (TLSv1.2, TLSv1.3, DTLSv1.2, ...): the ServerHello's selection, else the ClientHello's highest offer"},
+        {"", "ja3", "hex", "JA3: MD5 of ja3_raw"},
+        {"", "ja3_raw", "text", "JA3 string: SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats, GREASE removed, decimal values joined by '-'"},
+        {"", "ja3s", "hex", "JA3S: MD5 of ja3s_raw"},
+        {"", "ja3s_raw", "text", "JA3S string: SSLVersion,Cipher,Extensions of the ServerHello"},
+        {"", "ja4", "text", "JA4 (FoxIO): protocol, version, SNI, counts and ALPN, then truncated SHA-256 of the sorted ciphers and of the sorted extensions with the signature algorithms"},
+        {"", "ja4_r", "text", "JA4 with its lists in clear instead of hashed (ja4_r)"},
+        {"", "ja4s", "text", "JA4S (FoxIO) of the ServerHello"},
+        {"", "cert_subject_cn", "text", "last commonName of the leaf certificate's subject (TLS <= 1.2, DTLS)"},
+        {"", "cert_issuer_cn", "text", "last commonName of the leaf certificate's issuer"},
+        {"", "quic_version_name", "text", "QUIC version in nDPI's words: V-1, V-2, Draft-29, Q046, T051, MVFST-22, Ver-Negotiation"},
+        {"", "quic_spin", "text", "what the spin bit did: unseen (no short header packet), constant, random (greased), in use"},
+    }};
+
+    handshake_metadata() = default;
+    handshake_metadata(const handshake_metadata& o) : kind_(o.kind_), decided_by_(o.decided_by_) {
+        if (o.state_) state_ = std::make_unique<flow_state>(o.state_->values);
+    }
+    handshake_metadata& operator=(const handshake_metadata& o) {
+        if (this != &o) *this = handshake_metadata(o);
+        return *this;
+    }
+    handshake_metadata(handshake_metadata&&) noexcept = default;
+    handshake_metadata& operator=(handshake_metadata&&) noexcept = default;
+
+    void update(const flow_packet& p) noexcept {
+        if (kind_ == handshake_kind::none) return;
+        if (kind_ == handshake_kind::undecided) {
+            if (first_time_ == timestamp{}) first_time_ = p.time;
+            remember_syn(p);
+            if (p.payload_length == 0) return;
+            decide(p);
+            if (kind_ == handshake_kind::none || kind_ == handshake_kind::undecided) return;
+        }
+        if (!state_ || state_->finished) return;
+        switch (kind_) {
+        case handshake_kind::tls: tls_segment(p); break;
+        case handshake_kind::quic: quic_datagram(p); break;
+        case handshake_kind::dtls: dtls_datagram(p); break;
+        default: break;
+        }
+    }
+
+    /// A later part of the same flow adds nothing: a handshake is at a flow's start.
+    void merge(const handshake_metadata&) noexcept {}
+
+    void write(std::span<double> out) const noexcept {
+        std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
+        if (!state_) return;
+        const auto& v = state_->values;
+        const auto set = [&](std::size_t i, bool present, double x) {
+            if (present) out[i] = x;
+        };
+        set(0, v.client_hello_seen, v.client_version);
+        set(1, v.server_hello_seen, v.server_version);
+        set(2, v.server_hello_seen, v.cipher_suite);
+        set(3, v.client_hello_seen, v.client_cipher_suites);
+        set(4, v.client_hello_seen, v.client_extensions);
+        set(5, v.server_hello_seen, v.hello_retry);
+        set(6, v.client_hello_seen, v.resumption_offered);
+        set(7, v.server_hello_seen, v.resumed);
+        set(8, v.alert_seen, v.alert_level);
+        set(9, v.alert_seen, v.alert_description);
+        set(10, v.certificate_seen, v.certificates);
+        set(11, v.certificate_seen && v.not_before != 0, static_cast<double>(v.not_before));
+        set(12, v.certificate_seen && v.not_after != 0, static_cast<double>(v.not_after));
+        set(13, v.certificate_seen && v.certificates != 0, v.self_signed);
+        const auto since = [](timestamp from, timestamp to) { return static_cast<double>((to - from).count()) / 1e9; };
+        set(14, v.client_hello_seen && v.server_hello_seen, since(v.client_hello_time, v.server_hello_time));
+        for (int side = 0; side < 2; ++side)
+            set(15 + static_cast<std::size_t>(side), v.client_hello_seen && v.sequence[side].first_application_data != timestamp{},
+                since(v.client_hello_time, v.sequence[side].first_application_data));
+        set(17, kind_ == handshake_kind::tls || kind_ == handshake_kind::dtls,
+            v.sequence[0].count + v.sequence[1].count);
+        set(18, v.quic_seen, v.quic_version);
+        const auto spin = v.spin.result();
+        const bool spinning = spin.state == quic::spin_state::in_use;
+        set(19, v.quic_seen, spinning ? spin.samples : 0);
+        set(20, spinning && spin.samples != 0, static_cast<double>(spin.min_ns) / 1e9);
+        set(21, spinning && spin.samples != 0, static_cast<double>(spin.mean_ns) / 1e9);
+        std::size_t at = fixed_features;
+        for (int side = 0; side < 2; ++side) {
+            const auto& s = v.sequence[side];
+            for (std::size_t i = 0; i < records; ++i) set(at + i, i < s.count, s.length[i]);
+            for (std::size_t i = 0; i < records; ++i) set(at + records + i, i < s.count, s.type[i]);
+            for (std::size_t i = 0; i < records; ++i) set(at + 2 * records + i, i < s.count, since(state_->flow_start, s.time[i]));
+            at += 3 * records;
+        }
+    }
+
+    void write_text(std::span<std::string> out) const {
+        for (auto& s : out) s.clear();
+        out[0] = std::string(to_string(kind_));
+        if (!state_) return;
+        const auto& v = state_->values;
+        out[1] = v.server_name;
+        out[2] = v.alpn_offered;
+        out[3] = v.alpn_selected;
+        const std::uint16_t version = v.server_hello_seen && v.server_version ? v.server_version : v.client_version;
+        if (version != 0) {
+            std::array<char, 12> buf{};
+            out[4] = std::string(tls::version_name(version, buf));
+        }
+        if (!v.ja3_raw.empty()) {
+            out[5] = crypto::md5_hex(v.ja3_raw);
+            out[6] = v.ja3_raw;
+        }
+        if (!v.ja3s_raw.empty()) {
+            out[7] = crypto::md5_hex(v.ja3s_raw);
+            out[8] = v.ja3s_raw;
+        }
+        out[9] = v.ja4;
+        out[10] = v.ja4_r;
+        out[11] = v.ja4s;
+        out[12] = v.cert_subject_cn;
+        out[13] = v.cert_issuer_cn;
+        if (v.quic_seen) {
+            out[14] = std::string(quic::name_of(v.quic_version).view());
+            out[15] = std::string(quic::to_string(v.spin.result().state));
+        }
+    }
+
+    [[nodiscard]] handshake_kind kind() const noexcept { return kind_; }
+
+private:
+    /// A handshake flow's state: its values, and the readers while the handshake lasts.
+    struct flow_state {
+        flow_state() = default;
+        explicit flow_state(const detail::handshakes::handshake_values& v) : values(v), finished(true) {}
+        detail::handshakes::handshake_values values;
+        timestamp flow_start{};
+        std::array<tcp_stream, 2> stream{};
+        std::array<tls::stream_reader, 2> reader{};
+        std::unique_ptr<detail::handshakes::quic_reader> quic;  // while a QUIC flow's hellos are read
+        std::array<std::uint8_t, 2> quic_cid_length{};  // short headers' DCID length toward: client, server
+        int quic_client = 0;                             // the direction the client sends in
+        std::array<std::byte, 32> client_session_id{};  // to see whether the server resumes it
+        std::uint8_t client_session_id_length = 0;
+        bool finished = false;
+    };
+
+    void remember_syn(const flow_packet& p) noexcept {
+        if (!p.tcp || !p.decoded || (p.tcp_flags & 0x02) == 0) return;
+        syn_seq_[p.direction] = p.decoded->tcp.seq;
+        syn_seen_ |= static_cast<std::uint8_t>(1u << p.direction);
+    }
+
+    // The first payload packets decide; a TCP flow may start TLS after a plaintext exchange
+    // (STARTTLS in SMTP, IMAP, POP3; RDP's negotiation), its stream then begins at that segment.
+    void decide(const flow_packet& p) noexcept {
+        ++decided_by_;
+        const auto payload = p.payload;
+        if (p.tcp) {
+            if (tls::looks_like_record(payload)) start(handshake_kind::tls, p);
+        } else if (tls::looks_like_dtls_record(payload)) {
+            start(handshake_kind::dtls, p);
+        } else if (const auto q = quic::looks_like_quic(payload); q.quic) {
+            start(handshake_kind::quic, p);
+            if (state_) {
+                state_->quic_client = p.direction;
+                state_->values.quic_seen = true;
+                state_->values.quic_version = q.version;
+                state_->quic.reset(new (std::nothrow) detail::handshakes::quic_reader());
+            }
+        }
+        const int within = p.tcp ? detail::handshakes::decide_within_tcp : detail::handshakes::decide_within_udp;
+        if (kind_ == handshake_kind::undecided && decided_by_ >= within) kind_ = handshake_kind::none;
+    }
+
+    void start(handshake_kind k, const flow_packet& p) noexcept {
+        state_.reset(new (std::nothrow) flow_state());
+        if (!state_) {
+            kind_ = handshake_kind::none;
+            return;
+        }
+        kind_ = k;
+        state_->flow_start = first_time_ != timestamp{} ? first_time_ : p.time;
+        if (p.tcp && decided_by_ == 1)  // the handshake is the flow's first payload: its streams start at the SYNs
+            for (int side = 0; side < 2; ++side)
+                if (syn_seen_ & (1u << side)) state_->stream[side].segment(syn_seq_[side], true, 0, {}, [](auto) { return true; });
+    }
+
+    // ---- QUIC: the version and the hellos from Initial packets, then the spin bit of short headers
+
+    void quic_datagram(const flow_packet& p) noexcept {
+        auto& v = state_->values;
+        auto& st = *state_;
+        const bool from_client = p.direction == st.quic_client;
+        quic::datagram_walker walk{p.payload};
+        quic::long_header h;
+        while (walk.next(h)) {
+            if (!v.quic_seen) {
+                v.quic_seen = true;
+                v.quic_version = h.version;
+            }
+            if (h.type == quic::packet_type::initial) {
+                // Short headers carry the CID the receiver chose in its long headers' SCID.
+                st.quic_cid_length[from_client ? 1 : 0] = static_cast<std::uint8_t>(h.scid.size());
+                if (st.quic) quic_initial(h, from_client, p.time);
+            }
+        }
+        if (from_client && v.server_name.empty() && !quic::classify(v.quic_version).tls) {
+            // gQUIC before TLS: its CHLO travels in clear (Q046 and older).
+            if (const auto m = quic::chlo::find(p.payload); m.ok) assign(v.server_name, m.server_name);
+        }
+        const auto rest = walk.rest();
+        if (!rest.empty() && (std::to_integer<std::uint8_t>(rest[0]) & 0x80) == 0 && v.quic_seen) {
+            const auto s = quic::short_header::parse(rest, st.quic_cid_length[from_client ? 0 : 1]);
+            if (s.ok && s.fixed_bit) v.spin.observe(from_client, s.spin, p.time.time_since_epoch().count());
+        }
+    }
+
+    void quic_initial(const quic::long_header& h, bool from_client, timestamp now) noexcept {
+        auto& q = *state_->quic;
+        const int side = from_client ? 0 : 1;
+        if (q.done[side]) return;
+        // The Initial's plaintext is never longer than the packet: one buffer per thread, no allocation.
+        thread_local std::array<std::byte, 65536> plaintext;
+        if (from_client && !q.keys.ready() && q.keys.set_connection(h.version, h.dcid) != crypto::initial_error::none) return;
+        crypto::opened_initial opened;
+        auto e = q.keys.open(h, from_client ? crypto::sender::client : crypto::sender::server, plaintext, opened);
+        if (e == crypto::initial_error::authentication_failed && from_client) {
+            // A new DCID after a Retry, or a new connection on the tuple: keys from this packet.
+            if (q.keys.set_connection(h.version, h.dcid) != crypto::initial_error::none) return;
+            e = q.keys.open(h, crypto::sender::client, plaintext, opened);
+            if (e == crypto::initial_error::none) q.crypto[0].reset();
+        }
+        if (e != crypto::initial_error::none) return;
+        auto& stream = q.crypto[side];
+        (void)quic::collect_crypto(opened.payload, stream, h.version);
+        if (const auto bytes = stream.contiguous(); bytes.size() >= 4 && bytes[0] == std::byte{'C'}) {
+            // Q050 and T05x: gQUIC's CHLO inside the Initial's CRYPTO frames, not a TLS ClientHello.
+            if (const auto m = quic::chlo::parse(bytes); m.ok && !m.server_name.empty()) {
+                assign(state_->values.server_name, m.server_name);
+                q.done[side] = true;
+            }
+            return;
+        }
+        if (!stream.first_message_complete()) return;
+        handshake_message(stream.contiguous().first(stream.first_message_size()), now, tls::transport::quic);
+        q.done[side] = true;
+        if (q.done[0] && q.done[1]) state_->quic.reset();  // the hellos are read: free keys and streams
+    }
+
+    // ---- DTLS: records of each datagram; unfragmented handshake messages of epoch 0
+
+    void dtls_datagram(const flow_packet& p) noexcept {
+        const int side = p.direction;
+        auto& s = state_->values.sequence[side];
+        tls::record_walker walk{p.payload, true};
+        while (const auto r = walk.next()) {
+            const auto type = static_cast<std::uint8_t>(r->type);
+            if (s.count < records) {
+                s.length[s.count] = r->length;
+                s.type[s.count] = type;
+                s.time[s.count] = p.time;
+                ++s.count;
+            }
+            if (type == 23 && s.first_application_data == timestamp{}) s.first_application_data = p.time;
+            if (type != 22 || r->epoch != 0) continue;
+            tls::handshake_walker messages{r->fragment, true};
+            while (const auto m = messages.next())
+                if (m->whole() && m->status == tls::parse_status::complete)
+                    handshake_message(r->fragment.subspan(messages.consumed() - m->wire_size(), m->wire_size()), p.time,
+                                      tls::transport::dtls);
+        }
+    }
+
+    static void assign(std::string& to, std::string_view from) noexcept {
+        try {
+            to.assign(from);
+        } catch (...) {  // no memory: the value stays empty
+        }
+    }
+
+    // ---- TLS over TCP
+
+    struct tls_handler {
+        handshake_metadata& self;
+        const flow_packet& p;
+        int side;
+        bool on_record(const tls::stream_record& r) noexcept {
+            auto& v = self.state_->values;
+            auto& s = v.sequence[side];
+            if (s.count < records) {
+                s.length[s.count] = r.length;
+                s.type[s.count] = r.content_type;
+                s.time[s.count] = p.time;
+                ++s.count;
+            }
+            if (r.content_type == 23 && s.first_application_data == timestamp{}) s.first_application_data = p.time;
+            if (r.content_type == 21 && !v.alert_seen && !self.state_->reader[side].encrypted() && r.first_bytes.size() >= 2) {
+                v.alert_seen = true;
+                v.alert_level = std::to_integer<std::uint8_t>(r.first_bytes[0]);
+                v.alert_description = std::to_integer<std::uint8_t>(r.first_bytes[1]);
+            }
+            return true;
+        }
+        void on_handshake(std::span<const std::byte> message) noexcept {
+            self.handshake_message(message, p.time, tls::transport::tcp);
+        }
+    };
+
+    void tls_segment(const flow_packet& p) noexcept {
+        const int side = p.direction;
+        auto& stream = state_->stream[side];
+        if (!stream.open() || !p.decoded) return;
+        tls_handler h{*this, p, side};
+        auto& reader = state_->reader[side];
+        stream.segment(p.decoded->tcp.seq, (p.tcp_flags & 0x02) != 0, p.payload_length, p.payload,
+                       [&](std::span<const std::byte> bytes) { return reader.feed(bytes, h) && wants_more(side); });
+        if (!stream.open()) reader.release();
+        if (!state_->stream[0].open() && !state_->stream[1].open()) state_->finished = true;
+    }
+
+    // A direction is read until its first `records` records are listed and, for the handshake, its
+    // hello (and the server's certificate, in TLS <= 1.2) are in.
+    [[nodiscard]] bool wants_more(int side) const noexcept {
+        const auto& v = state_->values;
+        if (v.sequence[side].count < records) return true;
+        if (side == 0) return !v.client_hello_seen && !state_->reader[0].encrypted();
+        return !v.server_hello_seen || (!v.certificate_seen && v.server_version < tls::version::tls13 && !state_->reader[1].encrypted());
+    }
+
+    // One whole handshake message (4-byte header first), from TLS, DTLS (header rewritten) or QUIC.
+    void handshake_message(std::span<const std::byte> message, timestamp now, tls::transport transport) noexcept {
+        if (message.empty()) return;
+        auto& v = state_->values;
+        const auto type = std::to_integer<std::uint8_t>(message[0]);
+        const bool dtls = transport == tls::transport::dtls;
+        try {
+            if (type == tls::handshake_type::client_hello && !v.client_hello_seen) {
+                const auto h = tls::client_hello::parse_message(message, dtls);
+                if (h.status == tls::parse_status::malformed || h.cipher_suites.empty()) return;
+                v.client_hello_seen = true;
+                v.client_hello_time = now;
+                v.client_version = h.max_version();
+                for (auto c : h.cipher_suites) v.client_cipher_suites += !tls::is_grease(c);
+                for (const auto& e : h.extensions) v.client_extensions += !tls::is_grease(e.type);
+                v.resumption_offered = !h.session_id.empty() || h.session_ticket_nonempty || h.has_pre_shared_key;
+                auto& id = state_->client_session_id;
+                state_->client_session_id_length = h.session_id.size() <= id.size() ? static_cast<std::uint8_t>(h.session_id.size()) : 0;
+                std::copy(h.session_id.begin(), h.session_id.begin() + state_->client_session_id_length, id.begin());
+                v.server_name.assign(h.server_name);
+                for (auto name : h.alpn) {
+                    if (!v.alpn_offered.empty()) v.alpn_offered += ',';
+                    v.alpn_offered.append(name);
+                }
+                v.ja3_raw = tls::ja3_string(h);
+                v.ja4 = tls::ja4(h, transport);
+                v.ja4_r = tls::ja4_r(h, transport);
+            } else if (type == tls::handshake_type::server_hello && !v.server_hello_seen) {
+                const auto h = tls::server_hello::parse_message(message, dtls);
+                if (h.status == tls::parse_status::malformed || !h.has_cipher_suite) return;
+                if (h.hello_retry_request) {  // the real ServerHello follows the client's second hello
+                    v.hello_retry = true;
+                    return;
+                }
+                v.server_hello_seen = true;
+                v.server_hello_time = now;
+                v.server_version = h.version();
+                v.cipher_suite = h.cipher_suite;
+                v.alpn_selected.assign(h.alpn);
+                v.resumed = h.has_pre_shared_key ||
+                            (state_->client_session_id_length != 0 && h.session_id.size() == state_->client_session_id_length &&
+                             std::equal(h.session_id.begin(), h.session_id.end(), state_->client_session_id.begin()));
+                v.ja3s_raw = tls::ja3s_string(h);
+                v.ja4s = tls::ja4s(h, transport);
+            } else if (type == tls::handshake_type::certificate && !v.certificate_seen &&
+                       v.server_version != tls::version::tls13) {
+                const auto m = dtls ? tls::parse_dtls_handshake(message) : tls::parse_handshake(message);
+                const auto list = tls::certificate_list::parse(m);
+                v.certificate_seen = true;
+                v.certificates = static_cast<std::uint16_t>(std::min<std::size_t>(list.size(), 65535));
+                for (const auto& der : list) {
+                    auto s = crypto::summarize_certificate(der);
+                    if (s) {
+                        v.cert_subject_cn = s->subject_cn;
+                        v.cert_issuer_cn = s->issuer_cn;
+                        v.not_before = s->not_before;
+                        v.not_after = s->not_after;
+                        v.self_signed = s->self_signed;
+                    }
+                    break;  // the leaf only
+                }
+            }
+        } catch (...) {  // no memory for a string: the values stay as far as they got
+        }
+    }
+
+    std::unique_ptr<flow_state> state_;
+    timestamp first_time_{};
+    std::array<std::uint32_t, 2> syn_seq_{};
+    std::uint8_t syn_seen_ = 0;
+    handshake_kind kind_ = handshake_kind::undecided;
+    std::uint8_t decided_by_ = 0;
+};
+
+static_assert(flow_accumulator<handshake_metadata>);
+static_assert(text_accumulator<handshake_metadata>);
+
+}  // namespace pktdyn
