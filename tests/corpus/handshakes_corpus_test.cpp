@@ -96,9 +96,72 @@ std::vector<flow_values> run(const fs::path& capture) {
 
 /// Agreement on one field, and the mismatches.
 struct tally {
-    std::size_t compared = 0, agreed = 0, explained = 0;
+    std::size_t compared = 0, agreed = 0, explained = 0, deviations = 0;
+    std::map<std::string, std::size_t> by_rule;
     std::vector<std::string> unexplained;
 };
+
+std::string first_item(const std::string& list) { return list.substr(0, list.find(',')); }
+
+/// Where nDPI (at the corpus's commit) departs from a specification, as rules that turn pktdyn's
+/// value into nDPI's: a mismatch that a rule reproduces exactly is nDPI's, not pktdyn's. Each rule
+/// is written from the specification, not from our code: FoxIO's JA4 (first and last character of
+/// the first ALPN value; 'i' when the ClientHello has no server_name; the highest supported_versions
+/// entry), and RFC 8446 §4.2.1 (the ServerHello's selected version is the connection's version).
+std::string ndpi_deviation(std::string_view field, const std::string& ndpi, const flow_values& f) {
+    const auto text = [&](std::string_view column) { return f.text[text_index(column)]; };
+    if (field == "ja4") {
+        std::string predicted = text("ja4");
+        if (predicted.size() != ndpi.size() || predicted.size() < 36) return {};
+        std::vector<std::string> rules;
+        const std::string alpn = first_item(text("alpn_offered"));
+        const std::string sni = text("server_name");
+        if (!alpn.empty() && predicted.substr(8, 2) == std::string{alpn.front(), alpn.back()} &&
+            ndpi.substr(8, 2) != predicted.substr(8, 2)) {
+            predicted.replace(8, 2, ndpi.substr(8, 2));
+            rules.push_back("ALPN characters other than the first and last of the first ALPN value");
+        }
+        if (sni.empty() && predicted[3] == 'i' && ndpi[3] == 'd') {
+            predicted[3] = 'd';
+            rules.push_back("'d' for a ClientHello without server_name");
+        }
+        std::array<unsigned char, 16> ip{};
+        if (!sni.empty() && predicted[3] == 'd' && ndpi[3] == 'i' &&
+            (inet_pton(AF_INET, sni.c_str(), ip.data()) == 1 || inet_pton(AF_INET6, sni.c_str(), ip.data()) == 1)) {
+            predicted[3] = 'i';
+            rules.push_back("'i' for a server_name that is an IP address");
+        }
+        if (predicted.substr(1, 2) == "s1" && ndpi.substr(1, 2) == "s3") {
+            predicted[2] = '3';
+            rules.push_back("version 0x0100 (DTLS before RFC 4347) as s3, where FoxIO's table says s1");
+        }
+        if (predicted.substr(0, 3) == "dd3" && ndpi.substr(0, 3) == "dd2") {
+            predicted[2] = '2';
+            rules.push_back("DTLS version from legacy_version, not supported_versions");
+        }
+        for (std::size_t at : {11u, 24u})  // an empty list: FoxIO writes twelve zeros, nDPI hashes the empty string
+            if (predicted.substr(at, 12) == "000000000000" && ndpi.substr(at, 12) == "e3b0c44298fc") {
+                predicted.replace(at, 12, "e3b0c44298fc");
+                rules.push_back("SHA-256 of the empty string for an empty list, not 000000000000");
+            }
+        if (rules.empty() || predicted != ndpi) return {};
+        std::string out = "JA4: ";
+        for (const auto& r : rules) out += (out.size() > 5 ? "; " : "") + r;
+        return out;
+    }
+    if (field == "tls_version") {
+        // JA3's first field is the ClientHello's legacy_version, in decimal.
+        const std::string raw = text("ja3_raw");
+        if (raw.empty()) return {};
+        const auto legacy = static_cast<std::uint16_t>(std::stoul(first_item(raw)));
+        std::array<char, 12> buf{};
+        if (std::string(tls::version_name(legacy, buf)) == ndpi && text("tls_version_name") != ndpi)
+            return "TLS version: the ClientHello's legacy_version, not the version the ServerHello selects or supported_versions offers";
+        if (ndpi == "TLSv1.3" && text("tls_version_name").rfind("TLSv1.3 (draft", 0) == 0)
+            return "TLS version: a TLS 1.3 draft named TLSv1.3";
+    }
+    return {};
+}
 
 }  // namespace
 
@@ -153,8 +216,14 @@ TEST_CASE("server names, TLS versions, JA3 and JA4 agree with nDPI's on the corp
                         ++t.agreed;
                         return;
                     }
-                    if (got.empty()) got = f->text[i] + fmt::format(" (client {} server {})", f->numbers[0], f->numbers[1]);
+                    if (got.empty()) got = f->text[i];
                 }
+                for (const auto* f : candidates)
+                    if (const auto rule = ndpi_deviation(field, expected, *f); !rule.empty()) {
+                        ++t.deviations;
+                        ++t.by_rule[rule];
+                        return;
+                    }
                 const auto k = known.find(pcap);
                 const std::string line = fmt::format("{}\t{}\t{} {} -> {}\tnDPI '{}'\tpktdyn '{}'{}", pcap, field, row.at("proto"), x, y,
                                                      expected, got, candidates.empty() ? " (no such flow)" : "");
@@ -175,14 +244,21 @@ TEST_CASE("server names, TLS versions, JA3 and JA4 agree with nDPI's on the corp
             (void)dns_like;
         }
     }
+    // Agreement counts the flows where nDPI follows the specification: its own deviations (reproduced
+    // by a rule above) are reported apart. Every other mismatch must be explained per capture.
     for (const auto& [field, t] : fields) {
-        const double agreement = t.compared ? static_cast<double>(t.agreed) / static_cast<double>(t.compared) : 1.0;
-        const std::string summary = fmt::format("{}: {} of {} agree ({:.2f} %), {} explained, {} unexplained", field, t.agreed,
-                                                t.compared, 100 * agreement, t.explained, t.unexplained.size());
+        const std::size_t comparable = t.compared - t.deviations;
+        const double agreement = comparable ? static_cast<double>(t.agreed) / static_cast<double>(comparable) : 1.0;
+        const std::string summary =
+            fmt::format("{}: {} of {} flows agree ({:.2f} %); {} more differ by nDPI's deviations; of the {} others {} are explained, "
+                        "{} unexplained; raw agreement {:.2f} %",
+                        field, t.agreed, comparable, 100 * agreement, t.deviations, comparable - t.agreed, t.explained,
+                        t.unexplained.size(), 100.0 * static_cast<double>(t.agreed) / static_cast<double>(std::max<std::size_t>(t.compared, 1)));
         report << summary << "\n";
+        for (const auto& [rule, n] : t.by_rule) report << "  nDPI deviation, " << n << " flows: " << rule << "\n";
         WARN(summary);
         for (const auto& u : t.unexplained) UNSCOPED_INFO(u);
         CHECK(t.unexplained.empty());
-        CHECK(agreement >= 0.995 - static_cast<double>(t.explained) / static_cast<double>(std::max<std::size_t>(t.compared, 1)));
+        CHECK(agreement >= 0.995);
     }
 }

@@ -46,8 +46,9 @@ enum class handshake_kind : std::uint8_t { undecided, none, tls, dtls, quic, ssh
 namespace detail::handshakes {
 
 inline constexpr std::size_t records = 10;  ///< TLS records kept per direction
-inline constexpr int decide_within_tcp = 8;  ///< payload packets that may decide what a TCP flow is (STARTTLS comes late)
-inline constexpr int decide_within_udp = 4;  ///< and a UDP flow (WebRTC sends STUN before DTLS)
+/// Payload packets that may decide what a flow is: STARTTLS comes after a plaintext exchange, and
+/// WebRTC sends STUN before DTLS.
+inline constexpr int decide_within = 8;
 
 inline constexpr auto record_length_names = [] {
     std::array<numbered_names<records>, 2> n{numbered_names<records>{"orig_tls_record_length_", 1},
@@ -328,8 +329,7 @@ private:
                 state_->quic.reset(new (std::nothrow) detail::handshakes::quic_reader());
             }
         }
-        const int within = p.tcp ? detail::handshakes::decide_within_tcp : detail::handshakes::decide_within_udp;
-        if (kind_ == handshake_kind::undecided && decided_by_ >= within) kind_ = handshake_kind::none;
+        if (kind_ == handshake_kind::undecided && decided_by_ >= detail::handshakes::decide_within) kind_ = handshake_kind::none;
     }
 
     void start(handshake_kind k, const flow_packet& p) noexcept {
@@ -495,8 +495,9 @@ private:
         const bool dtls = transport == tls::transport::dtls;
         try {
             if (type == tls::handshake_type::client_hello && !v.client_hello_seen) {
+                // A malformed hello (lengths that contradict each other) still gives what parsed before the contradiction.
                 const auto h = tls::client_hello::parse_message(message, dtls);
-                if (h.status == tls::parse_status::malformed || h.cipher_suites.empty()) return;
+                if (h.cipher_suites.empty()) return;
                 v.client_hello_seen = true;
                 v.client_hello_time = now;
                 v.client_version = h.max_version();

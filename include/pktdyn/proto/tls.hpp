@@ -422,7 +422,8 @@ namespace detail {
     const auto ver = c.u16be();
     c.skip(8);
     const auto length = c.u16be();
-    return c.ok() && detail::known_content_type(type) && (ver == version::dtls10 || ver == version::dtls12) &&
+    // 0x0100 is DTLS before RFC 4347 (OpenSSL's DTLS1_BAD_VER), still spoken by Cisco AnyConnect.
+    return c.ok() && detail::known_content_type(type) && (ver == version::dtls10 || ver == version::dtls12 || ver == 0x0100) &&
            length > 0 && length <= record::max_length;
 }
 
