@@ -49,6 +49,13 @@ std::size_t text_index(std::string_view column) {
     return 0;
 }
 
+std::size_t number_index(std::string_view column) {
+    for (std::size_t i = 0; i < handshake_metadata::features.size(); ++i)
+        if (handshake_metadata::features[i].column() == column) return i;
+    FAIL("no column " << column);
+    return 0;
+}
+
 /// One flow pktdyn found: its endpoints (unordered), protocol, time span and text values.
 struct flow_values {
     std::string a, b;  // "address port", a < b
@@ -256,6 +263,172 @@ TEST_CASE("server names, TLS versions, JA3 and JA4 agree with nDPI's on the corp
                         t.unexplained.size(), 100.0 * static_cast<double>(t.agreed) / static_cast<double>(std::max<std::size_t>(t.compared, 1)));
         report << summary << "\n";
         for (const auto& [rule, n] : t.by_rule) report << "  nDPI deviation, " << n << " flows: " << rule << "\n";
+        WARN(summary);
+        for (const auto& u : t.unexplained) UNSCOPED_INFO(u);
+        CHECK(t.unexplained.empty());
+        CHECK(agreement >= 0.995);
+    }
+}
+
+namespace {
+
+/// Columns of scripts/tshark_reference.py's HANDSHAKE_FIELDS, in order.
+namespace hs {
+enum : std::size_t {
+    frame, time, tcp_stream, udp_stream, ip_src, ipv6_src, tcp_srcport, udp_srcport, ip_dst, ipv6_dst, tcp_dstport, udp_dstport,
+    tls_type, tls_version, tls_supported_version, tls_cipher, tls_sni, tls_alpn, ja3_full, ja3, ja3s_full, ja3s,
+    record_type, record_length, alert_level, alert_desc, dtls_type, dtls_sni, quic_version, quic_packet_type, quic_spin,
+    ssh_protocol, ssh_kex, ssh_enc_c2s, ssh_mac_c2s, ssh_cmp_c2s, ssh_enc_s2c, ssh_mac_s2c, ssh_cmp_s2c,
+    dns_id, dns_response, dns_rcode, dns_name, dns_type, dns_a, dns_aaaa, dns_cname, dns_ttl, dns_answers, count
+};
+}
+
+std::vector<std::string> split(const std::string& s, char by) {
+    std::vector<std::string> out;
+    std::stringstream in(s);
+    for (std::string x; std::getline(in, x, by);) out.push_back(x);
+    if (!s.empty() && s.back() == by) out.emplace_back();
+    return out;
+}
+std::string last_of(const std::string& s) { return s.substr(s.rfind('|') + 1); }
+std::string first_of(const std::string& s) { return s.substr(0, s.find('|')); }
+bool has_value(const std::string& list, std::string_view v) {
+    for (const auto& x : split(list, '|'))
+        for (const auto& y : split(x, ','))
+            if (y == v) return true;
+    return false;
+}
+std::string joined(const std::string& list, char with) {
+    std::string out = list;
+    std::replace(out.begin(), out.end(), '|', with);
+    return out;
+}
+
+/// What tshark says of one TCP or UDP stream.
+struct tshark_stream {
+    std::uint8_t protocol = 0;
+    std::string a, b;  // endpoints, a < b
+    std::int64_t first_ns = 0;
+    std::map<std::string, std::string> expected;  // field -> value
+};
+
+std::int64_t epoch_ns(const std::string& t) {
+    const auto dot = t.find('.');
+    std::int64_t ns = std::stoll(t.substr(0, dot)) * 1'000'000'000;
+    if (dot != std::string::npos) {
+        std::string frac = t.substr(dot + 1);
+        frac.resize(9, '0');
+        ns += std::stoll(frac);
+    }
+    return ns;
+}
+
+std::string version_text(const std::string& hex) {
+    std::array<char, 12> buf{};
+    return std::string(tls::version_name(static_cast<std::uint16_t>(std::stoul(hex, nullptr, 16)), buf));
+}
+
+std::map<std::string, tshark_stream> tshark_streams(const fs::path& tsv) {
+    std::map<std::string, tshark_stream> out;
+    for (const auto& r : test::read_tsv(tsv)) {
+        if (r.size() < hs::count) continue;
+        const bool tcp = !r[hs::tcp_stream].empty();
+        const std::string id = (tcp ? "tcp " : "udp ") + last_of(tcp ? r[hs::tcp_stream] : r[hs::udp_stream]);
+        if (r[hs::tcp_stream].empty() && r[hs::udp_stream].empty()) continue;
+        auto& s = out[id];
+        if (s.protocol == 0) {
+            s.protocol = tcp ? 6 : 17;
+            const std::string src = last_of(r[hs::ip_src].empty() ? r[hs::ipv6_src] : r[hs::ip_src]);
+            const std::string dst = last_of(r[hs::ip_dst].empty() ? r[hs::ipv6_dst] : r[hs::ip_dst]);
+            const std::string x = endpoint(src, last_of(tcp ? r[hs::tcp_srcport] : r[hs::udp_srcport]));
+            const std::string y = endpoint(dst, last_of(tcp ? r[hs::tcp_dstport] : r[hs::udp_dstport]));
+            s.a = std::min(x, y);
+            s.b = std::max(x, y);
+            s.first_ns = epoch_ns(r[hs::time]);
+        }
+        const auto once = [&](const std::string& field, const std::string& value) {
+            if (!value.empty() && !s.expected.count(field)) s.expected[field] = value;
+        };
+        if (has_value(r[hs::tls_type], "1") && !r[hs::ja3].empty()) {  // a ClientHello (TLS or QUIC)
+            once("server_name", last_of(r[hs::tls_sni]));
+            once("ja3", first_of(r[hs::ja3]));
+            once("ja3_raw", first_of(r[hs::ja3_full]));
+            if (!s.expected.count("alpn_offered")) s.expected["alpn_offered"] = joined(r[hs::tls_alpn], ',');
+        } else if (has_value(r[hs::tls_type], "2") && !r[hs::ja3s].empty()) {  // a ServerHello
+            once("ja3s", first_of(r[hs::ja3s]));
+            const std::string selected = r[hs::tls_supported_version].empty() ? first_of(r[hs::tls_version])
+                                                                               : first_of(r[hs::tls_supported_version]);
+            if (!selected.empty() && !s.expected.count("tls_version_name")) s.expected["tls_version_name"] = version_text(selected);
+            once("alpn_selected", first_of(r[hs::tls_alpn]));
+        }
+        if (!r[hs::quic_version].empty()) once("quic_version", first_of(r[hs::quic_version]));
+    }
+    for (auto& [id, s] : out)
+        if (s.expected.count("alpn_offered") && s.expected["alpn_offered"].empty()) s.expected.erase("alpn_offered");
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("server names, ALPN, JA3, JA3S, versions and QUIC versions agree with tshark's on the corpus", "[corpus][handshakes]") {
+    const auto root = test::corpus_root();
+    if (!root) {
+        WARN("corpus not found (set PKTDYN_CORPUS): tshark comparison skipped");
+        return;
+    }
+    const fs::path ref = test::reference_dir() / "handshakes";
+    if (!fs::is_directory(ref)) {
+        WARN("no tshark handshake reference in " << ref << ": run scripts/tshark_reference.py");
+        return;
+    }
+    const auto known = test::known_differences(fs::path(PKTDYN_SOURCE_DIR) / "tests/corpus/handshakes_known_differences.tsv");
+    std::ofstream report(test::reference_dir() / "handshakes-tshark-report.txt");
+    std::map<std::string, tally> fields;
+    for (const auto& rel : test::corpus_captures(*root)) {
+        const auto streams = tshark_streams(ref / (rel.string() + ".tsv"));
+        bool any = false;
+        for (const auto& [id, s] : streams) any |= !s.expected.empty();
+        if (!any) continue;
+        const auto flows = run(*root / "pcap" / rel);
+        for (const auto& [id, s] : streams) {
+            // The flow with these endpoints that holds the stream's first handshake frame.
+            const flow_values* match = nullptr;
+            for (const auto& f : flows)
+                if (f.protocol == s.protocol && f.a == s.a && f.b == s.b && f.first_ns <= s.first_ns && s.first_ns <= f.last_ns) match = &f;
+            for (const auto& [field, expected] : s.expected) {
+                auto& t = fields[field];
+                ++t.compared;
+                std::string got;
+                if (match) {
+                    if (field == "quic_version") {
+                        const double v = match->numbers[number_index("quic_version")];
+                        got = std::isnan(v) ? "" : fmt::format("0x{:08x}", static_cast<std::uint32_t>(v));
+                    } else {
+                        got = match->text[text_index(field)];
+                    }
+                }
+                if (got == expected) {
+                    ++t.agreed;
+                    continue;
+                }
+                const std::string line = fmt::format("{}\t{}\t{} {} - {}\ttshark '{}'\tpktdyn '{}'{}", rel.string(), field, id, s.a, s.b,
+                                                     expected, got, match ? "" : " (no such flow)");
+                const auto k = known.find(rel.string());
+                if (k != known.end() && (k->second.kind == "tshark " + field || k->second.kind == "tshark")) {
+                    ++t.explained;
+                    report << "explained\t" << line << "\t" << k->second.why << "\n";
+                } else {
+                    t.unexplained.push_back(line);
+                    report << "UNEXPLAINED\t" << line << "\n";
+                }
+            }
+        }
+    }
+    for (const auto& [field, t] : fields) {
+        const double agreement = t.compared ? static_cast<double>(t.agreed) / static_cast<double>(t.compared) : 1.0;
+        const std::string summary = fmt::format("{}: {} of {} streams agree ({:.2f} %), {} explained, {} unexplained", field,
+                                                t.agreed, t.compared, 100 * agreement, t.explained, t.unexplained.size());
+        report << summary << "\n";
         WARN(summary);
         for (const auto& u : t.unexplained) UNSCOPED_INFO(u);
         CHECK(t.unexplained.empty());

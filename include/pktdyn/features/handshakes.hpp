@@ -102,6 +102,8 @@ struct quic_reader {
     crypto::initial_decryptor keys;
     std::array<quic::crypto_stream<8192>, 2> crypto{};  // client's, server's
     std::array<bool, 2> done{};
+    std::array<std::size_t, 2> parsed{};  // bytes of each CRYPTO stream read as messages
+    bool retried = false;  // the server sent a Retry: the client's next Initial brings the DCID of the keys
 };
 
 inline constexpr std::size_t fixed_features = 22;
@@ -358,6 +360,7 @@ private:
                 v.quic_seen = true;
                 v.quic_version = h.version;
             }
+            if (h.type == quic::packet_type::retry && !from_client && st.quic) st.quic->retried = true;
             if (h.type == quic::packet_type::initial) {
                 // Short headers carry the CID the receiver chose in its long headers' SCID.
                 st.quic_cid_length[from_client ? 1 : 0] = static_cast<std::uint8_t>(h.scid.size());
@@ -378,17 +381,23 @@ private:
     void quic_initial(const quic::long_header& h, bool from_client, timestamp now) noexcept {
         auto& q = *state_->quic;
         const int side = from_client ? 0 : 1;
+        if (from_client && (!q.keys.ready() || q.retried)) {
+            q.retried = false;
+            if (q.keys.set_connection(h.version, h.dcid) != crypto::initial_error::none) return;
+        }
         if (q.done[side]) return;
         // The Initial's plaintext is never longer than the packet: one buffer per thread, no allocation.
         thread_local std::array<std::byte, 65536> plaintext;
-        if (from_client && !q.keys.ready() && q.keys.set_connection(h.version, h.dcid) != crypto::initial_error::none) return;
         crypto::opened_initial opened;
         auto e = q.keys.open(h, from_client ? crypto::sender::client : crypto::sender::server, plaintext, opened);
         if (e == crypto::initial_error::authentication_failed && from_client) {
             // A new DCID after a Retry, or a new connection on the tuple: keys from this packet.
             if (q.keys.set_connection(h.version, h.dcid) != crypto::initial_error::none) return;
             e = q.keys.open(h, crypto::sender::client, plaintext, opened);
-            if (e == crypto::initial_error::none) q.crypto[0].reset();
+            if (e == crypto::initial_error::none) {
+                q.crypto[0].reset();
+                q.parsed[0] = 0;
+            }
         }
         if (e != crypto::initial_error::none) return;
         auto& stream = q.crypto[side];
@@ -401,9 +410,18 @@ private:
             }
             return;
         }
-        if (!stream.first_message_complete()) return;
-        handshake_message(stream.contiguous().first(stream.first_message_size()), now, tls::transport::quic);
-        q.done[side] = true;
+        // Every whole handshake message from where the last one ended: after a HelloRetryRequest the
+        // server's ServerHello follows in the same stream.
+        const auto bytes = stream.contiguous();
+        while (q.parsed[side] + 4 <= bytes.size() && !q.done[side]) {
+            const auto at = bytes.subspan(q.parsed[side]);
+            const std::size_t size = 4 + (std::to_integer<std::size_t>(at[1]) << 16 | std::to_integer<std::size_t>(at[2]) << 8 |
+                                          std::to_integer<std::size_t>(at[3]));
+            if (size > at.size()) break;
+            handshake_message(at.first(size), now, tls::transport::quic);
+            q.parsed[side] += size;
+            q.done[side] = from_client ? state_->values.client_hello_seen : state_->values.server_hello_seen;
+        }
         if (q.done[0] && q.done[1]) state_->quic.reset();  // the hellos are read: free keys and streams
     }
 
@@ -462,6 +480,11 @@ private:
             return true;
         }
         void on_handshake(std::span<const std::byte> message) noexcept {
+            // After a ChangeCipherSpec only a ServerHello can still be in clear: TLS 1.3's compatible
+            // CCS before the ServerHello that answers a second ClientHello. Anything else is encrypted.
+            if (self.state_->reader[side].encrypted() &&
+                (side != 1 || message.empty() || std::to_integer<std::uint8_t>(message[0]) != tls::handshake_type::server_hello))
+                return;
             self.handshake_message(message, p.time, tls::transport::tcp);
         }
     };
@@ -518,6 +541,12 @@ private:
             } else if (type == tls::handshake_type::server_hello && !v.server_hello_seen) {
                 const auto h = tls::server_hello::parse_message(message, dtls);
                 if (h.status == tls::parse_status::malformed || !h.has_cipher_suite) return;
+                // JA3S and JA4S fingerprint the first ServerHello message on the wire, a HelloRetryRequest
+                // included (as tshark's ja3s); the connection's values come from the real ServerHello.
+                if (v.ja3s_raw.empty()) {
+                    v.ja3s_raw = tls::ja3s_string(h);
+                    v.ja4s = tls::ja4s(h, transport);
+                }
                 if (h.hello_retry_request) {  // the real ServerHello follows the client's second hello
                     v.hello_retry = true;
                     return;
@@ -530,8 +559,6 @@ private:
                 v.resumed = h.has_pre_shared_key ||
                             (state_->client_session_id_length != 0 && h.session_id.size() == state_->client_session_id_length &&
                              std::equal(h.session_id.begin(), h.session_id.end(), state_->client_session_id.begin()));
-                v.ja3s_raw = tls::ja3s_string(h);
-                v.ja4s = tls::ja4s(h, transport);
             } else if (type == tls::handshake_type::certificate && !v.certificate_seen &&
                        v.server_version != tls::version::tls13) {
                 const auto m = dtls ? tls::parse_dtls_handshake(message) : tls::parse_handshake(message);

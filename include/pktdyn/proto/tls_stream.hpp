@@ -7,9 +7,11 @@
 //   on_handshake(std::span<const std::byte> message) a whole handshake message (4-byte header included)
 // A handshake message inside one piece is handed over where it lies (no copy); one that spans pieces
 // is gathered in a buffer allocated for it (up to max_message bytes: a longer one is handed over cut
-// at that length, its header still saying the full length). After a ChangeCipherSpec the rest of that
-// direction's handshake is encrypted and no longer parsed. Bytes that are not TLS records end the
-// reader (`not_tls()`).
+// at that length, its header still saying the full length). After a ChangeCipherSpec `encrypted()`
+// is true: in TLS <= 1.2 the handshake records that follow are encrypted (their "messages" are
+// noise), while TLS 1.3's middlebox-compatible CCS may precede plaintext hellos (the ServerHello
+// after a HelloRetryRequest), so messages keep coming and the handler decides. Bytes that are not
+// TLS records end the reader (`not_tls()`).
 #pragma once
 
 #include <algorithm>
@@ -79,7 +81,7 @@ public:
                 continue;
             }
             const std::size_t n = std::min<std::size_t>(body_left_, piece.size());
-            if (type_ == detail::handshake_record && !encrypted_) handshake_bytes(piece.first(n), handler);
+            if (type_ == detail::handshake_record) handshake_bytes(piece.first(n), handler);
             body_left_ -= static_cast<std::uint32_t>(n);
             piece = piece.subspan(n);
         }
@@ -88,7 +90,7 @@ public:
 
     /// The bytes were not TLS records (from the first header that was not one).
     [[nodiscard]] bool not_tls() const noexcept { return not_tls_; }
-    /// A ChangeCipherSpec came: what follows in this direction is encrypted.
+    /// A ChangeCipherSpec came: in TLS <= 1.2 what follows in this direction is encrypted.
     [[nodiscard]] bool encrypted() const noexcept { return encrypted_; }
     [[nodiscard]] std::uint32_t records() const noexcept { return records_; }
     /// Frees the message buffer (the handler needs no more messages).
