@@ -195,6 +195,48 @@ def tls_seeds():
     return seeds
 
 
+def ssh_seeds():
+    """Identification lines and KEXINIT packets written from RFC 4253 §4.2, §6 and §7.1."""
+    def name_list(names):
+        return struct.pack("!I", len(names)) + names
+    lists = [b"curve25519-sha256,diffie-hellman-group14-sha256", b"ssh-ed25519,rsa-sha2-512",
+             b"aes128-ctr,chacha20-poly1305@openssh.com", b"aes128-ctr", b"hmac-sha2-256", b"hmac-sha2-256",
+             b"none,zlib@openssh.com", b"none", b"", b""]
+    payload = b"\x14" + bytes(range(16)) + b"".join(name_list(x) for x in lists) + b"\x00" + bytes(4)
+    padding = 8 - (5 + len(payload)) % 8
+    padding += 8 if padding < 4 else 0
+    packet = struct.pack("!IB", 1 + len(payload) + padding, padding) + payload + bytes(padding)
+    return {
+        "client": b"SSH-2.0-OpenSSH_9.6 Ubuntu-3ubuntu13\r\n" + packet,
+        "server_banner": b"Welcome\r\nSSH-1.99-dropbear_2019.78\n" + packet,
+        "cut_packet": b"SSH-2.0-x\r\n" + packet[:60],
+        "packet_only": packet,
+        "ssh1": b"SSH-1.5-OpenSSH_6.2\n" + struct.pack("!I", 20) + bytes(24),
+    }
+
+
+def dns_seeds():
+    """DNS messages written from RFC 1035 §4; the first byte picks UDP (0) or TCP framing (1)."""
+    def name(dotted):
+        return b"".join(bytes([len(l)]) + l for l in dotted.split(b".") if l) + b"\0"
+    question = name(b"www.example.com") + struct.pack("!HH", 1, 1)
+    answers = (struct.pack("!HHHIH", 0xC00C, 5, 1, 300, 14) + name(b"edge.cdn.net") +
+               struct.pack("!HHHIH", 0xC000 | 33 + 12, 1, 1, 30, 4) + bytes([203, 0, 113, 9]) +
+               struct.pack("!HHHIH", 0xC00C, 28, 1, 30, 16) + bytes(15) + b"\x01")
+    opt = b"\0" + struct.pack("!HHIH", 41, 1232, 0x8000, 4) + struct.pack("!HH", 10, 0)
+    response = struct.pack("!HHHHHH", 7, 0x8180, 1, 3, 0, 1) + question + answers + opt
+    query = struct.pack("!HHHHHH", 7, 0x0100, 1, 0, 0, 0) + question
+    loop = struct.pack("!HHHHHH", 1, 0, 1, 0, 0, 0) + struct.pack("!HHH", 0xC00C, 1, 1)
+    mdns = struct.pack("!HHHHHH", 0, 0x8400, 0, 1, 0, 0) + name(b"printer.local") + struct.pack("!HHIH", 1, 0x8001, 120, 4) + bytes(4)
+    return {
+        "udp_response": b"\0" + response,
+        "udp_query": b"\0" + query,
+        "udp_pointer_loop": b"\0" + loop,
+        "udp_mdns": b"\0" + mdns,
+        "tcp_two_messages": b"\1" + struct.pack("!H", len(query)) + query + struct.pack("!H", len(response)) + response[:40],
+    }
+
+
 def main():
     seeds = {
         "pcap_reader": {
@@ -222,6 +264,8 @@ def main():
         },
     }
     seeds["decoder"] = decoder_seeds()
+    seeds["ssh"] = ssh_seeds()
+    seeds["dns"] = dns_seeds()
     seeds["model_loaders"] = model_loader_seeds()
     seeds["tls"] = tls_seeds()
     for name, data in tunnel_seeds().items():
