@@ -15,6 +15,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <new>
@@ -28,7 +29,9 @@
 #include "pktdyn/crypto/x509.hpp"
 #include "pktdyn/features/accumulator.hpp"
 #include "pktdyn/flow/tcp_stream.hpp"
+#include "pktdyn/proto/dns.hpp"
 #include "pktdyn/proto/quic.hpp"
+#include "pktdyn/proto/ssh.hpp"
 #include "pktdyn/proto/tls.hpp"
 #include "pktdyn/proto/tls_fingerprint.hpp"
 #include "pktdyn/proto/tls_stream.hpp"
@@ -91,10 +94,39 @@ struct handshake_values {
     std::array<record_sequence, 2> sequence{};
     std::string server_name, alpn_offered, alpn_selected, ja3_raw, ja3s_raw, ja4, ja4_r, ja4s;
     std::string cert_subject_cn, cert_issuer_cn, cert_sans;
+    // SSH: identification lines and HASSH strings of the originator (client) and responder (server)
+    std::array<std::string, 2> ssh_banner, hassh_raw;
+    // DNS: counts over the flow, the first query, and the first response's answers
+    std::uint32_t dns_queries = 0, dns_responses = 0;
+    std::uint16_t dns_rcode = 0, dns_qtype = 0, dns_answer_count = 0;
+    std::uint32_t dns_ttl_min = 0;
+    bool dns_response_seen = false, dns_ttl_seen = false;
+    std::string dns_query, dns_answers;
     // QUIC
     std::uint32_t quic_version = 0;
     bool quic_seen = false;
     quic::spin_rtt spin{};
+};
+
+/// The first bytes of a TCP direction gathered for a parser that needs them contiguous (SSH's
+/// identification and KEXINIT, DNS over TCP): allocated on first use, freed with the readers.
+struct gathered {
+    static constexpr std::uint32_t capacity = 8192;
+    std::unique_ptr<std::byte[]> bytes;
+    std::uint32_t size = 0;
+    /// Appends what fits; false when no memory.
+    bool append(std::span<const std::byte> more) noexcept {
+        if (!bytes) {
+            bytes.reset(new (std::nothrow) std::byte[capacity]);
+            if (!bytes) return false;
+        }
+        const auto n = static_cast<std::uint32_t>(std::min<std::size_t>(more.size(), capacity - size));
+        if (n != 0) std::memcpy(bytes.get() + size, more.data(), n);
+        size += n;
+        return true;
+    }
+    [[nodiscard]] bool full() const noexcept { return size == capacity; }
+    [[nodiscard]] std::span<const std::byte> view() const noexcept { return {bytes.get(), size}; }
 };
 
 /// A QUIC connection's Initial keys and CRYPTO streams, while its hellos are read.
@@ -106,9 +138,10 @@ struct quic_reader {
     bool retried = false;  // the server sent a Retry: the client's next Initial brings the DCID of the keys
 };
 
-inline constexpr std::size_t fixed_features = 22;
+inline constexpr std::size_t fixed_features = 27;
 
 constexpr std::array<feature_info, fixed_features + 2 * 3 * records> make_features() {
+    // Every entry is named: an entry left out of the list below would be an empty column.
     std::array<feature_info, fixed_features + 2 * 3 * records> f{{
         {"tls", "client_version", "version code", "highest version the ClientHello offers (supported_versions, else legacy_version), GREASE excluded, as its 16-bit code: 769 TLS 1.0 ... 772 TLS 1.3, 65277 DTLS 1.2"},
         {"tls", "server_version", "version code", "version the ServerHello selects (supported_versions, else legacy_version)"},
@@ -132,6 +165,11 @@ constexpr std::array<feature_info, fixed_features + 2 * 3 * records> make_featur
         {"quic", "spin_rtt_samples", "count", "RTT samples from the spin bit: intervals between consecutive spin edges seen in one direction (the direction with more), when the bit spins (not constant, not greased)"},
         {"quic", "spin_rtt_min_s", "s", "least of those intervals"},
         {"quic", "spin_rtt_mean_s", "s", "mean of those intervals"},
+        {"dns", "queries", "count", "DNS messages with QR = 0 in the flow (UDP datagrams, or messages in the first 8 KiB of each TCP direction)"},
+        {"dns", "responses", "count", "DNS messages with QR = 1"},
+        {"dns", "rcode", "code", "RCODE of the first response's header, 4 bits (0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED)"},
+        {"dns", "answer_records", "count", "records in the first response's answer section"},
+        {"dns", "ttl_min_s", "s", "least TTL of the first response's answer records"},
     }};
     std::size_t at = fixed_features;
     for (int side = 0; side < 2; ++side) {
@@ -160,8 +198,13 @@ private:
 
 public:
     static constexpr auto features = detail::handshakes::make_features();
+    static_assert([] {
+        for (const auto& f : features)
+            if (f.name.empty()) return false;
+        return true;
+    }(), "every handshake feature has a name: fixed_features must count the entries of make_features()");
 
-    static constexpr std::array<feature_info, 16> text_features{{
+    static constexpr std::array<feature_info, 25> text_features{{
         {"", "handshake", "text", "what the flow's first payloads are: tls, dtls, quic, ssh, dns; empty for anything else"},
         {"", "server_name", "text", "host name of the ClientHello's server_name extension (TLS, DTLS, QUIC), as sent"},
         {"", "alpn_offered", "text", "ALPN protocols the ClientHello offers, in order, comma-separated"},
@@ -178,6 +221,15 @@ public:
         {"", "cert_issuer_cn", "text", "last commonName of the leaf certificate's issuer"},
         {"", "quic_version_name", "text", "QUIC version in nDPI's words: V-1, V-2, Draft-29, Q046, T051, MVFST-22, Ver-Negotiation"},
         {"", "quic_spin", "text", "what the spin bit did: unseen (no short header packet), constant, random (greased), in use"},
+        {"", "ssh_client_banner", "text", "the originator's SSH identification line, without CR LF (SSH-2.0-software comments)"},
+        {"", "ssh_server_banner", "text", "the responder's SSH identification line"},
+        {"", "hassh", "hex", "HASSH: MD5 of hassh_raw"},
+        {"", "hassh_raw", "text", "the client's KEXINIT kex;encryption c2s;mac c2s;compression c2s name-lists (salesforce/hassh)"},
+        {"", "hassh_server", "hex", "HASSHServer: MD5 of hassh_server_raw"},
+        {"", "hassh_server_raw", "text", "the server's KEXINIT kex;encryption s2c;mac s2c;compression s2c name-lists"},
+        {"", "dns_query", "text", "name of the first question of the flow's first DNS message, in presentation form (case as sent, no trailing dot, \\DDD for other bytes)"},
+        {"", "dns_qtype", "text", "type of that question (A, AAAA, PTR, TXT, ... or TYPEn)"},
+        {"", "dns_answers", "text", "addresses of the first response's A and AAAA answers, comma-separated, in order"},
     }};
 
     handshake_metadata() = default;
@@ -205,6 +257,8 @@ public:
         case handshake_kind::tls: tls_segment(p); break;
         case handshake_kind::quic: quic_datagram(p); break;
         case handshake_kind::dtls: dtls_datagram(p); break;
+        case handshake_kind::ssh: tcp_gathered(p, &handshake_metadata::ssh_bytes); break;
+        case handshake_kind::dns: p.tcp ? tcp_gathered(p, &handshake_metadata::dns_tcp_bytes) : dns_message(p.payload); break;
         default: break;
         }
     }
@@ -246,6 +300,12 @@ public:
         set(19, v.quic_seen, spinning ? spin.samples : 0);
         set(20, spinning && spin.samples != 0, static_cast<double>(spin.min_ns) / 1e9);
         set(21, spinning && spin.samples != 0, static_cast<double>(spin.mean_ns) / 1e9);
+        const bool dns = kind_ == handshake_kind::dns;
+        set(22, dns, v.dns_queries);
+        set(23, dns, v.dns_responses);
+        set(24, v.dns_response_seen, v.dns_rcode);
+        set(25, v.dns_response_seen, v.dns_answer_count);
+        set(26, v.dns_ttl_seen, v.dns_ttl_min);
         std::size_t at = fixed_features;
         for (int side = 0; side < 2; ++side) {
             const auto& s = v.sequence[side];
@@ -286,6 +346,16 @@ public:
             out[14] = std::string(quic::name_of(v.quic_version).view());
             out[15] = std::string(quic::to_string(v.spin.result().state));
         }
+        out[16] = v.ssh_banner[0];
+        out[17] = v.ssh_banner[1];
+        for (int side = 0; side < 2; ++side)
+            if (!v.hassh_raw[side].empty()) {
+                out[18 + 2 * static_cast<std::size_t>(side)] = crypto::md5_hex(v.hassh_raw[side]);
+                out[19 + 2 * static_cast<std::size_t>(side)] = v.hassh_raw[side];
+            }
+        out[22] = v.dns_query;
+        if (!v.dns_query.empty()) out[23] = std::string(dns_type_name(v.dns_qtype));
+        out[24] = v.dns_answers;
     }
 
     [[nodiscard]] handshake_kind kind() const noexcept { return kind_; }
@@ -299,7 +369,9 @@ private:
         timestamp flow_start{};
         std::array<tcp_stream, 2> stream{};
         std::array<tls::stream_reader, 2> reader{};
+        std::array<detail::handshakes::gathered, 2> gather{};  // SSH, DNS over TCP
         std::unique_ptr<detail::handshakes::quic_reader> quic;  // while a QUIC flow's hellos are read
+        std::array<std::size_t, 2> dns_tcp_messages{};   // DNS over TCP: messages read per direction
         std::array<std::uint8_t, 2> quic_cid_length{};  // short headers' DCID length toward: client, server
         int quic_client = 0;                             // the direction the client sends in
         std::array<std::byte, 32> client_session_id{};  // to see whether the server resumes it
@@ -318,8 +390,14 @@ private:
     void decide(const flow_packet& p) noexcept {
         ++decided_by_;
         const auto payload = p.payload;
+        const bool dns_port = p.decoded && p.decoded->has_transport &&
+                              (dns_service(p.decoded->source_port) || dns_service(p.decoded->destination_port));
         if (p.tcp) {
             if (tls::looks_like_record(payload)) start(handshake_kind::tls, p);
+            else if (payload.size() >= 4 && std::memcmp(payload.data(), "SSH-", 4) == 0) start(handshake_kind::ssh, p);
+            else if (dns_port && decided_by_ == 1) start(handshake_kind::dns, p);
+        } else if (dns_port) {
+            start(handshake_kind::dns, p);
         } else if (tls::looks_like_dtls_record(payload)) {
             start(handshake_kind::dtls, p);
         } else if (const auto q = quic::looks_like_quic(payload); q.quic) {
@@ -446,6 +524,90 @@ private:
                 if (m->whole() && m->status == tls::parse_status::complete)
                     handshake_message(r->fragment.subspan(messages.consumed() - m->wire_size(), m->wire_size()), p.time,
                                       tls::transport::dtls);
+        }
+    }
+
+    // DNS on its well-known ports: 53, multicast DNS 5353, LLMNR 5355 (same message format).
+    static constexpr bool dns_service(std::uint16_t port) noexcept { return port == 53 || port == 5353 || port == 5355; }
+
+    // ---- SSH and DNS over TCP: the first bytes of each direction, gathered, parsed as they grow
+
+    using gathered_parser = bool (handshake_metadata::*)(int side, std::span<const std::byte> bytes) noexcept;
+
+    void tcp_gathered(const flow_packet& p, gathered_parser parse) noexcept {
+        const int side = p.direction;
+        auto& stream = state_->stream[side];
+        if (!stream.open() || !p.decoded) return;
+        auto& g = state_->gather[side];
+        stream.segment(p.decoded->tcp.seq, (p.tcp_flags & 0x02) != 0, p.payload_length, p.payload,
+                       [&](std::span<const std::byte> bytes) { return g.append(bytes) && (this->*parse)(side, g.view()) && !g.full(); });
+        if (!stream.open()) g.bytes.reset();
+        if (!state_->stream[0].open() && !state_->stream[1].open()) state_->finished = true;
+    }
+
+    /// SSH: the identification line, then the KEXINIT; false once both are read (or cannot be).
+    bool ssh_bytes(int side, std::span<const std::byte> bytes) noexcept {
+        auto& v = state_->values;
+        const auto id = ssh_identification::parse(bytes, side == 0 ? 0 : 32);
+        if (id.status == ssh_status::need_more) return true;
+        if (id.status != ssh_status::complete) return false;
+        if (v.ssh_banner[side].empty()) assign(v.ssh_banner[side], id.line);
+        const auto k = ssh_kexinit::parse(bytes.subspan(id.length));
+        if (k.status == ssh_status::need_more) return true;
+        if (k.status != ssh_status::complete) return false;
+        try {
+            v.hassh_raw[side] = hassh_algorithms(k, side == 1);
+        } catch (...) {
+        }
+        return false;
+    }
+
+    /// DNS over TCP: every whole length-prefixed message in the gathered bytes.
+    bool dns_tcp_bytes(int side, std::span<const std::byte> bytes) noexcept {
+        dns_tcp_reader reader{bytes};
+        dns_tcp_message m;
+        std::size_t whole = 0;
+        while (reader.next(m) && m.complete) ++whole;
+        for (auto& seen = state_->dns_tcp_messages[side]; seen < whole; ++seen) {
+            dns_tcp_reader again{bytes};
+            for (std::size_t i = 0; i <= seen; ++i) (void)again.next(m);
+            dns_message(m.message);
+        }
+        return true;
+    }
+
+    /// One DNS message: counted; the first question's name and type; the first response's code and answers.
+    void dns_message(std::span<const std::byte> message) noexcept {
+        auto& v = state_->values;
+        dns_record_reader reader{message};
+        if (!reader.has_header()) return;
+        const bool response = reader.header().qr();
+        ++(response ? v.dns_responses : v.dns_queries);
+        const bool first_response = response && !v.dns_response_seen;
+        if (first_response) {
+            v.dns_response_seen = true;
+            v.dns_rcode = reader.header().rcode();
+        }
+        dns_record r;
+        dns_name name;
+        try {
+            while (reader.next(r)) {
+                if (r.section == dns_section::question && v.dns_query.empty()) {
+                    if (r.name.decode(name).status == dns_status::complete) v.dns_query.assign(name.view());
+                    v.dns_qtype = r.type;
+                } else if (first_response && r.section == dns_section::answer) {
+                    ++v.dns_answer_count;
+                    v.dns_ttl_min = v.dns_ttl_seen ? std::min(v.dns_ttl_min, r.ttl) : r.ttl;
+                    v.dns_ttl_seen = true;
+                    if (const auto a = r.address()) {
+                        if (!v.dns_answers.empty()) v.dns_answers += ',';
+                        v.dns_answers += a->to_string();
+                    }
+                } else if (r.section != dns_section::question && !first_response) {
+                    break;  // nothing more to read in this message
+                }
+            }
+        } catch (...) {  // no memory for a string
         }
     }
 
