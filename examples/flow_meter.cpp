@@ -53,9 +53,11 @@
 #include "pktdyn/features/schema.hpp"
 #include "pktdyn/simd/byte_histogram.hpp"
 #include "pktdyn/flow/community_id.hpp"
+#include "pktdyn/flow/dns_cache.hpp"
 #include "pktdyn/flow/flow_path.hpp"
 #include "pktdyn/flow/tcp_tracker.hpp"
 #include "pktdyn/proto/decoder.hpp"
+#include "pktdyn/proto/dns_transport.hpp"
 #include "pktdyn/proto/fragments.hpp"
 
 namespace {
@@ -271,17 +273,43 @@ void json_text(buffer& b, std::string_view s) {
     b.push_back('"');
 }
 
-/// Handshake columns: numbers, then text (none when --handshakes off).
+/// Columns the flow meter adds from what it sees across flows: the name resolved for the responder
+/// before the flow (DNS answers seen earlier in the capture), and DNS transport signals.
+constexpr std::array<pktdyn::feature_info, 3> meter_texts{{
+    {"", "resolved_name", "text", "the name a DNS answer seen before the flow's first packet gave for the responder's address (the question's name; the latest such answer)"},
+    {"", "dns_transport", "text", "dns, mdns, llmnr (plain DNS by port); dot (TCP 853), doq (UDP 853); doh (443 to a known public resolver by address or server name)"},
+    {"", "dns_resolver", "text", "the public resolver's provider when the responder's address or the server name is a known one (Cloudflare, Google, Quad9, ...)"},
+}};
+
+/// Handshake columns: text, then numbers (none when --handshakes off).
 struct handshake_columns {
     bool on = true;
     static constexpr auto numbers = pktdyn::handshake_metadata::features;
-    static constexpr auto texts = pktdyn::handshake_metadata::text_features;
+    static constexpr auto handshake_texts = pktdyn::handshake_metadata::text_features;
+    static constexpr auto texts = [] {
+        std::array<pktdyn::feature_info, meter_texts.size() + handshake_texts.size()> all{};
+        std::copy(handshake_texts.begin(), handshake_texts.end(), all.begin());
+        std::copy(meter_texts.begin(), meter_texts.end(), all.begin() + handshake_texts.size());
+        return all;
+    }();
     std::array<double, numbers.size()> values{};
     std::array<std::string, texts.size()> text{};
+    pktdyn::dns_cache names{{.capacity = 65536}};
 
-    void read(const pktdyn::handshake_metadata& h) {
+    /// Every DNS response on its way through, into the cache of names.
+    void observe(const pktdyn::decoded_packet& d, pktdyn::timestamp now) {
+        if (!on || !d.has_transport || d.transport != pktdyn::ip_protocol::udp) return;
+        if (d.source_port == 53 || d.source_port == 5353 || d.source_port == 5355) (void)names.insert_response(d.payload(), now);
+    }
+    void read(const pktdyn::flow_record& r, const pktdyn::handshake_metadata& h) {
         h.write(values);
-        h.write_text(text);
+        h.write_text(std::span(text).first(handshake_texts.size()));
+        auto meter = std::span(text).subspan(handshake_texts.size());
+        const auto* e = names.lookup(r.responder(), r.first);
+        meter[0] = e ? std::string(e->query_name()) : std::string();
+        const auto signal = pktdyn::classify_dns_transport(r.key.protocol, r.responder_port(), r.responder(), text[1]);
+        meter[1] = signal.transport == pktdyn::dns_transport::none ? std::string() : std::string(pktdyn::to_string(signal.transport));
+        meter[2] = std::string(signal.provider);
     }
     void header(buffer& b) const {
         if (!on) return;
@@ -633,7 +661,7 @@ int meter(const options* opt) {
             matrix.add(values, pktdyn::community_id(e.record.key));
             return;
         }
-        if (handshake.on) handshake.read(e.state.handshakes);
+        if (handshake.on) handshake.read(e.record, e.state.handshakes);
         json ? write_json(records, f, handshake, feature_list, values) : write_csv(records, f, handshake, values);
         drain(1 << 16);
     };
@@ -643,6 +671,7 @@ int meter(const options* opt) {
     const auto run = [&](auto& source, progress bar, auto bytes_read) {
         while (auto p = source.next()) {
             (void)flows.push(*p, on_end);
+            handshake.observe(flows.last_decoded(), p->time);
             bar.tick(flows.table().stats().packets, flows.table().stats().flows, [&] { return bytes_read(source); });
         }
         flows.flush(on_end);
