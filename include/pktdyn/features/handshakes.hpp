@@ -49,9 +49,10 @@ enum class handshake_kind : std::uint8_t { undecided, none, tls, dtls, quic, ssh
 namespace detail::handshakes {
 
 inline constexpr std::size_t records = 10;  ///< TLS records kept per direction
-/// Payload packets that may decide what a flow is: STARTTLS comes after a plaintext exchange, and
-/// WebRTC sends STUN before DTLS.
-inline constexpr int decide_within = 8;
+/// Payload packets that may decide what a flow is: STARTTLS comes after a plaintext exchange (an
+/// FTP server lists its features a line per packet before AUTH TLS), WebRTC sends STUN before DTLS.
+inline constexpr int decide_within_tcp = 32;
+inline constexpr int decide_within_udp = 8;
 
 inline constexpr auto record_length_names = [] {
     std::array<numbered_names<records>, 2> n{numbered_names<records>{"orig_tls_record_length_", 1},
@@ -168,7 +169,7 @@ constexpr std::array<feature_info, fixed_features + 2 * 3 * records> make_featur
         {"dns", "queries", "count", "DNS messages with QR = 0 in the flow (UDP datagrams, or messages in the first 8 KiB of each TCP direction)"},
         {"dns", "responses", "count", "DNS messages with QR = 1"},
         {"dns", "rcode", "code", "RCODE of the first response's header, 4 bits (0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED)"},
-        {"dns", "answer_records", "count", "records in the first response's answer section"},
+        {"dns", "answer_records", "count", "records the first response's header says its answer section holds (ANCOUNT)"},
         {"dns", "ttl_min_s", "s", "least TTL of the first response's answer records"},
     }};
     std::size_t at = fixed_features;
@@ -409,7 +410,8 @@ private:
                 state_->quic.reset(new (std::nothrow) detail::handshakes::quic_reader());
             }
         }
-        if (kind_ == handshake_kind::undecided && decided_by_ >= detail::handshakes::decide_within) kind_ = handshake_kind::none;
+        const int within = p.tcp ? detail::handshakes::decide_within_tcp : detail::handshakes::decide_within_udp;
+        if (kind_ == handshake_kind::undecided && decided_by_ >= within) kind_ = handshake_kind::none;
     }
 
     void start(handshake_kind k, const flow_packet& p) noexcept {
@@ -587,6 +589,7 @@ private:
         if (first_response) {
             v.dns_response_seen = true;
             v.dns_rcode = reader.header().rcode();
+            v.dns_answer_count = reader.header().ancount;
         }
         dns_record r;
         dns_name name;
@@ -596,7 +599,6 @@ private:
                     if (r.name.decode(name).status == dns_status::complete) v.dns_query.assign(name.view());
                     v.dns_qtype = r.type;
                 } else if (first_response && r.section == dns_section::answer) {
-                    ++v.dns_answer_count;
                     v.dns_ttl_min = v.dns_ttl_seen ? std::min(v.dns_ttl_min, r.ttl) : r.ttl;
                     v.dns_ttl_seen = true;
                     if (const auto a = r.address()) {
