@@ -6,7 +6,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cctype>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <iterator>

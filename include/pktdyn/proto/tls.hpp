@@ -26,8 +26,10 @@
 #include <cstring>
 #include <iterator>
 #include <optional>
+#include <ranges>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "pktdyn/core/cursor.hpp"
 
@@ -112,6 +114,14 @@ inline constexpr std::uint16_t encrypted_client_hello = 0xfe0d;
 inline constexpr std::uint16_t renegotiation_info = 0xff01;
 }  // namespace extension_type
 
+namespace detail {
+/// Bytes passed as a temporary: parsing them would return views into freed memory, so the
+/// overloads taking such buffers are deleted.
+template <class B>
+concept temporary_bytes =
+    std::ranges::contiguous_range<B> && !std::is_lvalue_reference_v<B> && !std::ranges::borrowed_range<B>;
+}  // namespace detail
+
 /// RFC 8701 GREASE values: 0x0a0a, 0x1a1a, ... 0xfafa (both bytes equal, low nibble 0xa).
 [[nodiscard]] constexpr bool is_grease(std::uint16_t v) noexcept {
     return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
@@ -151,7 +161,7 @@ public:
 
     [[nodiscard]] constexpr std::size_t size() const noexcept { return bytes_.size() / 2; }
     [[nodiscard]] constexpr bool empty() const noexcept { return bytes_.empty(); }
-    [[nodiscard]] std::uint16_t operator[](std::size_t i) const noexcept { return detail::load_be<std::uint16_t>(bytes_.data() + 2 * i); }
+    [[nodiscard]] std::uint16_t operator[](std::size_t i) const noexcept { return pktdyn::detail::load_be<std::uint16_t>(bytes_.data() + 2 * i); }
     [[nodiscard]] constexpr std::span<const std::byte> bytes() const noexcept { return bytes_; }
     [[nodiscard]] bool contains(std::uint16_t v) const noexcept {
         for (std::size_t i = 0; i < size(); ++i)
@@ -166,7 +176,7 @@ public:
         using difference_type = std::ptrdiff_t;
         iterator() = default;
         iterator(const std::byte* p) noexcept : p_(p) {}
-        std::uint16_t operator*() const noexcept { return detail::load_be<std::uint16_t>(p_); }
+        std::uint16_t operator*() const noexcept { return pktdyn::detail::load_be<std::uint16_t>(p_); }
         iterator& operator++() noexcept { p_ += 2; return *this; }
         iterator operator++(int) noexcept { auto t = *this; p_ += 2; return t; }
         bool operator==(const iterator&) const = default;
@@ -380,6 +390,8 @@ namespace detail {
     else if (r.fragment.size() < r.length) r.status = parse_status::truncated;
     return r;
 }
+template <detail::temporary_bytes B>
+record parse_record(B&&) = delete;
 
 /// Parses the DTLS record (13-byte header with epoch and sequence) at the start of `bytes`.
 [[nodiscard]] inline record parse_dtls_record(std::span<const std::byte> bytes) noexcept {
@@ -402,6 +414,8 @@ namespace detail {
     else if (r.fragment.size() < r.length) r.status = parse_status::truncated;
     return r;
 }
+template <detail::temporary_bytes B>
+record parse_dtls_record(B&&) = delete;
 
 /// Whether `bytes` look like the start of a TLS record (SSL 3.0 to TLS 1.3 record versions): for
 /// deciding that a flow's first payload is TLS. Needs the 5-byte header.
@@ -433,6 +447,8 @@ namespace detail {
 class record_walker {
 public:
     explicit record_walker(std::span<const std::byte> bytes, bool dtls = false) noexcept : rest_(bytes), dtls_(dtls) {}
+    template <detail::temporary_bytes B>
+    record_walker(B&&, bool = false) = delete;
 
     /// The next record, or nullopt at the end of the bytes (or after a cut / malformed record).
     [[nodiscard]] std::optional<record> next() noexcept {
@@ -498,6 +514,8 @@ struct handshake_message {
     if (m.body.size() < m.length) m.status = parse_status::truncated;
     return m;
 }
+template <detail::temporary_bytes B>
+handshake_message parse_handshake(B&&) = delete;
 
 /// Parses the DTLS handshake message (fragment) at the start of `bytes`.
 [[nodiscard]] inline handshake_message parse_dtls_handshake(std::span<const std::byte> bytes) noexcept {
@@ -522,12 +540,16 @@ struct handshake_message {
     else if (m.body.size() < m.fragment_length) m.status = parse_status::truncated;
     return m;
 }
+template <detail::temporary_bytes B>
+handshake_message parse_dtls_handshake(B&&) = delete;
 
 /// Walks consecutive handshake messages of a contiguous handshake stream (the fragments of
 /// handshake records put together, or QUIC's CRYPTO stream).
 class handshake_walker {
 public:
     explicit handshake_walker(std::span<const std::byte> bytes, bool dtls = false) noexcept : rest_(bytes), dtls_(dtls) {}
+    template <detail::temporary_bytes B>
+    handshake_walker(B&&, bool = false) = delete;
 
     [[nodiscard]] std::optional<handshake_message> next() noexcept {
         if (rest_.empty() || status_ != parse_status::complete) return std::nullopt;
@@ -720,6 +742,10 @@ struct client_hello {
     [[nodiscard]] static client_hello parse_message(std::span<const std::byte> message, bool dtls = false) noexcept {
         return parse(dtls ? parse_dtls_handshake(message) : parse_handshake(message));
     }
+    template <detail::temporary_bytes B>
+    static client_hello parse_message(B&&, bool = false) = delete;
+    template <detail::temporary_bytes B>
+    static client_hello parse(B&&, bool = false, std::size_t = 0) = delete;
 
 private:
     void decode_extensions(detail::hello_reader& block) noexcept {
@@ -931,6 +957,10 @@ struct server_hello {
     [[nodiscard]] static server_hello parse_message(std::span<const std::byte> message, bool dtls = false) noexcept {
         return parse(dtls ? parse_dtls_handshake(message) : parse_handshake(message));
     }
+    template <detail::temporary_bytes B>
+    static server_hello parse_message(B&&, bool = false) = delete;
+    template <detail::temporary_bytes B>
+    static server_hello parse(B&&, bool = false, std::size_t = 0) = delete;
 };
 
 // --- Certificate ------------------------------------------------------------------------------
@@ -1017,6 +1047,9 @@ struct certificate_list {
         l.entries = all.first(whole);
         return l;
     }
+
+    template <detail::temporary_bytes B>
+    static certificate_list parse(B&&, bool = false, std::size_t = 0) = delete;
 
     [[nodiscard]] static certificate_list parse(const handshake_message& m, bool tls13 = false) noexcept {
         if (m.header_size == 0 || m.type != handshake_type::certificate || m.fragment_offset != 0) {
