@@ -15,11 +15,22 @@
 namespace pktdyn::crypto {
 
 namespace detail {
+/// An algorithm fetched once per process: OpenSSL 3 looks an implicitly named algorithm up (under a
+/// lock) on every call, which costs more than hashing a fingerprint's few hundred bytes.
+[[nodiscard]] inline const EVP_MD* md5() noexcept {
+    static EVP_MD* const md = EVP_MD_fetch(nullptr, "MD5", nullptr);
+    return md;
+}
+[[nodiscard]] inline const EVP_MD* sha256() noexcept {
+    static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return md;
+}
+
 /// The hex digest of `data` under `md`, cut to `hex_digits` (all when 0); empty if libcrypto fails.
 [[nodiscard]] inline std::string hex_digest(const EVP_MD* md, std::span<const std::byte> data, std::size_t hex_digits) {
     std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
     unsigned int n = 0;
-    if (EVP_Digest(data.data(), data.size(), out.data(), &n, md, nullptr) != 1) return {};
+    if (!md || EVP_Digest(data.data(), data.size(), out.data(), &n, md, nullptr) != 1) return {};
     constexpr char digits[] = "0123456789abcdef";
     std::string hex(2 * n, '0');
     for (unsigned int i = 0; i < n; ++i) {
@@ -33,11 +44,11 @@ namespace detail {
 
 /// MD5 of `text`, 32 lowercase hex digits (JA3, JA3S, HASSH).
 [[nodiscard]] inline std::string md5_hex(std::string_view text) {
-    return detail::hex_digest(EVP_md5(), std::as_bytes(std::span{text.data(), text.size()}), 0);
+    return detail::hex_digest(detail::md5(), std::as_bytes(std::span{text.data(), text.size()}), 0);
 }
 /// SHA-256 of `text` as lowercase hex, the first `hex_digits` digits (JA4 uses 12).
 [[nodiscard]] inline std::string sha256_hex(std::string_view text, std::size_t hex_digits = 64) {
-    return detail::hex_digest(EVP_sha256(), std::as_bytes(std::span{text.data(), text.size()}), hex_digits);
+    return detail::hex_digest(detail::sha256(), std::as_bytes(std::span{text.data(), text.size()}), hex_digits);
 }
 
 }  // namespace pktdyn::crypto

@@ -82,19 +82,49 @@ struct initial_secrets {
 
 namespace detail {
 
+// Algorithms fetched once per process: OpenSSL 3 looks up implicitly named ones (under a lock) on
+// every use, which costs more than a QUIC connection's whole key schedule.
+[[nodiscard]] inline const EVP_CIPHER* aes_128_gcm() noexcept {
+    static EVP_CIPHER* const c = EVP_CIPHER_fetch(nullptr, "AES-128-GCM", nullptr);
+    return c;
+}
+[[nodiscard]] inline const EVP_CIPHER* aes_128_ecb() noexcept {
+    static EVP_CIPHER* const c = EVP_CIPHER_fetch(nullptr, "AES-128-ECB", nullptr);
+    return c;
+}
+[[nodiscard]] inline EVP_KDF* hkdf_kdf() noexcept {
+    static EVP_KDF* const k = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
+    return k;
+}
+
 /// HKDF (RFC 5869) with SHA-256 through EVP_KDF: extract when `salt_or_empty` is given, else
 /// expand `key` with `info`. True on success.
 [[nodiscard]] inline bool hkdf(EVP_KDF* kdf, int mode, std::span<const std::uint8_t> key,
                                std::span<const std::uint8_t> salt_bytes, std::span<const std::uint8_t> info,
                                std::span<std::uint8_t> out) noexcept {
-    EVP_KDF_CTX* ctx = EVP_KDF_CTX_new(kdf);
-    if (!ctx) return false;
-    char digest[] = "SHA256";
+    // One context per thread with its digest set once: naming the digest on every derivation would
+    // look SHA-256 up again each time (OpenSSL 3 fetches by name, under a lock).
+    struct context {
+        EVP_KDF_CTX* ctx = nullptr;
+        explicit context(EVP_KDF* k) : ctx(EVP_KDF_CTX_new(k)) {
+            char digest[] = "SHA256";
+            const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+                                         OSSL_PARAM_construct_end()};
+            if (ctx && EVP_KDF_CTX_set_params(ctx, params) != 1) {
+                EVP_KDF_CTX_free(ctx);
+                ctx = nullptr;
+            }
+        }
+        ~context() { EVP_KDF_CTX_free(ctx); }
+        context(const context&) = delete;
+        context& operator=(const context&) = delete;
+    };
+    thread_local context c{kdf};
+    if (!c.ctx) return false;
     // A zero-length key is legal for HKDF but OpenSSL's parameter needs a non-null pointer.
     static const std::uint8_t empty = 0;
-    OSSL_PARAM params[5];
+    OSSL_PARAM params[4];
     std::size_t n = 0;
-    params[n++] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
     params[n++] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
     params[n++] = OSSL_PARAM_construct_octet_string(
         OSSL_KDF_PARAM_KEY, const_cast<std::uint8_t*>(key.empty() ? &empty : key.data()), key.size());
@@ -105,9 +135,7 @@ namespace detail {
         params[n++] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<std::uint8_t*>(info.data()),
                                                         info.size());
     params[n] = OSSL_PARAM_construct_end();
-    const bool ok = EVP_KDF_derive(ctx, out.data(), out.size(), params) == 1;
-    EVP_KDF_CTX_free(ctx);
-    return ok;
+    return EVP_KDF_derive(c.ctx, out.data(), out.size(), params) == 1;
 }
 
 /// HKDF-Expand-Label(secret, label, "", out.size()) of TLS 1.3 (RFC 8446 §7.1).
@@ -145,7 +173,7 @@ namespace detail {
                                                  initial_secrets& out) noexcept {
     const salt* s = initial_salt(version);
     if (!s) return false;
-    EVP_KDF* kdf = EVP_KDF_fetch(nullptr, "HKDF", nullptr);
+    EVP_KDF* kdf = detail::hkdf_kdf();
     if (!kdf) return false;
     const bool v2 = quic::classify(version).v2_types;
     const std::string_view key_label = v2 ? "quicv2 key" : "quic key";
@@ -159,7 +187,6 @@ namespace detail {
     for (auto [secret, keys] : {std::pair{&out.client, &out.client_keys}, std::pair{&out.server, &out.server_keys}})
         ok = ok && detail::expand_label(kdf, *secret, key_label, keys->key) &&
              detail::expand_label(kdf, *secret, iv_label, keys->iv) && detail::expand_label(kdf, *secret, hp_label, keys->hp);
-    EVP_KDF_free(kdf);
     return ok;
 }
 
@@ -318,8 +345,9 @@ private:
             if (!d.aead) d.aead = EVP_CIPHER_CTX_new();
             if (!d.hp) d.hp = EVP_CIPHER_CTX_new();
             if (!d.aead || !d.hp) return initial_error::crypto_failure;
-            if (EVP_DecryptInit_ex(d.aead, EVP_aes_128_gcm(), nullptr, k.key.data(), nullptr) != 1 ||
-                EVP_EncryptInit_ex(d.hp, EVP_aes_128_ecb(), nullptr, k.hp.data(), nullptr) != 1 ||
+            if (!detail::aes_128_gcm() || !detail::aes_128_ecb() ||
+                EVP_DecryptInit_ex(d.aead, detail::aes_128_gcm(), nullptr, k.key.data(), nullptr) != 1 ||
+                EVP_EncryptInit_ex(d.hp, detail::aes_128_ecb(), nullptr, k.hp.data(), nullptr) != 1 ||
                 EVP_CIPHER_CTX_set_padding(d.hp, 0) != 1)
                 return initial_error::crypto_failure;
             d.iv = k.iv;

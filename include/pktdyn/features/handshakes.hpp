@@ -109,6 +109,74 @@ struct handshake_values {
     quic::spin_rtt spin{};
 };
 
+/// What the flow records of a leaf certificate.
+struct certificate_values {
+    std::string subject_cn, issuer_cn;
+    std::int64_t not_before = 0, not_after = 0;
+    bool self_signed = false;
+};
+
+/// Summaries of certificates seen lately, by a 64-bit hash of their DER: servers send the same
+/// certificate to every client, and decoding one with libcrypto (d2i_X509, and a signature check
+/// when self-issued) costs tens of microseconds. One per thread, direct-mapped, no locks.
+class certificate_cache {
+public:
+    static constexpr std::size_t slots = 1024;
+    [[nodiscard]] static certificate_cache& local() {
+        thread_local certificate_cache cache;
+        return cache;
+    }
+    void clear() noexcept {
+        for (auto& e : entries_) e.used = false;
+    }
+    /// The summary of `der`, decoded on a miss; nullptr when libcrypto cannot decode it.
+    const certificate_values* get(std::span<const std::byte> der) {
+        const std::uint64_t h = hash(der);
+        entry& e = entries_[h % slots];
+        if (e.used && e.hash == h && e.length == der.size()) return e.ok ? &e.values : nullptr;
+        e = entry{};
+        e.used = true;
+        e.hash = h;
+        e.length = der.size();
+        if (auto s = crypto::summarize_certificate(der)) {
+            e.ok = true;
+            e.values = {std::move(s->subject_cn), std::move(s->issuer_cn), s->not_before, s->not_after, s->self_signed};
+        }
+        return e.ok ? &e.values : nullptr;
+    }
+
+private:
+    struct entry {
+        std::uint64_t hash = 0;
+        std::size_t length = 0;
+        bool used = false, ok = false;
+        certificate_values values;
+    };
+    // 8 bytes at a time, multiply-xorshift mixing (the murmur3 finaliser): a collision between two
+    // certificates of the same length is a 2^-64 event.
+    static std::uint64_t hash(std::span<const std::byte> b) noexcept {
+        std::uint64_t h = 0x9E3779B97F4A7C15ull ^ b.size();
+        std::size_t i = 0;
+        const auto mix = [&](std::uint64_t k) {
+            h ^= k * 0xC2B2AE3D27D4EB4Full;
+            h = (h << 31 | h >> 33) * 0x9E3779B97F4A7C15ull;
+        };
+        for (; i + 8 <= b.size(); i += 8) {
+            std::uint64_t k;
+            std::memcpy(&k, b.data() + i, 8);
+            mix(k);
+        }
+        std::uint64_t tail = 0;
+        std::memcpy(&tail, b.data() + i, b.size() - i);
+        mix(tail);
+        h ^= h >> 33;
+        h *= 0xFF51AFD7ED558CCDull;
+        h ^= h >> 33;
+        return h;
+    }
+    std::array<entry, slots> entries_{};
+};
+
 /// The first bytes of a TCP direction gathered for a parser that needs them contiguous (SSH's
 /// identification and KEXINIT, DNS over TCP): allocated on first use, freed with the readers.
 struct gathered {
@@ -730,13 +798,12 @@ private:
                 v.certificate_seen = true;
                 v.certificates = static_cast<std::uint16_t>(std::min<std::size_t>(list.size(), 65535));
                 for (const auto& der : list) {
-                    auto s = crypto::summarize_certificate(der);
-                    if (s) {
-                        v.cert_subject_cn = s->subject_cn;
-                        v.cert_issuer_cn = s->issuer_cn;
-                        v.not_before = s->not_before;
-                        v.not_after = s->not_after;
-                        v.self_signed = s->self_signed;
+                    if (const auto* c = detail::handshakes::certificate_cache::local().get(der)) {
+                        v.cert_subject_cn = c->subject_cn;
+                        v.cert_issuer_cn = c->issuer_cn;
+                        v.not_before = c->not_before;
+                        v.not_after = c->not_after;
+                        v.self_signed = c->self_signed;
                     }
                     break;  // the leaf only
                 }
