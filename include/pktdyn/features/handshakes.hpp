@@ -302,8 +302,10 @@ public:
     }};
 
     handshake_metadata() = default;
-    handshake_metadata(const handshake_metadata& o) : kind_(o.kind_), decided_by_(o.decided_by_) {
-        if (o.state_) state_ = std::make_unique<flow_state>(o.state_->values);
+    /// A copy keeps the values read so far and reads no further (its stream readers are not copied).
+    handshake_metadata(const handshake_metadata& o)
+        : first_time_(o.first_time_), kind_(o.kind_), decided_by_(o.decided_by_), seen_(o.seen_) {
+        if (o.state_) state_ = std::make_unique<flow_state>(o.state_->values, o.state_->flow_start);
     }
     handshake_metadata& operator=(const handshake_metadata& o) {
         if (this != &o) *this = handshake_metadata(o);
@@ -315,7 +317,10 @@ public:
     void update(const flow_packet& p) noexcept {
         if (kind_ == handshake_kind::none) return;
         if (kind_ == handshake_kind::undecided) {
-            if (first_time_ == timestamp{}) first_time_ = p.time;
+            if (!seen_) {
+                first_time_ = p.time;
+                seen_ = true;
+            }
             remember_syn(p);
             if (p.payload_length == 0) return;
             decide(p);
@@ -433,7 +438,7 @@ private:
     /// A handshake flow's state: its values, and the readers while the handshake lasts.
     struct flow_state {
         flow_state() = default;
-        explicit flow_state(const detail::handshakes::handshake_values& v) : values(v), finished(true) {}
+        flow_state(const detail::handshakes::handshake_values& v, timestamp start) : values(v), flow_start(start), finished(true) {}
         detail::handshakes::handshake_values values;
         timestamp flow_start{};
         std::array<tcp_stream, 2> stream{};
@@ -489,7 +494,7 @@ private:
             return;
         }
         kind_ = k;
-        state_->flow_start = first_time_ != timestamp{} ? first_time_ : p.time;
+        state_->flow_start = seen_ ? first_time_ : p.time;
         if (p.tcp && decided_by_ == 1)  // the handshake is the flow's first payload: its streams start at the SYNs
             for (int side = 0; side < 2; ++side)
                 if (syn_seen_ & (1u << side)) state_->stream[side].segment(syn_seq_[side], true, 0, {}, [](auto) { return true; });
@@ -818,6 +823,7 @@ private:
     std::uint8_t syn_seen_ = 0;
     handshake_kind kind_ = handshake_kind::undecided;
     std::uint8_t decided_by_ = 0;
+    bool seen_ = false;  // first_time_ is set
 };
 
 static_assert(flow_accumulator<handshake_metadata>);
