@@ -1,8 +1,16 @@
 // pktdyn-schema: prints docs/features.md, made from the feature sets' compile-time lists.
 #include <fmt/format.h>
 
+#include "pktdyn/features/handshakes.hpp"
 #include "pktdyn/features/presets.hpp"
 #include "pktdyn/features/schema.hpp"
+
+template <std::size_t N>
+std::string handshake_table(const std::array<pktdyn::feature_info, N>& features) {
+    std::string out = "| column | unit | definition |\n|---|---|---|\n";
+    for (const auto& f : features) out += fmt::format("| `{}` | {} | {} |\n", f.column(), f.unit, f.definition);
+    return out;
+}
 
 int main() {
     fmt::print(R"(# Features
@@ -80,8 +88,29 @@ arrays are spread over N columns each (`splt_direction_1` ... `splt_direction_10
 as NFStream pads them. NFStream's identity and timestamp columns (`src_ip`, `bidirectional_first_seen_ms`,
 ...) are the flow fields'.
 
+{}
+
+## `handshake_metadata`: what TLS, DTLS, QUIC, SSH and DNS say in the clear (`features/handshakes.hpp`)
+
+`pktdyn-flowmeter` writes these by default (`--handshakes off` leaves them out), after the flow
+fields: the text values first, then the numbers. Text values go to CSV (quoted when they hold a
+comma) and JSON, never into a `.npy` matrix; an empty text or NaN means the flow had no such value.
+A flow's first payloads decide what it is (TCP: TLS records within its first 32 payload packets,
+so STARTTLS is found; an SSH identification line; port 53. UDP: ports 53, 5353, 5355; a DTLS record
+or a QUIC long header within its first 8 payload packets). docs/handshakes.md describes the parsers,
+what they check and what they leave out; `tests/corpus/handshakes_corpus_test.cpp` compares these
+values with tshark's and nDPI's on the corpus. The flow meter adds `resolved_name`, `dns_transport`
+and `dns_resolver` (docs/flows.md).
+
+### Text values, {} columns
+
+{}
+### Numbers, {} columns
+
 {})",
                pktdyn::standard_features::width, pktdyn::feature_table<pktdyn::standard_features>(),
                pktdyn::cicflowmeter_preset::width, pktdyn::feature_table<pktdyn::cicflowmeter_preset>(),
-               pktdyn::nfstream_preset::width, pktdyn::feature_table<pktdyn::nfstream_preset>());
+               pktdyn::nfstream_preset::width, pktdyn::feature_table<pktdyn::nfstream_preset>(),
+               pktdyn::handshake_metadata::text_features.size(), handshake_table(pktdyn::handshake_metadata::text_features),
+               pktdyn::handshake_metadata::features.size(), handshake_table(pktdyn::handshake_metadata::features));
 }
