@@ -119,8 +119,9 @@ public:
         const auto rows = static_cast<std::size_t>(m.rows()), width = static_cast<std::size_t>(m.cols());
         if (!fits(width, rows, out.size())) return fill_nan(out);
         const double* pointers[block_rows];
-        std::vector<double> copy;
+        std::vector<double> copy, nan_free;
         if constexpr (!std::is_same_v<M, dense_rows>) copy.resize(block_rows * width);
+        if (nan_free_ok_) nan_free.resize(block_rows * 2 * num_features_);
         for (std::size_t r0 = 0; r0 < rows; r0 += block_rows) {
             const std::size_t n = std::min(block_rows, rows - r0);
             for (std::size_t r = 0; r < n; ++r) {
@@ -131,7 +132,8 @@ public:
                     pointers[r] = copy.data() + r * width;
                 }
             }
-            evaluate_block(pointers, n, out.data() + r0 * num_outputs());
+            if (nan_free_ok_) evaluate_block_nan_free(pointers, n, nan_free.data(), out.data() + r0 * num_outputs());
+            else evaluate_block(pointers, n, out.data() + r0 * num_outputs());
         }
     }
     template <row_matrix M>
@@ -181,6 +183,7 @@ public:
             if (!is_leaf(n)) feature_[n] = where[feature_[n]];
         feature_names_.assign(columns.begin(), columns.end());
         num_features_ = std::max<std::size_t>(columns.size(), 1);
+        prepare_nan_free();
         return std::nullopt;
     }
 
@@ -218,6 +221,41 @@ private:
         std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
     }
 
+    // The batch path's shortcut. A block's rows are copied twice, NaN made -inf in the first copy
+    // and +inf in the second; a node reads its feature from the copy that sends a missing value
+    // its default way, so a step is one load, one comparison and one add: `x >= t` alone decides.
+    // It holds for every node but a split with a NaN threshold, or one at -inf whose missing values
+    // go left (nothing is below -inf): forests with those, or with special splits, take the general
+    // step.
+    struct nan_free_node {
+        double threshold;
+        std::uint32_t feature;  ///< into the doubled row: + num_features_ when missing values go right
+        std::uint32_t left;
+    };
+    void prepare_nan_free() {
+        nan_free_.resize(threshold_.size());
+        nan_free_ok_ = !has_special_;
+        for (std::size_t n = 0; n < threshold_.size(); ++n) {
+            const bool right = flags_[n] & default_right_bit;
+            nan_free_[n] = {threshold_[n], feature_[n] + (right && !is_leaf(n) ? static_cast<std::uint32_t>(num_features_) : 0), left_[n]};
+            if (!is_leaf(n) && (std::isnan(threshold_[n]) || (threshold_[n] == -INFINITY && !right))) nan_free_ok_ = false;
+        }
+    }
+    void evaluate_block_nan_free(const double* const* rows, std::size_t n, double* nan_free, double* out) const noexcept {
+        const std::size_t width = num_features_;
+        for (std::size_t r = 0; r < n; ++r) {
+            double* low = nan_free + r * 2 * width;
+            for (std::size_t c = 0; c < width; ++c) {
+                const double x = rows[r][c];
+                const bool missing = std::isnan(x);
+                low[c] = missing ? -INFINITY : x;
+                low[width + c] = missing ? INFINITY : x;
+            }
+        }
+        if (format_ == model_format::xgboost) sum_block<float, false, true>(rows, n, out, nan_free);
+        else sum_block<double, false, true>(rows, n, out, nan_free);
+    }
+
     void evaluate_block(const double* const* rows, std::size_t n, double* out) const noexcept {
         if (format_ == model_format::xgboost)
             has_special_ ? sum_block<float, true>(rows, n, out) : sum_block<float, false>(rows, n, out);
@@ -227,8 +265,9 @@ private:
 
     // Each tree walks all n rows one level at a time: the rows' loads overlap instead of waiting
     // on each other, and no step branches on the data.
-    template <class Sum, bool Special>
-    void sum_block(const double* const* rows, std::size_t n, double* out) const noexcept {
+    template <class Sum, bool Special, bool NanFree = false>
+    void sum_block(const double* const* rows, std::size_t n, double* out, const double* nan_free = nullptr) const noexcept {
+        const std::size_t stride = 2 * num_features_;
         const std::size_t k = num_outputs();
         Sum sums[block_rows * max_block_outputs];
         std::uint32_t node[block_rows];
@@ -242,7 +281,21 @@ private:
                 if (g < g0 || g >= g1) continue;
                 const std::uint32_t root = tree_root_[t];
                 for (std::size_t r = 0; r < n; ++r) node[r] = root;
-                for (std::uint32_t d = 0; d < tree_depth_[t]; ++d) {
+                if constexpr (NanFree) {
+                    for (std::uint32_t d = 0; d < tree_depth_[t]; ++d) {
+                        std::size_t r = 0;
+                        for (; r + 8 <= n; r += 8)
+                            for (std::size_t u = 0; u < 8; ++u) {
+                                const nan_free_node& q = nan_free_[node[r + u]];
+                                node[r + u] = q.left + static_cast<std::uint32_t>(nan_free[(r + u) * stride + q.feature] >= q.threshold);
+                            }
+                        for (; r < n; ++r) {
+                            const nan_free_node& q = nan_free_[node[r]];
+                            node[r] = q.left + static_cast<std::uint32_t>(nan_free[r * stride + q.feature] >= q.threshold);
+                        }
+                    }
+                }
+                for (std::uint32_t d = 0; d < (NanFree ? 0 : tree_depth_[t]); ++d) {
                     std::size_t r = 0;
                     for (; r + 8 <= n; r += 8)  // eight independent walks in flight
                         for (std::size_t u = 0; u < 8; ++u) node[r + u] = step<Special>(node[r + u], rows[r + u]);
@@ -326,6 +379,8 @@ private:
     std::vector<special> special_;
     std::vector<std::uint32_t> categories_;
     bool has_special_ = false;
+    std::vector<nan_free_node> nan_free_;
+    bool nan_free_ok_ = false;
     // Trees.
     std::vector<std::uint32_t> tree_root_, tree_depth_, tree_group_;
     // The model.
@@ -448,6 +503,7 @@ public:
     }
 
     [[nodiscard]] result<forest> finish() && {
+        f_.prepare_nan_free();
         if (!f_.feature_names_.empty() && f_.feature_names_.size() != declared_features_)
             return error(errc::corrupt, fmt::format("{} feature names for {} features", f_.feature_names_.size(),
                                                     declared_features_));

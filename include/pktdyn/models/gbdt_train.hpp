@@ -190,22 +190,65 @@ private:
 
 namespace detail::gbdt {
 
-// Runs fn(i) for i in [0, n) on up to `threads` threads (the caller is one of them).
-template <class Fn>
-void parallel_for(unsigned threads, std::size_t n, const Fn& fn) {
-    if (threads <= 1 || n <= 1) {
-        for (std::size_t i = 0; i < n; ++i) fn(i);
-        return;
+// Threads started once per training and parked between steps: a training makes thousands of
+// parallel steps, and starting threads for each one cost more than many of the steps themselves.
+class thread_pool {
+public:
+    explicit thread_pool(unsigned threads) {
+        for (unsigned t = 1; t < threads; ++t) workers_.emplace_back([this] { serve(); });
     }
-    std::atomic<std::size_t> next{0};
-    auto work = [&] {
-        for (std::size_t i; (i = next.fetch_add(1, std::memory_order_relaxed)) < n;) fn(i);
-    };
-    std::vector<std::jthread> helpers;
-    const auto extra = static_cast<std::size_t>(threads) - 1;
-    for (std::size_t t = 0; t < std::min(extra, n - 1); ++t) helpers.emplace_back(work);
-    work();
-}
+    thread_pool(const thread_pool&) = delete;
+    thread_pool& operator=(const thread_pool&) = delete;
+    ~thread_pool() {
+        stop_.store(true, std::memory_order_relaxed);
+        generation_.fetch_add(1, std::memory_order_release);
+        generation_.notify_all();
+    }  // then workers_ (declared last) join
+
+    [[nodiscard]] std::size_t size() const noexcept { return workers_.size() + 1; }
+
+    // Runs fn(i) for i in [0, n), the caller being one of the threads; returns when all have run.
+    template <class Fn>
+    void run(std::size_t n, const Fn& fn) {
+        if (workers_.empty() || n <= 1) {
+            for (std::size_t i = 0; i < n; ++i) fn(i);
+            return;
+        }
+        job_ = &fn;
+        call_ = [](const void* f, std::size_t i) { (*static_cast<const Fn*>(f))(i); };
+        n_ = n;
+        next_.store(0, std::memory_order_relaxed);
+        pending_.store(workers_.size(), std::memory_order_relaxed);
+        generation_.fetch_add(1, std::memory_order_release);
+        generation_.notify_all();
+        drain();
+        // Every worker checks in, even one that found no work left: only then may the job change.
+        for (std::size_t left; (left = pending_.load(std::memory_order_acquire)) != 0;) pending_.wait(left, std::memory_order_acquire);
+    }
+
+private:
+    void drain() {
+        for (std::size_t i; (i = next_.fetch_add(1, std::memory_order_relaxed)) < n_;) call_(job_, i);
+    }
+    void serve() {
+        std::uint64_t seen = 0;
+        for (;;) {
+            generation_.wait(seen, std::memory_order_acquire);
+            seen = generation_.load(std::memory_order_acquire);
+            if (stop_.load(std::memory_order_relaxed)) return;
+            drain();
+            if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
+        }
+    }
+
+    const void* job_ = nullptr;
+    void (*call_)(const void*, std::size_t) = nullptr;
+    std::size_t n_ = 0;
+    std::atomic<std::size_t> next_{0}, pending_{0};
+    std::atomic<std::uint64_t> generation_{0};
+    std::atomic<bool> stop_{false};
+    std::vector<std::jthread> workers_;
+};
 
 constexpr std::uint8_t missing_bin = 255;
 
@@ -221,6 +264,10 @@ struct binned_matrix {
     std::size_t rows = 0, cols = 0;
     std::vector<std::vector<float>> cuts;
     std::vector<std::uint8_t> bins;  // bins[f * rows + r]
+    // The same bins for histograms: features in groups of four, a row's four bins in one word
+    // (byte j: feature 4 g + j) so one load serves four histograms, and a missing value stored as
+    // bins_of(f), its slot in the histogram. Training data only.
+    std::vector<std::uint32_t> packed;  // packed[g * rows + r]
 
     [[nodiscard]] std::uint8_t bin(std::size_t f, std::size_t r) const noexcept { return bins[f * rows + r]; }
     [[nodiscard]] std::size_t bins_of(std::size_t f) const noexcept { return cuts[f].size() + 1; }
@@ -250,7 +297,7 @@ inline std::vector<float> choose_cuts(std::vector<float>& values, std::size_t ma
 }
 
 template <class M>
-binned_matrix bin_matrix(const M& x, std::size_t max_bins, unsigned threads) {
+binned_matrix bin_matrix(const M& x, std::size_t max_bins, thread_pool& pool) {
     binned_matrix b;
     b.rows = static_cast<std::size_t>(x.rows());
     b.cols = static_cast<std::size_t>(x.cols());
@@ -258,7 +305,7 @@ binned_matrix bin_matrix(const M& x, std::size_t max_bins, unsigned threads) {
     b.bins.resize(b.rows * b.cols);
     // Quantiles from at most 200,000 rows, evenly spaced: the sort is the cost of binning.
     const std::size_t step = std::max<std::size_t>(1, b.rows / 200'000);
-    parallel_for(threads, b.cols, [&](std::size_t f) {
+    pool.run(b.cols, [&](std::size_t f) {
         std::vector<float> values;
         for (std::size_t r = 0; r < b.rows; r += step) {
             const double v = static_cast<double>(x(r, f));
@@ -266,6 +313,18 @@ binned_matrix bin_matrix(const M& x, std::size_t max_bins, unsigned threads) {
         }
         b.cuts[f] = choose_cuts(values, max_bins);
         for (std::size_t r = 0; r < b.rows; ++r) b.bins[f * b.rows + r] = binned_matrix::bin_of(b.cuts[f], static_cast<double>(x(r, f)));
+    });
+    const std::size_t groups = (b.cols + 3) / 4;
+    b.packed.resize(groups * b.rows);
+    pool.run(groups, [&](std::size_t g) {
+        for (std::size_t j = 0; j < 4 && 4 * g + j < b.cols; ++j) {
+            const std::size_t f = 4 * g + j;
+            const auto missing = static_cast<std::uint32_t>(b.bins_of(f));
+            for (std::size_t r = 0; r < b.rows; ++r) {
+                const std::uint8_t v = b.bins[f * b.rows + r];
+                b.packed[g * b.rows + r] |= (v == missing_bin ? missing : v) << (8 * j);
+            }
+        }
     });
     return b;
 }
@@ -300,9 +359,27 @@ struct split_choice {
     bool found = false;
 };
 
+// A node's histogram, per feature its bins then the missing bin (offsets from the trainer).
+using histogram = std::vector<grad_pair>;
+
+struct float_pair {
+    float g, h;
+};
+
+// A leaf's rows after growing: rows[begin, end) of the row list grow() reordered.
+struct leaf_rows {
+    std::int32_t id;
+    std::size_t begin, end;
+};
+
 class trainer {
 public:
-    trainer(const gbdt_params& p, unsigned threads) : p_(p), threads_(threads) {}
+    trainer(const gbdt_params& p, thread_pool& pool, const binned_matrix& data) : p_(p), pool_(pool), data_(data) {
+        offset_.assign(data.cols + 1, 0);
+        for (std::size_t f = 0; f < data.cols; ++f) offset_[f + 1] = offset_[f] + data.bins_of(f) + 1;  // + missing
+        ordered_.resize(data.rows);
+        scratch_.resize(data.rows);
+    }
 
     [[nodiscard]] double thresholded(double g) const noexcept {  // L1's soft threshold
         if (p_.alpha == 0) return g;
@@ -315,13 +392,12 @@ public:
     [[nodiscard]] double weight(const grad_pair& s) const noexcept { return -thresholded(s.g) / (s.h + p_.lambda); }
 
     // The best split of a node over the allowed features, from its histogram.
-    split_choice best_split(const std::vector<grad_pair>& hist, const std::vector<std::size_t>& offset, const grad_pair& total,
-                            const binned_matrix& data, const std::vector<std::uint32_t>& features) const {
+    split_choice best_split(const histogram& hist, const grad_pair& total, const std::vector<std::uint32_t>& features) const {
         split_choice best;
         const double parent_gain = gain(total);
         for (std::uint32_t f : features) {
-            const std::size_t nb = data.bins_of(f);
-            const grad_pair* h = hist.data() + offset[f];
+            const std::size_t nb = data_.bins_of(f);
+            const grad_pair* h = hist.data() + offset_[f];
             const grad_pair missing = h[nb];
             grad_pair left;
             for (std::size_t b = 0; b + 1 < nb; ++b) {
@@ -342,82 +418,88 @@ public:
         return best;
     }
 
-    // Grows one tree on the rows listed in `rows` (reordered in place) with gradients g/h.
-    std::vector<grow_node> grow(const binned_matrix& data, std::vector<std::uint32_t>& rows, std::span<const float> g,
-                                std::span<const float> h, const std::vector<std::uint32_t>& features) {
-        std::vector<std::size_t> offset(data.cols + 1, 0);
-        for (std::size_t f = 0; f < data.cols; ++f) offset[f + 1] = offset[f] + data.bins_of(f) + 1;  // + missing
-        const std::size_t width = offset[data.cols];
-
+    // Grows one tree on the rows listed in `rows` (reordered in place) with gradients g/h; `leaves`
+    // receives where each leaf's rows are in `rows`.
+    std::vector<grow_node> grow(std::vector<std::uint32_t>& rows, std::span<const float> g, std::span<const float> h,
+                                const std::vector<std::uint32_t>& features, std::vector<leaf_rows>& leaves) {
         struct open_node {
             std::int32_t id;
             std::size_t begin, end;
             grad_pair total;
-            std::vector<grad_pair> hist;
+            histogram hist;
         };
-        // Gradients in the order of `rows`, refreshed after each partition: the histogram loops
-        // then read them sequentially, once per feature, instead of at random.
-        std::vector<grad_pair> ordered(rows.size());
-        auto reorder = [&](std::size_t begin, std::size_t end) {
-            parallel_for(threads_, (end - begin + 8191) / 8192, [&](std::size_t c) {
-                for (std::size_t i = begin + c * 8192; i < std::min(end, begin + (c + 1) * 8192); ++i)
-                    ordered[i] = {g[rows[i]], h[rows[i]]};
-            });
-        };
-        auto build = [&](open_node& n, std::size_t f) {
-            grad_pair* h_ = n.hist.data() + offset[f];
-            const std::uint8_t* col = data.bins.data() + f * data.rows;
-            const std::size_t nb = data.bins_of(f);
-            for (std::size_t i = n.begin; i < n.end; ++i) {
-                const std::uint8_t b = col[rows[i]];
-                h_[b == missing_bin ? nb : b] += ordered[i];
-            }
-        };
-        reorder(0, rows.size());
+        leaves.clear();
+        // The round's features by packed group: a mask of the group's features in use.
+        groups_.clear();
+        for (std::uint32_t f : features) {
+            if (groups_.empty() || groups_.back().group != f / 4) groups_.push_back({f / 4, 0});
+            groups_.back().mask = static_cast<std::uint8_t>(groups_.back().mask | 1u << (f % 4));
+        }
+        // Gradients in the order of `rows`, refreshed where a partition moves rows: the histogram
+        // loops then read them sequentially instead of at random.
+        pool_.run((rows.size() + 8191) / 8192, [&](std::size_t c) {
+            for (std::size_t i = c * 8192; i < std::min(rows.size(), (c + 1) * 8192); ++i) ordered_[i] = {g[rows[i]], h[rows[i]]};
+        });
 
         std::vector<grow_node> tree(1);
         std::vector<open_node> level(1);
-        level[0] = {0, 0, rows.size(), {}, std::vector<grad_pair>(width)};
+        level[0] = {0, 0, rows.size(), {}, take_histogram()};
         for (std::size_t i = 0; i < rows.size(); ++i) level[0].total += grad_pair{g[rows[i]], h[rows[i]]};
-        parallel_for(threads_, features.size(), [&](std::size_t k) { build(level[0], features[k]); });
-        std::vector<std::uint32_t> scratch(rows.size());
+        tasks_.clear();
+        for (std::uint32_t k = 0; k < groups_.size(); ++k) tasks_.push_back({0, groups_[k].group, groups_[k].mask});
+        pool_.run(tasks_.size(), [&](std::size_t t) {
+            build(level[0].hist, nullptr, rows, level[0].begin, level[0].end, tasks_[t].group, tasks_[t].mask);
+        });
 
+        std::vector<split_choice> choice;
+        std::vector<std::size_t> mid, small;  // small: indices into next of children summed from rows
+        std::vector<open_node> next;
         for (std::uint32_t depth = 0;; ++depth) {
             for (open_node& n : level) {
                 tree[n.id].weight = weight(n.total);
                 tree[n.id].hessian = n.total.h;
             }
-            if (depth == p_.max_depth || level.empty()) break;
-            std::vector<split_choice> choice(level.size());
-            parallel_for(threads_, level.size(), [&](std::size_t i) {
-                choice[i] = best_split(level[i].hist, offset, level[i].total, data, features);
-            });
-            // Partition each splitting node's rows: left rows first, order kept (stable).
-            std::vector<std::size_t> mid(level.size());
-            parallel_for(threads_, level.size(), [&](std::size_t i) {
+            if (depth == p_.max_depth || level.empty()) {
+                for (open_node& n : level) {
+                    leaves.push_back({n.id, n.begin, n.end});
+                    give_histogram(std::move(n.hist));
+                }
+                break;
+            }
+            // Per node: its best split, then its rows partitioned (left rows first, order kept) and
+            // their gradients reordered to match.
+            choice.assign(level.size(), {});
+            mid.assign(level.size(), 0);
+            pool_.run(level.size(), [&](std::size_t i) {
+                choice[i] = best_split(level[i].hist, level[i].total, features);
                 if (!choice[i].found) return;
                 const open_node& n = level[i];
                 const split_choice& c = choice[i];
-                const std::uint8_t* col = data.bins.data() + c.feature * data.rows;
+                const std::uint8_t* col = data_.bins.data() + c.feature * data_.rows;
                 std::size_t l = n.begin, r = n.end;
                 for (std::size_t k = n.begin; k < n.end; ++k) {
                     const std::uint8_t b = col[rows[k]];
                     const bool go_left = b == missing_bin ? c.default_left : b <= c.bin;
-                    if (go_left) scratch[l++] = rows[k];
-                    else scratch[--r] = rows[k];
+                    if (go_left) scratch_[l++] = rows[k];
+                    else scratch_[--r] = rows[k];
                 }
-                std::copy(scratch.begin() + static_cast<std::ptrdiff_t>(n.begin), scratch.begin() + static_cast<std::ptrdiff_t>(l),
+                std::copy(scratch_.begin() + static_cast<std::ptrdiff_t>(n.begin), scratch_.begin() + static_cast<std::ptrdiff_t>(l),
                           rows.begin() + static_cast<std::ptrdiff_t>(n.begin));
-                std::reverse_copy(scratch.begin() + static_cast<std::ptrdiff_t>(l), scratch.begin() + static_cast<std::ptrdiff_t>(n.end),
+                std::reverse_copy(scratch_.begin() + static_cast<std::ptrdiff_t>(l), scratch_.begin() + static_cast<std::ptrdiff_t>(n.end),
                                   rows.begin() + static_cast<std::ptrdiff_t>(l));
+                for (std::size_t k = n.begin; k < n.end; ++k) ordered_[k] = {g[rows[k]], h[rows[k]]};
                 mid[i] = l;
             });
-            std::vector<open_node> next;
-            std::vector<std::size_t> small;  // indices into next of children summed from rows
+            next.clear();
+            small.clear();
             for (std::size_t i = 0; i < level.size(); ++i) {
                 const split_choice& c = choice[i];
-                if (!c.found) continue;
                 open_node& n = level[i];
+                if (!c.found) {
+                    leaves.push_back({n.id, n.begin, n.end});
+                    give_histogram(std::move(n.hist));
+                    continue;
+                }
                 const std::int32_t left_id = static_cast<std::int32_t>(tree.size());
                 tree.resize(tree.size() + 2);
                 grow_node& parent = tree[n.id];
@@ -430,40 +512,124 @@ public:
                 tree[left_id].parent = tree[left_id + 1].parent = n.id;
                 open_node a{left_id, n.begin, mid[i], {}, {}}, b{left_id + 1, mid[i], n.end, {}, {}};
                 const bool left_smaller = mid[i] - n.begin <= n.end - mid[i];
-                (left_smaller ? a : b).hist.assign(width, {});
+                (left_smaller ? a : b).hist = take_histogram();
+                (left_smaller ? b : a).hist = std::move(n.hist);  // becomes the parent minus the sibling
                 next.push_back(std::move(a));
                 next.push_back(std::move(b));
                 small.push_back(next.size() - (left_smaller ? 2 : 1));
             }
-            reorder(0, rows.size());
-            // Sum the smaller child of each pair from its rows, by (child, feature).
-            parallel_for(threads_, small.size() * features.size(), [&](std::size_t k) {
-                build(next[small[k / features.size()]], features[k % features.size()]);
+            // Sum the smaller child of each pair from its rows and subtract it from the larger (which
+            // holds the parent's sums), by (pair, feature group), larger pairs first. The last level
+            // needs only its totals: one feature's bins.
+            const bool last = depth + 1 == p_.max_depth;
+            order_.resize(small.size());
+            std::iota(order_.begin(), order_.end(), std::size_t{0});
+            std::sort(order_.begin(), order_.end(), [&](std::size_t x, std::size_t y) {
+                const open_node &a = next[small[x]], &b = next[small[y]];
+                return a.end - a.begin > b.end - b.begin || (a.end - a.begin == b.end - b.begin && x < y);
             });
-            // The larger child is its parent minus its sibling.
-            for (std::size_t i = 0, pair = 0; i < level.size(); ++i) {
-                if (!choice[i].found) continue;
-                const open_node& s = next[small[pair]];
-                open_node& big = next[small[pair] ^ 1];
-                big.hist = std::move(level[i].hist);
-                for (std::uint32_t f : features)
-                    for (std::size_t j = offset[f]; j < offset[f + 1]; ++j) {
-                        big.hist[j].g -= s.hist[j].g;
-                        big.hist[j].h -= s.hist[j].h;
-                    }
-                ++pair;
+            tasks_.clear();
+            for (std::size_t pair : order_) {
+                if (last) {
+                    const std::uint32_t f = features.front();
+                    tasks_.push_back({static_cast<std::uint32_t>(pair), f / 4, static_cast<std::uint8_t>(1u << (f % 4))});
+                } else {
+                    for (const feature_group& fg : groups_) tasks_.push_back({static_cast<std::uint32_t>(pair), fg.group, fg.mask});
+                }
             }
+            pool_.run(tasks_.size(), [&](std::size_t t) {
+                open_node& s = next[small[tasks_[t].node]];
+                build(s.hist, &next[small[tasks_[t].node] ^ 1].hist, rows, s.begin, s.end, tasks_[t].group, tasks_[t].mask);
+            });
             // A node's totals: the sum over any one feature's bins, the missing bin included.
             for (open_node& n : next)
-                for (std::size_t j = offset[features.front()]; j < offset[features.front() + 1]; ++j) n.total += n.hist[j];
-            level = std::move(next);
+                for (std::size_t j = offset_[features.front()]; j < offset_[features.front() + 1]; ++j) n.total += n.hist[j];
+            std::swap(level, next);
         }
         return tree;
     }
 
 private:
+    struct feature_group {
+        std::uint32_t group;
+        std::uint8_t mask;
+    };
+    struct build_task {
+        std::uint32_t node, group;
+        std::uint8_t mask;
+    };
+
+    histogram take_histogram() {
+        if (spare_.empty()) return histogram(offset_.back());
+        histogram h = std::move(spare_.back());
+        spare_.pop_back();
+        return h;
+    }
+    void give_histogram(histogram&& h) {
+        if (h.size() == offset_.back()) spare_.push_back(std::move(h));
+    }
+
+    // Sums the features of `mask` in packed group `group` over rows[begin, end) into `hist`, each
+    // bin in row order, then (with `larger`) subtracts them from `larger`.
+    void build(histogram& hist, histogram* larger, const std::vector<std::uint32_t>& rows, std::size_t begin, std::size_t end,
+               std::uint32_t group, std::uint8_t mask) const noexcept {
+        const std::uint32_t* col = data_.packed.data() + static_cast<std::size_t>(group) * data_.rows;
+        const std::uint32_t* row = rows.data();
+        const float_pair* gh = ordered_.data();
+        grad_pair* slot[4] = {};
+        for (std::size_t j = 0; j < 4; ++j) {
+            if (!(mask >> j & 1u)) continue;
+            const std::size_t f = 4 * group + j;
+            slot[j] = hist.data() + offset_[f];
+            std::fill(slot[j], hist.data() + offset_[f + 1], grad_pair{});
+        }
+        if (mask == 0xF) {  // four histograms, four independent chains of adds
+            grad_pair *h0 = slot[0], *h1 = slot[1], *h2 = slot[2], *h3 = slot[3];
+            for (std::size_t i = begin; i < end; ++i) {
+                const std::uint32_t w = col[row[i]];
+                const double g = gh[i].g, h = gh[i].h;
+                h0[w & 0xFF].g += g;
+                h0[w & 0xFF].h += h;
+                h1[w >> 8 & 0xFF].g += g;
+                h1[w >> 8 & 0xFF].h += h;
+                h2[w >> 16 & 0xFF].g += g;
+                h2[w >> 16 & 0xFF].h += h;
+                h3[w >> 24].g += g;
+                h3[w >> 24].h += h;
+            }
+        } else {
+            for (std::size_t j = 0; j < 4; ++j) {
+                if (!(mask >> j & 1u)) continue;
+                grad_pair* hj = slot[j];
+                const unsigned shift = static_cast<unsigned>(8 * j);
+                for (std::size_t i = begin; i < end; ++i) {
+                    grad_pair& s = hj[col[row[i]] >> shift & 0xFF];
+                    s.g += gh[i].g;
+                    s.h += gh[i].h;
+                }
+            }
+        }
+        if (larger == nullptr) return;
+        for (std::size_t j = 0; j < 4; ++j) {
+            if (!(mask >> j & 1u)) continue;
+            const std::size_t f = 4 * group + j;
+            for (std::size_t k = offset_[f]; k < offset_[f + 1]; ++k) {
+                (*larger)[k].g -= hist[k].g;
+                (*larger)[k].h -= hist[k].h;
+            }
+        }
+    }
+
     const gbdt_params& p_;
-    unsigned threads_;
+    thread_pool& pool_;
+    const binned_matrix& data_;
+    std::vector<std::size_t> offset_;  // per feature, into a histogram
+    std::vector<float_pair> ordered_;
+    std::vector<std::uint32_t> scratch_;
+    std::vector<histogram> spare_;  // histograms of finished nodes, for the next ones
+    std::vector<feature_group> groups_;
+    std::vector<build_task> tasks_;
+    std::vector<std::size_t> order_;
 };
 
 inline std::uint32_t leaf_of(const std::vector<grow_node>& tree, const binned_matrix& data, std::size_t r) noexcept {
@@ -521,7 +687,8 @@ template <row_matrix M, row_matrix V = M>
     if (auto e = check_labels(valid_y, "validation")) return *e;
 
     const unsigned threads = p.threads ? p.threads : std::max(1u, std::thread::hardware_concurrency());
-    const binned_matrix data = bin_matrix(x, p.max_bins - 1, threads);
+    thread_pool pool(threads);
+    const binned_matrix data = bin_matrix(x, p.max_bins - 1, pool);
     std::optional<binned_matrix> valid;
     if (valid_x != nullptr) valid = bin_like(*valid_x, data);
 
@@ -540,7 +707,9 @@ template <row_matrix M, row_matrix V = M>
         for (std::size_t i = 0; i < n; ++i) row_weight[i] = p.class_weights[static_cast<std::size_t>(y[i])];
 
     std::mt19937_64 rng(p.seed);
-    trainer grower(p, threads);
+    trainer grower(p, pool, data);
+    std::vector<leaf_rows> leaves;
+    std::vector<std::uint32_t> tree_rows;
     std::vector<std::uint32_t> rows, features(d);
     std::iota(features.begin(), features.end(), 0u);
     const std::size_t chunk = 4096, chunks = (n + chunk - 1) / chunk;
@@ -549,7 +718,7 @@ template <row_matrix M, row_matrix V = M>
 
     for (std::size_t round = 0; round < p.rounds; ++round) {
         // Gradients and hessians of the loss at the current margins, as XGBoost's objectives.
-        parallel_for(threads, chunks, [&](std::size_t c) {
+        pool.run(chunks, [&](std::size_t c) {
             for (std::size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) {
                 const double w = row_weight[i];
                 if (p.loss == gbdt_loss::logistic) {
@@ -585,9 +754,9 @@ template <row_matrix M, row_matrix V = M>
             std::sort(round_features.begin(), round_features.end());
         }
         for (std::size_t j = 0; j < k; ++j) {
-            std::vector<std::uint32_t> tree_rows = rows;
+            tree_rows.assign(rows.begin(), rows.end());
             const std::span<const float> g(grad.data() + j * (softmax ? n : 0), n), h(hess.data() + j * (softmax ? n : 0), n);
-            const auto grown = grower.grow(data, tree_rows, g, h, round_features);
+            const auto grown = grower.grow(tree_rows, g, h, round_features, leaves);
             // Margins move by the new leaves' values, kept in float as the saved model has them.
             gbdt_tree t;
             t.group = static_cast<std::uint32_t>(j);
@@ -603,10 +772,17 @@ template <row_matrix M, row_matrix V = M>
                 t.sum_hessian.push_back(static_cast<float>(gn.hessian));
                 t.base_weight.push_back(static_cast<float>(gn.weight));
             }
-            parallel_for(threads, chunks, [&](std::size_t c) {
-                for (std::size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i)
-                    margin[i * k + j] += t.condition[leaf_of(grown, data, i)];
-            });
+            if (tree_rows.size() == n) {  // every row is in some leaf's range: no need to walk the tree
+                pool.run(leaves.size(), [&](std::size_t l) {
+                    const float v = t.condition[static_cast<std::size_t>(leaves[l].id)];
+                    for (std::size_t i = leaves[l].begin; i < leaves[l].end; ++i) margin[tree_rows[i] * k + j] += v;
+                });
+            } else {
+                pool.run(chunks, [&](std::size_t c) {
+                    for (std::size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i)
+                        margin[i * k + j] += t.condition[leaf_of(grown, data, i)];
+                });
+            }
             if (valid)
                 for (std::size_t i = 0; i < valid->rows; ++i) valid_margin[i * k + j] += t.condition[leaf_of(grown, *valid, i)];
             model.trees.push_back(std::move(t));
