@@ -17,6 +17,10 @@ if [ "$target" = decoder ] && [ -d "$corpus/pcap" ] && [ -z "$(ls -A "$scratch/s
   # Every 5th packet of the shared corpus, tagged with its link type (never copied into the project).
   [ -x build/clang/tests/fuzz/extract_seeds ] || cmake --build --preset clang --target extract_seeds
   build/clang/tests/fuzz/extract_seeds "$scratch/seeds" 5 "$corpus/pcap" >/dev/null
+elif [[ "$target" =~ ^(tls|quic|ssh|dns)$ ]] && [ -d "$corpus/pcap" ] && [ -z "$(ls -A "$scratch/seeds")" ]; then
+  # The corpus's payloads of that protocol, behind the target's option byte (never copied into the project).
+  [ -x build/clang/tests/fuzz/extract_seeds ] || cmake --build --preset clang --target extract_seeds
+  build/clang/tests/fuzz/extract_seeds --payloads "$target" "$scratch/seeds" "$corpus/pcap" >/dev/null
 elif [ -d "$corpus/pcap" ] && [ -z "$(ls -A "$scratch/seeds")" ]; then
   # Link the corpus captures whose format matches the target (by magic), as extra seeds.
   find "$corpus/pcap" -type f | while read -r f; do
