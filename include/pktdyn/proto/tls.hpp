@@ -441,30 +441,32 @@ record parse_dtls_record(B&&) = delete;
            length > 0 && length <= record::max_length;
 }
 
-/// Walks consecutive records of a contiguous stream (a TCP payload or reassembled stream, a UDP
-/// datagram of DTLS records). Yields every record whose header is present (the last may be cut);
-/// stops after a cut or malformed record.
-class record_walker {
+namespace detail {
+/// Walks consecutive items of a contiguous span: records (TLS or DTLS) or handshake messages (TLS
+/// or DTLS headers). Yields every item whose header is present (the last may be cut) and stops after
+/// a cut or malformed one.
+template <class Item, Item (*Parse)(std::span<const std::byte>) noexcept, Item (*ParseDtls)(std::span<const std::byte>) noexcept>
+class walker {
 public:
-    explicit record_walker(std::span<const std::byte> bytes, bool dtls = false) noexcept : rest_(bytes), dtls_(dtls) {}
-    template <detail::temporary_bytes B>
-    record_walker(B&&, bool = false) = delete;
+    explicit walker(std::span<const std::byte> bytes, bool dtls = false) noexcept : rest_(bytes), dtls_(dtls) {}
+    template <temporary_bytes B>
+    walker(B&&, bool = false) = delete;  // items would point into a dead buffer
 
-    /// The next record, or nullopt at the end of the bytes (or after a cut / malformed record).
-    [[nodiscard]] std::optional<record> next() noexcept {
+    /// The next item, or nullopt at the end of the bytes (or after a cut / malformed item).
+    [[nodiscard]] std::optional<Item> next() noexcept {
         if (rest_.empty() || status_ != parse_status::complete) return std::nullopt;
-        const record r = dtls_ ? parse_dtls_record(rest_) : parse_record(rest_);
-        status_ = r.status;
-        if (r.header_size == 0) return std::nullopt;
-        if (r.status == parse_status::complete) {
-            consumed_ += r.wire_size();
-            rest_ = rest_.subspan(r.wire_size());
+        const Item item = dtls_ ? ParseDtls(rest_) : Parse(rest_);
+        status_ = item.status;
+        if (item.header_size == 0) return std::nullopt;
+        if (item.status == parse_status::complete) {
+            consumed_ += item.wire_size();
+            rest_ = rest_.subspan(item.wire_size());
         }
-        return r;
+        return item;
     }
-    /// Bytes of whole records walked so far.
+    /// Bytes of whole items walked so far.
     [[nodiscard]] std::size_t consumed() const noexcept { return consumed_; }
-    /// complete while every record was whole; truncated when the bytes ended inside one.
+    /// complete while every item was whole; truncated when the bytes ended inside one.
     [[nodiscard]] parse_status status() const noexcept { return status_; }
 
 private:
@@ -473,6 +475,12 @@ private:
     parse_status status_ = parse_status::complete;
     bool dtls_;
 };
+}  // namespace detail
+
+/// Walks consecutive records of a contiguous stream (a TCP payload or reassembled stream, a UDP
+/// datagram of DTLS records). Yields every record whose header is present (the last may be cut);
+/// stops after a cut or malformed record.
+using record_walker = detail::walker<record, parse_record, parse_dtls_record>;
 
 // --- handshake messages -----------------------------------------------------------------------
 
@@ -545,32 +553,7 @@ handshake_message parse_dtls_handshake(B&&) = delete;
 
 /// Walks consecutive handshake messages of a contiguous handshake stream (the fragments of
 /// handshake records put together, or QUIC's CRYPTO stream).
-class handshake_walker {
-public:
-    explicit handshake_walker(std::span<const std::byte> bytes, bool dtls = false) noexcept : rest_(bytes), dtls_(dtls) {}
-    template <detail::temporary_bytes B>
-    handshake_walker(B&&, bool = false) = delete;
-
-    [[nodiscard]] std::optional<handshake_message> next() noexcept {
-        if (rest_.empty() || status_ != parse_status::complete) return std::nullopt;
-        const handshake_message m = dtls_ ? parse_dtls_handshake(rest_) : parse_handshake(rest_);
-        status_ = m.status;
-        if (m.header_size == 0) return std::nullopt;
-        if (m.status == parse_status::complete) {
-            consumed_ += m.wire_size();
-            rest_ = rest_.subspan(m.wire_size());
-        }
-        return m;
-    }
-    [[nodiscard]] std::size_t consumed() const noexcept { return consumed_; }
-    [[nodiscard]] parse_status status() const noexcept { return status_; }
-
-private:
-    std::span<const std::byte> rest_;
-    std::size_t consumed_ = 0;
-    parse_status status_ = parse_status::complete;
-    bool dtls_;
-};
+using handshake_walker = detail::walker<handshake_message, parse_handshake, parse_dtls_handshake>;
 
 namespace detail {
 
