@@ -30,6 +30,12 @@ struct with_handshakes {
     }
 };
 
+constexpr std::size_t column(std::string_view name) {
+    for (std::size_t i = 0; i < pktdyn::handshake_metadata::text_features.size(); ++i)
+        if (pktdyn::handshake_metadata::text_features[i].column() == name) return i;
+    return 0;
+}
+
 struct totals {
     std::uint64_t flows = 0, server_names = 0, fingerprints = 0;
 };
@@ -48,8 +54,8 @@ totals run_flows(const std::string& path) {
         if constexpr (requires { e.state.handshakes; }) {
             e.state.handshakes.write(row);
             e.state.handshakes.write_text(text);
-            t.server_names += !text[1].empty();
-            t.fingerprints += !text[5].empty() || !text[18].empty();
+            t.server_names += !text[column("server_name")].empty();
+            t.fingerprints += !text[column("ja3")].empty() || !text[column("hassh")].empty();
             benchmark::DoNotOptimize(row);
         }
     };

@@ -151,6 +151,8 @@ TEST_CASE("handshake metadata reads a TLS handshake whose ClientHello segments a
     CHECK(n[number("resp_tls_record_length_1")] == static_cast<double>(server.size() - 5));
     CHECK(std::isnan(n[number("orig_tls_record_length_3")]));
     CHECK(n[number("handshake_records")] == 4);
+    CHECK(n[number("handshake_out_of_order")] == 1);  // the last piece waited for the middle one
+    CHECK(n[number("handshake_incomplete")] == 0);
 }
 
 TEST_CASE("handshake metadata finds TLS after a plaintext STARTTLS exchange", "[features][handshakes]") {

@@ -94,7 +94,7 @@ struct handshake_values {
     timestamp client_hello_time{}, server_hello_time{};
     std::array<record_sequence, 2> sequence{};
     std::string server_name, alpn_offered, alpn_selected, ja3_raw, ja3s_raw, ja4, ja4_r, ja4s;
-    std::string cert_subject_cn, cert_issuer_cn, cert_sans;
+    std::string cert_subject_cn, cert_issuer_cn, cert_names;
     // SSH: identification lines and HASSH strings of the originator (client) and responder (server)
     std::array<std::string, 2> ssh_banner, hassh_raw;
     // DNS: counts over the flow, the first query, and the first response's answers
@@ -111,7 +111,7 @@ struct handshake_values {
 
 /// What the flow records of a leaf certificate.
 struct certificate_values {
-    std::string subject_cn, issuer_cn;
+    std::string subject_cn, issuer_cn, names;  // names: the subjectAltName DNS names, comma-separated
     std::int64_t not_before = 0, not_after = 0;
     bool self_signed = false;
 };
@@ -140,7 +140,9 @@ public:
         e.length = der.size();
         if (auto s = crypto::summarize_certificate(der)) {
             e.ok = true;
-            e.values = {std::move(s->subject_cn), std::move(s->issuer_cn), s->not_before, s->not_after, s->self_signed};
+            std::string names;
+            for (const auto& n : s->dns_names) names += (names.empty() ? "" : ",") + n;
+            e.values = {std::move(s->subject_cn), std::move(s->issuer_cn), std::move(names), s->not_before, s->not_after, s->self_signed};
         }
         return e.ok ? &e.values : nullptr;
     }
@@ -207,7 +209,7 @@ struct quic_reader {
     bool retried = false;  // the server sent a Retry: the client's next Initial brings the DCID of the keys
 };
 
-inline constexpr std::size_t fixed_features = 27;
+inline constexpr std::size_t fixed_features = 29;
 
 constexpr std::array<feature_info, fixed_features + 2 * 3 * records> make_features() {
     // Every entry is named: an entry left out of the list below would be an empty column.
@@ -239,6 +241,8 @@ constexpr std::array<feature_info, fixed_features + 2 * 3 * records> make_featur
         {"dns", "rcode", "code", "RCODE of the first response's header, 4 bits (0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED)"},
         {"dns", "answer_records", "count", "records the first response's header says its answer section holds (ANCOUNT)"},
         {"dns", "ttl_min_s", "s", "least TTL of the first response's answer records"},
+        {"handshake", "out_of_order", "segments", "TCP segments of the handshake streams (TLS, SSH, DNS over TCP) that came ahead of a hole and waited for it"},
+        {"handshake", "incomplete", "0/1", "1 when a handshake stream ended early: bytes in sequence were never captured (snap length, loss) or some still wait behind a hole"},
     }};
     std::size_t at = fixed_features;
     for (int side = 0; side < 2; ++side) {
@@ -273,7 +277,7 @@ public:
         return true;
     }(), "every handshake feature has a name: fixed_features must count the entries of make_features()");
 
-    static constexpr std::array<feature_info, 25> text_features{{
+    static constexpr std::array<feature_info, 26> text_features{{
         {"", "handshake", "text", "what the flow's first payloads are: tls, dtls, quic, ssh, dns; empty for anything else"},
         {"", "server_name", "text", "host name of the ClientHello's server_name extension (TLS, DTLS, QUIC), as sent"},
         {"", "alpn_offered", "text", "ALPN protocols the ClientHello offers, in order, comma-separated"},
@@ -288,6 +292,7 @@ public:
         {"", "ja4s", "text", "JA4S (FoxIO) of the ServerHello"},
         {"", "cert_subject_cn", "text", "last commonName of the leaf certificate's subject (TLS <= 1.2, DTLS)"},
         {"", "cert_issuer_cn", "text", "last commonName of the leaf certificate's issuer"},
+        {"", "cert_names", "text", "the leaf certificate's subjectAltName DNS names, comma-separated, in order"},
         {"", "quic_version_name", "text", "QUIC version in nDPI's words: V-1, V-2, Draft-29, Q046, T051, MVFST-22, Ver-Negotiation"},
         {"", "quic_spin", "text", "what the spin bit did: unseen (no short header packet), constant, random (greased), in use"},
         {"", "ssh_client_banner", "text", "the originator's SSH identification line, without CR LF (SSH-2.0-software comments)"},
@@ -380,6 +385,12 @@ public:
         set(24, v.dns_response_seen, v.dns_rcode);
         set(25, v.dns_response_seen, v.dns_answer_count);
         set(26, v.dns_ttl_seen, v.dns_ttl_min);
+        if (kind_ == handshake_kind::tls || kind_ == handshake_kind::ssh || (dns && state_->stream[0].delivered() + state_->stream[1].delivered() != 0)) {
+            const auto& st = state_->stream;
+            set(27, true, st[0].out_of_order() + st[1].out_of_order());
+            const auto cut = [](const tcp_stream& t) { return t.state() == tcp_stream::status::lost || t.stalled(); };
+            set(28, true, cut(st[0]) || cut(st[1]));
+        }
         std::size_t at = fixed_features;
         for (int side = 0; side < 2; ++side) {
             const auto& s = v.sequence[side];
@@ -416,20 +427,21 @@ public:
         out[11] = v.ja4s;
         out[12] = v.cert_subject_cn;
         out[13] = v.cert_issuer_cn;
+        out[14] = v.cert_names;
         if (v.quic_seen) {
-            out[14] = std::string(quic::name_of(v.quic_version).view());
-            out[15] = std::string(quic::to_string(v.spin.result().state));
+            out[15] = std::string(quic::name_of(v.quic_version).view());
+            out[16] = std::string(quic::to_string(v.spin.result().state));
         }
-        out[16] = v.ssh_banner[0];
-        out[17] = v.ssh_banner[1];
+        out[17] = v.ssh_banner[0];
+        out[18] = v.ssh_banner[1];
         for (int side = 0; side < 2; ++side)
             if (!v.hassh_raw[side].empty()) {
-                out[18 + 2 * static_cast<std::size_t>(side)] = crypto::md5_hex(v.hassh_raw[side]);
-                out[19 + 2 * static_cast<std::size_t>(side)] = v.hassh_raw[side];
+                out[19 + 2 * static_cast<std::size_t>(side)] = crypto::md5_hex(v.hassh_raw[side]);
+                out[20 + 2 * static_cast<std::size_t>(side)] = v.hassh_raw[side];
             }
-        out[22] = v.dns_query;
-        if (!v.dns_query.empty()) out[23] = std::string(dns_type_name(v.dns_qtype));
-        out[24] = v.dns_answers;
+        out[23] = v.dns_query;
+        if (!v.dns_query.empty()) out[24] = std::string(dns_type_name(v.dns_qtype));
+        out[25] = v.dns_answers;
     }
 
     [[nodiscard]] handshake_kind kind() const noexcept { return kind_; }
@@ -806,6 +818,7 @@ private:
                     if (const auto* c = detail::handshakes::certificate_cache::local().get(der)) {
                         v.cert_subject_cn = c->subject_cn;
                         v.cert_issuer_cn = c->issuer_cn;
+                        v.cert_names = c->names;
                         v.not_before = c->not_before;
                         v.not_after = c->not_after;
                         v.self_signed = c->self_signed;
