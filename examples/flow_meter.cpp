@@ -294,18 +294,21 @@ struct handshake_columns {
     }();
     std::array<double, numbers.size()> values{};
     std::array<std::string, texts.size()> text{};
-    pktdyn::dns_cache names{{.capacity = 65536}};
+    std::optional<pktdyn::dns_cache> names;  // 65,536 addresses (36 MB), made only when handshakes are on
 
+    explicit handshake_columns(bool enabled) : on(enabled) {
+        if (on) names.emplace(pktdyn::dns_cache_options{.capacity = 65536});
+    }
     /// Every DNS response on its way through, into the cache of names.
     void observe(const pktdyn::decoded_packet& d, pktdyn::timestamp now) {
         if (!on || !d.has_transport || d.transport != pktdyn::ip_protocol::udp) return;
-        if (d.source_port == 53 || d.source_port == 5353 || d.source_port == 5355) (void)names.insert_response(d.payload(), now);
+        if (d.source_port == 53 || d.source_port == 5353 || d.source_port == 5355) (void)names->insert_response(d.payload(), now);
     }
     void read(const pktdyn::flow_record& r, const pktdyn::handshake_metadata& h) {
         h.write(values);
         h.write_text(std::span(text).first(handshake_texts.size()));
         auto meter = std::span(text).subspan(handshake_texts.size());
-        const auto* e = names.lookup(r.responder(), r.first);
+        const auto* e = names->lookup(r.responder(), r.first);
         meter[0] = e ? std::string(e->query_name()) : std::string();
         const auto signal = pktdyn::classify_dns_transport(r.key.protocol, r.responder_port(), r.responder(), text[1]);
         meter[1] = signal.transport == pktdyn::dns_transport::none ? std::string() : std::string(pktdyn::to_string(signal.transport));
@@ -631,7 +634,7 @@ int meter(const options* opt) {
     using state_type = meter_state<Features>;
     using table_type = pktdyn::flow_table<state_type>;
     state_type::read_handshakes = opt->handshakes;
-    handshake_columns handshake{.on = opt->handshakes};
+    handshake_columns handshake{opt->handshakes};
     constexpr auto feature_list = Features::features();
     const bool npy = opt->format == "npy";
     std::FILE* out = stdout;
