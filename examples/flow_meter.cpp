@@ -37,6 +37,7 @@
 #include <filesystem>
 #include <functional>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -453,6 +454,31 @@ struct summary {
     std::uint64_t flows = 0;
     std::unordered_map<pktdyn::ip_address, std::uint64_t> bytes_sent;
     worst_flows worst_rtt{5}, most_retransmitted{5};
+    // Handshakes: flows by kind, server names, and leaf certificates worth a look.
+    std::map<std::string, std::uint64_t> kinds, server_names;
+    std::uint64_t certificates = 0, self_signed = 0, expired = 0;
+
+    /// The handshake columns of one flow, as handshake_columns::read left them.
+    void add_handshake(const pktdyn::flow_record& r, const handshake_columns& h) {
+        const auto text = [&](std::string_view column) -> const std::string& {
+            for (std::size_t i = 0; i < h.texts.size(); ++i)
+                if (h.texts[i].column() == column) return h.text[i];
+            return h.text[0];
+        };
+        const auto number = [&](std::string_view column) {
+            for (std::size_t i = 0; i < h.numbers.size(); ++i)
+                if (h.numbers[i].column() == column) return h.values[i];
+            return std::nan("");
+        };
+        if (!text("handshake").empty()) ++kinds[text("handshake")];
+        if (!text("server_name").empty()) ++server_names[text("server_name")];
+        if (!std::isnan(number("tls_cert_not_after"))) {
+            ++certificates;
+            self_signed += number("tls_cert_self_signed") == 1;
+            const double start = static_cast<double>(r.first.time_since_epoch().count()) / 1e9;
+            expired += number("tls_cert_not_after") < start;
+        }
+    }
 
     void add(const flow& f) {
         ++flows;
@@ -531,6 +557,24 @@ void print_summary(const Table& table, const summary& s, const pktdyn::decoder& 
     if (f.fragments)
         fmt::print(stderr, "IP fragments {}: {} put in their datagram's flow, {} whose first fragment never came\n",
                    f.fragments, f.attributed, f.unattributed);
+    if (!s.kinds.empty()) {
+        fmt::print(stderr, "handshakes (flows):");
+        for (const auto& [kind, count] : s.kinds) fmt::print(stderr, " {} {};", kind, count);
+        fmt::print(stderr, "\n");
+    }
+    if (!s.server_names.empty()) {
+        std::vector<std::pair<std::uint64_t, std::string>> names;
+        for (const auto& [name, count] : s.server_names) names.emplace_back(count, name);
+        const std::size_t k = std::min<std::size_t>(5, names.size());
+        std::partial_sort(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(k), names.end(),
+                          [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
+        fmt::print(stderr, "top server names ({} distinct):", names.size());
+        for (std::size_t i = 0; i < k; ++i) fmt::print(stderr, " {} ({} flows);", names[i].second, names[i].first);
+        fmt::print(stderr, "\n");
+    }
+    if (s.certificates)
+        fmt::print(stderr, "leaf certificates: {} flows; {} self-signed, {} already expired when the flow began\n",
+                   s.certificates, s.self_signed, s.expired);
     for (const auto& e : errors) fmt::print(stderr, "stopped early: {}\n", e.message());
 }
 
@@ -657,14 +701,17 @@ int meter(const options* opt) {
     pktdyn::feature_matrix matrix(feature_list);
     const auto on_end = [&](typename table_type::entry& e) {
         const flow f{e.record, e.state.tcp};
-        if (!opt->quiet) sum.add(f);
+        if (handshake.on && (!opt->quiet || (!none && !npy))) handshake.read(e.record, e.state.handshakes);
+        if (!opt->quiet) {
+            sum.add(f);
+            if (handshake.on) sum.add_handshake(e.record, handshake);
+        }
         if (none) return;
         e.state.features.write(values);
         if (npy) {
             matrix.add(values, pktdyn::community_id(e.record.key));
             return;
         }
-        if (handshake.on) handshake.read(e.record, e.state.handshakes);
         json ? write_json(records, f, handshake, feature_list, values) : write_csv(records, f, handshake, values);
         drain(1 << 16);
     };
