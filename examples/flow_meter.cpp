@@ -25,8 +25,8 @@
 // Fields are documented in docs/flows.md, feature columns in docs/features.md, handshake columns in
 // docs/handshakes.md. At the end a summary
 // goes to standard error: flows and how they ended, top talkers, the flows with the worst RTT and
-// the most retransmissions, packets that could not be decoded (by reason), fragments, and anything
-// that stopped reading early.
+// the most retransmissions, packets that could not be decoded (by reason), fragments, handshakes by
+// kind with the top server names and suspicious certificates, and anything that stopped reading early.
 #include <unistd.h>
 
 #include <algorithm>
