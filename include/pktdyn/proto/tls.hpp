@@ -196,45 +196,44 @@ struct extension {
     std::span<const std::byte> data{};
 };
 
-/// The extensions of a hello in wire order, decoded while iterating: type(16) length(16) data.
-/// Iteration stops before the first extension that does not fit in the bytes.
-class extension_list {
+namespace detail {
+/// Entries of tag(16) length(16) data in wire order, decoded while iterating (extensions, key
+/// shares). Iteration stops before the first entry that does not fit in the bytes.
+template <class Entry, std::uint16_t Entry::*Tag, std::span<const std::byte> Entry::*Data>
+class tagged_list {
 public:
-    constexpr extension_list() noexcept = default;
-    constexpr explicit extension_list(std::span<const std::byte> b) noexcept : bytes_(b) {}
+    constexpr tagged_list() noexcept = default;
+    constexpr explicit tagged_list(std::span<const std::byte> b) noexcept : bytes_(b) {}
 
     class iterator {
     public:
         using iterator_category = std::forward_iterator_tag;
-        using value_type = extension;
+        using value_type = Entry;
         using difference_type = std::ptrdiff_t;
         iterator() = default;
         explicit iterator(std::span<const std::byte> rest) noexcept : rest_(rest) { load(); }
-        const extension& operator*() const noexcept { return cur_; }
-        const extension* operator->() const noexcept { return &cur_; }
+        const Entry& operator*() const noexcept { return cur_; }
+        const Entry* operator->() const noexcept { return &cur_; }
         iterator& operator++() noexcept {
-            rest_ = rest_.subspan(4 + cur_.data.size());
+            rest_ = rest_.subspan(4 + (cur_.*Data).size());
             load();
             return *this;
         }
         iterator operator++(int) noexcept { auto t = *this; ++*this; return t; }
-        bool operator==(const iterator& o) const noexcept { return rest_.data() == o.rest_.data() || (done() && o.done()); }
+        bool operator==(const iterator& o) const noexcept { return rest_.data() == o.rest_.data() || (rest_.empty() && o.rest_.empty()); }
     private:
-        [[nodiscard]] bool done() const noexcept { return rest_.empty(); }
         void load() noexcept {
             cursor c{rest_};
-            cur_.type = c.u16be();
-            const std::size_t n = c.u16be();
-            cur_.data = c.take(n);
+            cur_.*Tag = c.u16be();
+            cur_.*Data = c.take(c.u16be());
             if (!c.ok()) rest_ = {};  // does not fit: the end
         }
         std::span<const std::byte> rest_{};
-        extension cur_{};
+        Entry cur_{};
     };
     [[nodiscard]] iterator begin() const noexcept { return iterator{bytes_}; }
     [[nodiscard]] iterator end() const noexcept { return iterator{}; }
-
-    /// The raw extensions block (as present in the bytes).
+    /// The raw block (as present in the bytes).
     [[nodiscard]] constexpr std::span<const std::byte> bytes() const noexcept { return bytes_; }
     [[nodiscard]] std::size_t size() const noexcept {
         std::size_t n = 0;
@@ -242,6 +241,17 @@ public:
         return n;
     }
     [[nodiscard]] bool empty() const noexcept { return begin() == end(); }
+
+private:
+    std::span<const std::byte> bytes_{};
+};
+}  // namespace detail
+
+/// The extensions of a hello in wire order, decoded while iterating: type(16) length(16) data.
+/// Iteration stops before the first extension that does not fit in the bytes.
+class extension_list : public detail::tagged_list<extension, &extension::type, &extension::data> {
+public:
+    using tagged_list::tagged_list;
     /// The first extension of `type`, if present.
     [[nodiscard]] std::optional<extension> find(std::uint16_t type) const noexcept {
         for (const auto& e : *this)
@@ -249,9 +259,6 @@ public:
         return std::nullopt;
     }
     [[nodiscard]] bool contains(std::uint16_t type) const noexcept { return find(type).has_value(); }
-
-private:
-    std::span<const std::byte> bytes_{};
 };
 
 /// A list of 8-bit-length-prefixed strings (ALPN protocol names), as string_views into the bytes.
@@ -307,44 +314,7 @@ struct key_share_entry {
 };
 
 /// ClientHello key_share entries: group(16) key<1..2^16-1>, decoded while iterating.
-class key_share_list {
-public:
-    constexpr key_share_list() noexcept = default;
-    constexpr explicit key_share_list(std::span<const std::byte> b) noexcept : bytes_(b) {}
-
-    class iterator {
-    public:
-        using iterator_category = std::forward_iterator_tag;
-        using value_type = key_share_entry;
-        using difference_type = std::ptrdiff_t;
-        iterator() = default;
-        explicit iterator(std::span<const std::byte> rest) noexcept : rest_(rest) { load(); }
-        const key_share_entry& operator*() const noexcept { return cur_; }
-        const key_share_entry* operator->() const noexcept { return &cur_; }
-        iterator& operator++() noexcept {
-            rest_ = rest_.subspan(4 + cur_.key.size());
-            load();
-            return *this;
-        }
-        iterator operator++(int) noexcept { auto t = *this; ++*this; return t; }
-        bool operator==(const iterator& o) const noexcept { return rest_.data() == o.rest_.data() || (rest_.empty() && o.rest_.empty()); }
-    private:
-        void load() noexcept {
-            cursor c{rest_};
-            cur_.group = c.u16be();
-            cur_.key = c.take(c.u16be());
-            if (!c.ok()) rest_ = {};
-        }
-        std::span<const std::byte> rest_{};
-        key_share_entry cur_{};
-    };
-    [[nodiscard]] iterator begin() const noexcept { return iterator{bytes_}; }
-    [[nodiscard]] iterator end() const noexcept { return iterator{}; }
-    [[nodiscard]] bool empty() const noexcept { return begin() == end(); }
-
-private:
-    std::span<const std::byte> bytes_{};
-};
+using key_share_list = detail::tagged_list<key_share_entry, &key_share_entry::group, &key_share_entry::key>;
 
 // --- records ----------------------------------------------------------------------------------
 
