@@ -213,14 +213,13 @@ TEST_CASE("handshake metadata reads SSH identification lines and the KEXINITs be
 }
 
 TEST_CASE("handshake metadata reads a DNS query and its answers", "[features][handshakes]") {
-    const auto name = [](test::byte_writer& w) { w.u8(3).raw(std::as_bytes(std::span(std::string_view("www")))).u8(7).raw(std::as_bytes(std::span(std::string_view("example")))).u8(3).raw(std::as_bytes(std::span(std::string_view("com")))).u8(0); };
     test::byte_writer query{true};
     query.u16(0x1234).u16(0x0100).u16(1).u16(0).u16(0).u16(0);
-    name(query);
+    query.dns_name("www.example.com");
     query.u16(1).u16(1);
     test::byte_writer response{true};
     response.u16(0x1234).u16(0x8180).u16(1).u16(2).u16(0).u16(0);
-    name(response);
+    response.dns_name("www.example.com");
     response.u16(1).u16(1);
     for (auto [last, ttl] : {std::pair{34, 300u}, std::pair{35, 60u}})
         response.u16(0xc00c).u16(1).u16(1).u32(ttl).u16(4).u8(93).u8(184).u8(216).u8(static_cast<std::uint8_t>(last));

@@ -15,26 +15,17 @@ using pktdyn::test::bytes;
 
 pktdyn::timestamp at(std::chrono::nanoseconds t) { return pktdyn::from_ns(t.count()); }
 
-void name(byte_writer& w, std::string_view dotted) {
-    while (!dotted.empty()) {
-        const auto dot = dotted.find('.');
-        const auto label = dotted.substr(0, dot);
-        w.u8(static_cast<std::uint8_t>(label.size())).text(label);
-        dotted = dot == std::string_view::npos ? std::string_view{} : dotted.substr(dot + 1);
-    }
-    w.u8(0);
-}
 
 /// A response to "WWW.Example.com A": CNAME to edge.cdn.net, then edge.cdn.net A 203.0.113.9
 /// (TTL 30) and an A record in the additional section (not cached).
 bytes response() {
     byte_writer w{true};
     w.u16(7).u16(0x8180).u16(1).u16(2).u16(0).u16(1);
-    name(w, "WWW.Example.com");
+    w.dns_name("WWW.Example.com");
     w.u16(1).u16(1);
     w.u16(0xC00C).u16(5).u16(1).u32(300).u16(14);
     const auto target = static_cast<std::uint16_t>(w.size());
-    name(w, "edge.cdn.net");
+    w.dns_name("edge.cdn.net");
     w.u16(0xC000 | target).u16(1).u16(1).u32(30).u16(4).u8(203).u8(0).u8(113).u8(9);
     w.u16(0xC000 | target).u16(1).u16(1).u32(30).u16(4).u8(198).u8(51).u8(100).u8(1);
     return w.data();
@@ -116,7 +107,7 @@ TEST_CASE("queries, unreadable messages and answers without a question are handl
     // mDNS: no question, the answer's owner name stands for the query; cache-flush bit set.
     byte_writer w{true};
     w.u16(0).u16(0x8400).u16(0).u16(1).u16(0).u16(0);
-    name(w, "printer.local");
+    w.dns_name("printer.local");
     w.u16(28).u16(0x8001).u32(120).u16(16).u64(0xfe80000000000000ull).u64(1);
     CHECK(cache.insert_response(w.data(), at(2s)) == 1);
     pktdyn::ip_address ll;

@@ -15,17 +15,6 @@ using pktdyn::dns_status;
 using pktdyn::test::bytes;
 using pktdyn::test::byte_writer;
 
-/// Writes a name as uncompressed labels (RFC 1035 §3.1), ending with the root byte.
-void name(byte_writer& w, std::string_view dotted) {
-    while (!dotted.empty()) {
-        const auto dot = dotted.find('.');
-        const auto label = dotted.substr(0, dot);
-        w.u8(static_cast<std::uint8_t>(label.size())).text(label);
-        dotted = dot == std::string_view::npos ? std::string_view{} : dotted.substr(dot + 1);
-    }
-    w.u8(0);
-}
-
 /// A response written by hand, with its offsets noted:
 ///   12  question www.example.com A IN       ("example" label at 16)
 ///   33  answer   www.example.com (ptr 12) CNAME cdn.example.net, TTL 300
@@ -42,7 +31,7 @@ struct response {
 response make_response() {
     byte_writer w{true};
     w.u16(0xBEEF).u16(0x8183).u16(1).u16(5).u16(1).u16(1);  // QR RD RA, rcode 3 (NXDOMAIN low bits)
-    name(w, "www.example.com");
+    w.dns_name("www.example.com");
     w.u16(1).u16(1);
     // CNAME
     w.u16(0xC00C).u16(5).u16(1).u32(300);
@@ -329,7 +318,7 @@ TEST_CASE("an rdata length past the message is truncated, one inside it bounds t
 TEST_CASE("mDNS class bits are split off", "[proto][dns]") {
     byte_writer w{true};
     w.u16(0).u16(0x8400).u16(0).u16(1).u16(0).u16(0);
-    name(w, "printer.local");
+    w.dns_name("printer.local");
     w.u16(1).u16(0x8001).u32(120).u16(4).u32(0xC0A80105);
     pktdyn::dns_record_reader rd{w.data()};
     pktdyn::dns_record r;

@@ -26,6 +26,16 @@ public:
         for (char c : s) out_.push_back(static_cast<std::byte>(c));
         return *this;
     }
+    /// A DNS name as uncompressed labels (RFC 1035 §3.1), ending with the root byte.
+    byte_writer& dns_name(std::string_view dotted) {
+        while (!dotted.empty()) {
+            const auto dot = dotted.find('.');
+            const auto label = dotted.substr(0, dot);
+            u8(static_cast<std::uint8_t>(label.size())).text(label);
+            dotted = dot == std::string_view::npos ? std::string_view{} : dotted.substr(dot + 1);
+        }
+        return u8(0);
+    }
     byte_writer& pad4() {
         while (out_.size() % 4 != 0) out_.push_back(std::byte{0});
         return *this;
