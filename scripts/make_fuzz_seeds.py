@@ -237,6 +237,30 @@ def dns_seeds():
     }
 
 
+def flow_time_seeds():
+    """Packet records for fuzz_flow_time.cpp (12 bytes each: time, flags, ports, payload length)."""
+    SYN, FIN, RST, PSH, ACK, UDP, PREFIX = 2, 4, 8, 16, 32, 64, 128
+
+    def rec(time, what, ports=0, payload=0, absolute=True):
+        raw = struct.pack("<q", time) if absolute else struct.pack("<i", time) + b"\0\0\0\0"
+        return raw + bytes([what, ports]) + struct.pack("<H", payload)
+
+    def conversation(t0):
+        return (rec(t0, 1 | SYN) + rec(1000, ACK | SYN, absolute=False) + rec(1000, 1 | ACK, absolute=False) +
+                rec(500, 1 | ACK | PSH | PREFIX, 0, 300, absolute=False) + rec(20000, ACK | PSH, 0, 1000, absolute=False) +
+                rec(3_000_000, 1 | ACK | FIN, absolute=False) + rec(100, ACK | FIN, absolute=False))
+    i64max, i64min = 2**63 - 1, -2**63
+    return {
+        "in_order": conversation(1_500_000_000_000_000_000),
+        "backwards_decades": conversation(1_420_070_400_000_000_000) + conversation(1_104_537_600_000_000_000),
+        "extremes": rec(i64max, 1 | SYN) + rec(i64min, ACK | SYN) + rec(i64max, 1 | ACK) + rec(0, 1 | ACK | PSH, 0, 10) +
+                    rec(i64min + 1, ACK | RST) + rec(i64max - 1, 1 | SYN, 1),
+        "udp_and_rst": rec(10**18, 1 | UDP | PREFIX, 3, 40) + rec(-5_000_000, UDP, 3, 80, absolute=False) +
+                       rec(10**18, 1 | SYN, 2) + rec(-1, RST | ACK, 2, absolute=False) + rec(2, 1 | SYN, 2, absolute=False) +
+                       rec(2, SYN | ACK, 2, absolute=False) + rec(2_000_000_000, 1 | ACK | PSH, 2, 100, absolute=False),
+    }
+
+
 def main():
     seeds = {
         "pcap_reader": {
@@ -268,6 +292,7 @@ def main():
     seeds["dns"] = dns_seeds()
     seeds["model_loaders"] = model_loader_seeds()
     seeds["tls"] = tls_seeds()
+    seeds["flow_time"] = flow_time_seeds()
     for name, data in tunnel_seeds().items():
         seeds[name] = {"seed": data}
     for target, files in seeds.items():

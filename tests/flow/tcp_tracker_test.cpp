@@ -17,7 +17,7 @@ namespace pkt = pktdyn::test::pkt;
 using namespace std::chrono_literals;
 
 namespace {
-constexpr std::uint16_t SYN = 0x002, ACK = 0x010, PSH = 0x008;
+constexpr std::uint16_t SYN = 0x002, ACK = 0x010, PSH = 0x008, RST = 0x004;
 
 // Feeds hand-made segments of one connection (client 10.0.0.9:40000, server 10.0.0.1:443).
 struct connection {
@@ -218,4 +218,28 @@ TEST_CASE("retransmissions appear where loss was configured, reordering where it
     CHECK(total(clean, &tcp_direction_metrics::out_of_order) == 0);
     CHECK(total(lossy, &tcp_direction_metrics::retransmissions) > 0);
     CHECK(total(reordered, &tcp_direction_metrics::out_of_order) > 0);
+}
+
+TEST_CASE("a RST's window of 0 is not a window observation", "[flow][tcp_tracker]") {
+    connection c;
+    c.seg(true, 0, 100, 0, SYN, 0, 2000);
+    c.seg(false, 1000, 500, 101, SYN | ACK, 0, 3000);
+    c.seg(true, 2000, 101, 501, ACK, 0, 2000);
+    c.seg(true, 3000, 101, 501, RST | ACK, 0, 0);  // window 0 by convention (as tshark's zero-window analysis)
+    CHECK(c.t.metrics[0].window_min == 2000);
+    CHECK(c.t.metrics[0].window_samples == 2);
+    CHECK(c.t.metrics[0].zero_windows == 0);
+}
+
+TEST_CASE("times going backwards give no negative durations", "[flow][tcp_tracker]") {
+    connection c;
+    c.seg(true, 10'000, 100, 0, SYN);
+    c.seg(false, 20'000, 500, 101, SYN | ACK);
+    c.seg(true, 5'000, 101, 501, ACK);          // earlier than the SYN
+    c.seg(false, 30'000, 501, 101, ACK, 0, 0);  // a zero window...
+    c.seg(false, 1'000, 501, 101, ACK, 0, 50);  // ... that "ends" before it began
+    CHECK(c.t.initial_rtt == 20ms);  // from the first ACK after the SYN in time, not the one stamped before it
+    CHECK(c.t.metrics[1].zero_window_time == 0s);
+    c.t.finish(from_ns(0));
+    CHECK(c.t.metrics[1].zero_window_time == 0s);
 }

@@ -200,10 +200,24 @@ TEST_CASE("truncation and malformation are told apart by the IP length field", "
         const auto p = run(pkt::ethernet(0x0800, pkt::ipv4(6, a, b, pkt::tcp(1, 2, {}), {.total_length_delta = -10})));
         CHECK(p.status == decode_status::malformed);
         CHECK(p.issue == decode_issue::tcp_bad_offset);
+        CHECK_FALSE(p.has_transport);  // not even the ports fit
     }
-    SECTION("a TCP data offset below 5") {
-        const auto p = run(pkt::ethernet(0x0800, pkt::ipv4(6, a, b, pkt::tcp(1, 2, {}, {.data_offset_words = 3}))));
+    SECTION("a TCP data offset below 5 keeps its ports, as tshark keeps it in its stream") {
+        const auto p = run(pkt::ethernet(0x0800, pkt::ipv4(6, a, b, pkt::tcp(1, 2, test::bytes(8), {.data_offset_words = 3}))));
+        CHECK(p.status == decode_status::malformed);
         CHECK(p.issue == decode_issue::tcp_bad_offset);
+        CHECK(p.has_transport);
+        CHECK(p.source_port == 1);
+        CHECK(p.destination_port == 2);
+        CHECK(p.tcp.bad_offset);
+        CHECK(p.payload_length == 0);  // where the payload starts is unknown
+    }
+    SECTION("a TCP header running past the IP payload keeps its ports") {
+        const auto p = run(pkt::ethernet(0x0800, pkt::ipv4(6, a, b, pkt::tcp(1, 2, {}, {.data_offset_words = 15}))));
+        CHECK(p.issue == decode_issue::tcp_bad_offset);
+        CHECK(p.has_transport);
+        CHECK(p.tcp.bad_offset);
+        CHECK(p.tcp.options.empty());
     }
     SECTION("a UDP length longer than the IP payload") {
         const auto p = run(pkt::ethernet(0x0800, pkt::ipv4(17, a, b, pkt::udp(1, 2, test::bytes(10), 50))));

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <pcap/pcap.h>
 
@@ -42,14 +43,28 @@ public:
         pcap_set_timeout(p, o.timeout_ms);
         if (o.buffer_bytes > 0) pcap_set_buffer_size(p, o.buffer_bytes);
         pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);  // falls back to microseconds
-        if (const int rc = pcap_activate(p); rc < 0) {
-            return pktdyn::error{errc::io_error, fmt::format("cannot capture on {}: {} {}", device,
-                                                             pcap_statustostr(rc), pcap_geterr(p))};
-        }
+        if (const int rc = pcap_activate(p); rc < 0) return activation_error(device, rc, pcap_geterr(p));
         if (auto e = s.set_filter(o.filter)) return *e;
         s.nano_ = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
         s.link_ = static_cast<link_type>(pcap_datalink(p));  // known only once activated
         return s;
+    }
+
+    /// Why a live capture could not start, once: libpcap's own text repeats the device name and
+    /// the status, so the well-known cases get a sentence saying what to do.
+    static pktdyn::error activation_error(const std::string& device, int rc, std::string_view detail) {
+        switch (rc) {
+            case PCAP_ERROR_NO_SUCH_DEVICE:
+                return {errc::io_error, fmt::format("cannot capture on {}: no such interface (`ip link` lists them)", device)};
+            case PCAP_ERROR_PERM_DENIED:
+                return {errc::io_error, fmt::format("cannot capture on {}: permission denied (run as root, or give the "
+                                                    "program CAP_NET_RAW and CAP_NET_ADMIN)", device)};
+            case PCAP_ERROR_IFACE_NOT_UP:
+                return {errc::io_error, fmt::format("cannot capture on {}: the interface is down", device)};
+            default: break;
+        }
+        if (detail.starts_with(device + ": ")) detail.remove_prefix(device.size() + 2);
+        return {errc::io_error, fmt::format("cannot capture on {}: {}", device, detail.empty() ? pcap_statustostr(rc) : detail)};
     }
 
     /// Reads a file through libpcap (any format and link type libpcap knows).
@@ -71,10 +86,9 @@ public:
             const u_char* data = nullptr;
             const int rc = pcap_next_ex(handle_.get(), &h, &data);
             if (rc == 1) {
-                const std::int64_t ns = std::int64_t{h->ts.tv_sec} * 1'000'000'000 +
-                                        std::int64_t{h->ts.tv_usec} * (nano_ ? 1 : 1000);
+                const __int128 ns = __int128{h->ts.tv_sec} * 1'000'000'000 + __int128{h->ts.tv_usec} * (nano_ ? 1 : 1000);
                 stats_.count(h->caplen, h->len, 0);
-                return packet_view{from_ns(ns), {reinterpret_cast<const std::byte*>(data), h->caplen}, h->len,
+                return packet_view{clamp_time_ns(ns), {reinterpret_cast<const std::byte*>(data), h->caplen}, h->len,
                                    link_, 0};
             }
             if (rc == 0) continue;  // live timeout: look at stop_ again

@@ -131,6 +131,7 @@ public:
                               src.in().remaining());
             return finish();
         }
+        // At most 2^32 s + 2^32 µs: inside the range of capture times (core/time.hpp), never clamped.
         const std::int64_t ns = std::int64_t{seconds} * 1'000'000'000 +
                                 (nanosecond_ ? std::int64_t{fraction} : std::int64_t{fraction} * 1000);
         core_.stats.count(captured, original, snaplen_);

@@ -63,6 +63,10 @@ public:
         const bool enough = src.want(12);
         const cursor& in = src.in();
         const std::uint32_t type = in.peek<std::uint32_t>(0, byte_order::little);
+        if (!enough && type == section_header_block)
+            return pktdyn::error{errc::truncated, fmt::format("{}: truncated at byte offset {}: the file ends inside its "
+                                                              "section header block (at least 28 bytes)",
+                                                              r.core_.name(), in.remaining())};
         if (!enough || type != section_header_block) {
             return pktdyn::error{errc::not_a_capture,
                                  fmt::format("{}: not a pcapng file: first block type {:08x}, expected the section "
@@ -286,18 +290,13 @@ private:
         return packet_view{timestamp{}, body.take(captured), original, i.link, i.index};
     }
 
-    /// Interface time units → ns since the epoch, truncating sub-nanosecond resolution.
+    /// Interface time units → ns since the epoch, truncating sub-nanosecond resolution; a time
+    /// beyond the range pktdyn represents (core/time.hpp) is clamped to its end.
     [[nodiscard]] static timestamp to_time(const interface_info& i, std::uint64_t units) noexcept {
+        using wide = unsigned __int128;
         const std::uint64_t per_second = i.units_per_second;
-        std::uint64_t ns;
-        if (per_second <= 1'000'000'000 && 1'000'000'000 % per_second == 0) {
-            ns = units * (1'000'000'000 / per_second);
-        } else {
-            const std::uint64_t seconds = units / per_second;
-            const auto fraction = static_cast<unsigned __int128>(units % per_second);
-            ns = seconds * 1'000'000'000 + static_cast<std::uint64_t>(fraction * 1'000'000'000 / per_second);
-        }
-        return from_ns(static_cast<std::int64_t>(ns + static_cast<std::uint64_t>(i.offset_seconds) * 1'000'000'000));
+        const wide ns = wide{units / per_second} * 1'000'000'000 + wide{units % per_second} * 1'000'000'000 / per_second;
+        return clamp_time_ns(static_cast<__int128>(ns) + __int128{i.offset_seconds} * 1'000'000'000);
     }
 
     detail::reader_core core_;

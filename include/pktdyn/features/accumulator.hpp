@@ -92,7 +92,7 @@ struct flow_packet {
         p.payload_length = d.payload_length;
         p.payload = d.payload();
         p.tcp = d.has_transport && d.transport == ip_protocol::tcp;
-        p.tcp_flags = p.tcp ? d.tcp.flags : 0;
+        p.tcp_flags = p.tcp && !d.tcp.bad_offset ? d.tcp.flags : 0;
         p.decoded = &d;
         return p;
     }

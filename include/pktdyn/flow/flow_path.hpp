@@ -22,10 +22,11 @@ public:
     template <class OnEnd>
     typename flow_table<State>::hit push(const packet_view& p, OnEnd&& on_end) {
         decoder_.decode(p, decoded_);
-        const fragment_result frag = fragments_.track(p.time, decoded_, p.data);
+        const timestamp now = clamp_time(p.time);  // as the flow table would: no time arithmetic overflows
+        const fragment_result frag = fragments_.track(now, decoded_, p.data);
         const known_ports ports{frag.source_port, frag.destination_port};
         const bool later_fragment = frag.fragment && frag.attributed && !decoded_.has_transport;
-        return table_.update(p.time, decoded_, std::forward<OnEnd>(on_end), later_fragment ? &ports : nullptr);
+        return table_.update(now, decoded_, std::forward<OnEnd>(on_end), later_fragment ? &ports : nullptr);
     }
     /// Ends every flow (the input is over).
     template <class OnEnd>

@@ -52,7 +52,7 @@ struct direction_stats {
     std::uint64_t packets = 0;
     std::uint64_t ip_bytes = 0;        ///< IP total lengths (the packet as the network carried it)
     std::uint64_t payload_bytes = 0;   ///< transport payload by the length fields
-    timestamp first{}, last{};
+    timestamp first{}, last{};         ///< earliest and latest time of this side's packets
     tcp_flag_counts flags;
     std::uint8_t ttl_min = 255, ttl_max = 0;
     // From this side's SYN (or SYN-ACK), when seen.
@@ -69,7 +69,7 @@ struct flow_record {
     flow_key key;
     bool originator_is_a = true;       ///< the key's `a` endpoint is the originator
     std::array<direction_stats, 2> dir{};  ///< [0] originator → responder, [1] responder → originator
-    timestamp first{}, last{};
+    timestamp first{}, last{};         ///< earliest and latest time of the flow's packets
     end_reason ended = end_reason::active;
     std::uint8_t history_length = 0;
     std::array<char, 12> history{};    ///< Zeek's history letters: 6 letters, once per side (docs/flows.md)
@@ -88,17 +88,22 @@ struct flow_record {
     /// Counts one packet, `from_originator` telling its direction.
     void update(const decoded_packet& d, timestamp t, bool from_originator) noexcept {
         direction_stats& s = dir[from_originator ? 0 : 1];
-        if (s.packets == 0) s.first = t;
+        // first and last are the earliest and latest times: where time goes backwards (merged
+        // captures, clock steps) a later packet may carry an earlier time.
+        if (s.packets == 0) s.first = s.last = t;
+        s.first = std::min(s.first, t);
+        s.last = std::max(s.last, t);
         ++s.packets;
-        s.last = t;
-        if (first == timestamp{} && dir[0].packets + dir[1].packets == 1) first = t;
-        last = t;
+        if (dir[0].packets + dir[1].packets == 1) first = last = t;
+        first = std::min(first, t);
+        last = std::max(last, t);
         const ip_header& ip = d.inner_ip();
         s.ip_bytes += ip_length(d, ip);
         s.payload_bytes += d.payload_length;
         s.ttl_min = std::min(s.ttl_min, ip.ttl);
         s.ttl_max = std::max(s.ttl_max, ip.ttl);
-        if (d.transport != ip_protocol::tcp || !d.has_transport) return;
+        // A TCP header with a bad data offset: counted, but its flags are not trusted.
+        if (d.transport != ip_protocol::tcp || !d.has_transport || d.tcp.bad_offset) return;
         const std::uint16_t f = d.tcp.flags;
         tcp_flag_counts& c = s.flags;
         const auto bump = [](std::uint16_t& n, bool set) { n = static_cast<std::uint16_t>(n + (set && n != 0xFFFF)); };
@@ -173,9 +178,11 @@ private:
         } else if (f & tcp_flag::fin) {
             if (me != endpoint::reset) me = endpoint::closed;
         } else if (syn && ack) {
-            if (me == endpoint::inactive || me == endpoint::syn_sent) me = endpoint::syn_ack_sent;
+            // After its own RST too: a new handshake answering a retried SYN (the same connection,
+            // as its sequence numbers say) reopens it, so the early RST neither rejects nor ends it.
+            if (me == endpoint::inactive || me == endpoint::syn_sent || me == endpoint::reset) me = endpoint::syn_ack_sent;
         } else if (syn) {
-            if (me == endpoint::inactive) me = endpoint::syn_sent;
+            if (me == endpoint::inactive || me == endpoint::reset) me = endpoint::syn_sent;
         } else if (me == endpoint::inactive) {
             me = endpoint::partial;
         } else if (me == endpoint::syn_sent && peer == endpoint::syn_ack_sent) {

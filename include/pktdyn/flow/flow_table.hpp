@@ -8,6 +8,12 @@
 //   active flow (evicted, and counted); a SYN without ACK starts a new connection on its tuple
 //   (with a State that knows sequence numbers, such as tcp_tracker: a new initial sequence number,
 //   as Wireshark splits tcp.stream; without: a SYN after the flow closed); or the input ended.
+// - Time is the packets' own, and it may go backwards (merged captures, clock steps). "Now" is the
+//   time of the packet being counted; every flow is judged on its own last packet: it is idle (or
+//   its linger is over) once now is `idle` (`linger`) past its latest packet, and a packet `idle` or
+//   more away from its flow's latest packet, before or after it, does not join that flow (the flow
+//   ends as idle and the packet starts a new one). A flow whose packets lie in the future of now
+//   (the capture's clock stepped back) is not idle. Times are clamped into core/time.hpp's range.
 // - A State is default-initialized when its flow starts (give its members initializers).
 // - A State with update(d, now, from_originator) is updated after the record; one with
 //   finish(last) is finished before the flow goes to on_end.
@@ -19,9 +25,12 @@
 // Storage: `capacity` entries and an index of 2 × capacity slots allocated once, touched only as
 // far as flows are ever held at once (the index is used at the size the flows held need, so it
 // stays in cache); the index is open addressing (linear probing, load <= 1/2, backward-shift
-// deletion) of entry numbers and hash tags; two intrusive lists in order of
-// last activity (open flows, and closed flows lingering), so expiry is O(1) per flow ended and
-// eviction takes the least recently active flow. No allocation per packet.
+// deletion) of entry numbers and hash tags. Expiry walks intrusive lists kept in order of each
+// flow's latest packet time: open flows and closed flows lingering, each in up to `lanes` lists. A
+// packet joins the list whose newest time it does not precede by more than a small slack; when
+// time steps back past every list a new one starts, so flows from before the step neither block the
+// expiry of the others nor expire early. Expiry is O(1) per flow ended plus O(lanes) per packet;
+// eviction takes the flow whose latest packet is farthest from now. No allocation per packet.
 #pragma once
 
 #include <algorithm>
@@ -54,6 +63,7 @@ struct flow_table_stats {
     std::uint64_t flows = 0;          ///< flows started
     std::uint64_t active = 0;         ///< flows held now
     std::array<std::uint64_t, 8> ended{};  ///< by end_reason
+    std::uint64_t backward_steps = 0; ///< packets stamped earlier than the packet before them (by more than the slack)
     [[nodiscard]] std::uint64_t ended_by(end_reason r) const noexcept { return ended[static_cast<std::size_t>(r)]; }
 };
 
@@ -72,7 +82,7 @@ public:
         friend class flow_table;
         std::uint32_t prev = none, next = none;
         std::uint32_t hash = 0;  // the hash's low half, as its index slot's tag (to find that slot)
-        std::uint8_t list = 0;  // 0 free, 1 open, 2 closing
+        std::uint8_t list = 0;  // 0 free, else the list it is in (see list_id)
     };
 
     /// What update() found: the packet's flow (nullptr without IP) and its direction.
@@ -106,14 +116,23 @@ public:
             ++stats_.not_ip;
             return {};
         }
+        now = clamp_time(now);
+        if (previous_ - now > slack_) ++stats_.backward_steps;
+        previous_ = now;
         expire(now, on_end);
         const std::uint64_t h = hash(k.key, o_.seed);
         std::uint32_t e = find(k.key, h);
-        const bool tcp = d.has_transport && d.transport == ip_protocol::tcp;
+        const bool tcp = d.has_transport && d.transport == ip_protocol::tcp && !d.tcp.bad_offset;
         const bool fresh_syn = tcp && (d.tcp.flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn;
         if (e != none) {
             entry& x = entries_[e];
-            if (now - x.record.first >= o_.active) {
+            // Judged on its own latest packet, whichever way time went since.
+            const duration since = now - x.record.last;
+            const bool lingering = kind_of(x.list) == closing;
+            if (since >= (lingering ? o_.linger : o_.idle) || since <= -o_.idle) {
+                end(e, lingering ? closing_reason(e) : end_reason::idle, on_end);
+                e = none;
+            } else if (now - x.record.first >= o_.active) {
                 end(e, end_reason::active_timeout, on_end);
                 e = none;
             } else if (fresh_syn && starts_new_flow(x, d, k)) {
@@ -123,7 +142,7 @@ public:
         }
         bool created = false;
         if (e == none) {
-            e = create(k, h, d, on_end);
+            e = create(k, h, d, now, on_end);
             created = true;
         }
         entry& x = entries_[e];
@@ -142,18 +161,29 @@ public:
     /// Ends every flow (the input is over).
     template <class OnEnd>
     void flush(OnEnd&& on_end) {
-        for (std::uint8_t l : {closing, open})
-            while (head_[l] != none) end(head_[l], l == closing ? closing_reason(head_[l]) : end_reason::end_of_input, on_end);
+        for (std::uint8_t kind : {closing, open})
+            for (std::uint8_t lane = 0; lane < lanes; ++lane)
+                for (const std::uint8_t l = list_id(kind, lane); head_[l] != none;)
+                    end(head_[l], kind == closing ? closing_reason(head_[l]) : end_reason::end_of_input, on_end);
     }
 
     /// Ends the flows whose idle or linger time has passed by `now` (update() does this itself;
     /// call it on a timer when packets may stop coming).
     template <class OnEnd>
     void expire(timestamp now, OnEnd&& on_end) {
-        while (head_[closing] != none && now - entries_[head_[closing]].record.last >= o_.linger)
-            end(head_[closing], closing_reason(head_[closing]), on_end);
-        while (head_[open] != none && now - entries_[head_[open]].record.last >= o_.idle)
-            end(head_[open], end_reason::idle, on_end);
+        now = clamp_time(now);
+        for (std::uint8_t l = 1; l < list_count; ++l) {
+            const bool lingering = kind_of(l) == closing;
+            const duration timeout = lingering ? o_.linger : o_.idle;
+            while (head_[l] != none && now - entries_[head_[l]].record.last >= timeout)
+                end(head_[l], lingering ? closing_reason(head_[l]) : end_reason::idle, on_end);
+        }
+    }
+
+    /// Bytes a table of `capacity` flows reserves when it is made (entries and index; see
+    /// memory_bytes()), to weigh against the memory there is before making one.
+    [[nodiscard]] static constexpr std::uint64_t memory_for(std::uint64_t capacity) noexcept {
+        return capacity * sizeof(entry) + std::bit_ceil(std::max<std::uint64_t>(capacity, 1) * 2) * sizeof(slot);
     }
 
     [[nodiscard]] const flow_table_stats& stats() const noexcept { return stats_; }
@@ -172,7 +202,14 @@ public:
 
 private:
     static constexpr std::uint32_t none = std::numeric_limits<std::uint32_t>::max();
-    static constexpr std::uint8_t open = 1, closing = 2;
+    // Lists: 0 is "free"; then `lanes` lists of open flows and `lanes` of closed flows lingering.
+    static constexpr std::uint8_t open = 0, closing = 1;
+    static constexpr std::uint8_t lanes = 4;
+    static constexpr std::uint8_t list_count = 1 + 2 * lanes;
+    static constexpr std::uint8_t list_id(std::uint8_t kind, std::uint8_t lane) noexcept {
+        return static_cast<std::uint8_t>(1 + kind * lanes + lane);
+    }
+    static constexpr std::uint8_t kind_of(std::uint8_t list) noexcept { return list > lanes ? closing : open; }
 
     // Trivial, so the index can be allocated without being written (make_unique_for_overwrite).
     struct slot {
@@ -193,14 +230,15 @@ private:
     }
 
     template <class OnEnd>
-    std::uint32_t create(const keyed_packet& k, std::uint64_t h, const decoded_packet& d, OnEnd& on_end) {
+    std::uint32_t create(const keyed_packet& k, std::uint64_t h, const decoded_packet& d, timestamp now, OnEnd& on_end) {
         if (free_ == none && entries_.size() < o_.capacity) {
             entries_.emplace_back();
             free_ = static_cast<std::uint32_t>(entries_.size() - 1);
         }
-        if (free_ == none) {  // full: evict the least recently active flow, lingering ones first
-            const std::uint8_t l = head_[closing] != none ? closing : open;
-            end(head_[l], l == closing ? closing_reason(head_[l]) : end_reason::evicted, on_end);
+        if (free_ == none) {  // full: evict a lingering flow if there is one, else an open one
+            const std::uint32_t victim = farthest_from(now, closing);
+            if (victim != none) end(victim, closing_reason(victim), on_end);
+            else end(farthest_from(now, open), end_reason::evicted, on_end);
         }
         if ((stats_.active + 1) * 2 > mask_ + 1 && mask_ + 1 < index_slots_) grow_index();
         const std::uint32_t e = free_;
@@ -226,7 +264,7 @@ private:
 
     static bool originator_is_a(const keyed_packet& k, const decoded_packet& d) noexcept {
         const bool sender_is_a = k.a_to_b;
-        if (d.has_transport && d.transport == ip_protocol::tcp) {
+        if (d.has_transport && d.transport == ip_protocol::tcp && !d.tcp.bad_offset) {
             const std::uint16_t f = d.tcp.flags & (tcp_flag::syn | tcp_flag::ack);
             if (f == tcp_flag::syn) return sender_is_a;                       // a SYN's sender
             if (f == (tcp_flag::syn | tcp_flag::ack)) return !sender_is_a;    // a SYN-ACK's receiver
@@ -249,8 +287,26 @@ private:
         if constexpr (requires { x.state.starts_new_flow(d, true); }) {
             return x.state.starts_new_flow(d, k.a_to_b == x.record.originator_is_a);
         } else {
-            return x.list == closing;
+            return x.list != 0 && kind_of(x.list) == closing;
         }
+    }
+
+    // Of the flows at the heads of one kind's lists (each list's least recently active), the one
+    // whose latest packet is farthest from now, in either direction.
+    std::uint32_t farthest_from(timestamp now, std::uint8_t kind) const noexcept {
+        std::uint32_t best = none;
+        duration best_distance{-1};
+        for (std::uint8_t lane = 0; lane < lanes; ++lane) {
+            const std::uint32_t e = head_[list_id(kind, lane)];
+            if (e == none) continue;
+            const duration since = now - entries_[e].record.last;
+            const duration distance = since < duration{0} ? -since : since;
+            if (distance > best_distance) {
+                best = e;
+                best_distance = distance;
+            }
+        }
+        return best;
     }
 
     template <class OnEnd>
@@ -284,7 +340,7 @@ private:
     // front, so growing allocates nothing and happens only when more flows are held than ever before.
     void grow_index() noexcept {
         use_index((mask_ + 1) * 2);
-        for (std::uint8_t l : {open, closing})
+        for (std::uint8_t l = 1; l < list_count; ++l)
             for (std::uint32_t e = head_[l]; e != none; e = entries_[e].next)
                 insert_index(e, entries_[e].hash);
     }
@@ -315,16 +371,39 @@ private:
         x.list = 0;
     }
 
-    // Moves the entry to the tail (most recently active end) of a list.
-    void relink(std::uint32_t e, std::uint8_t l) noexcept {
+    // Puts the entry, whose record has just counted a packet, at the tail (most recently active
+    // end) of a list of `kind`: the list whose newest time is the latest not after this flow's
+    // latest by more than the slack, so every list stays in time order (within the slack). Time
+    // that stepped back past every list starts a list in a free lane; with none free, the
+    // nearest list takes it (its expiry may then wait; joining and splitting never do).
+    void relink(std::uint32_t e, std::uint8_t kind) noexcept {
         entry& x = entries_[e];
-        if (x.list == l && tail_[l] == e) return;
+        const timestamp t = x.record.last;
+        if (x.list != 0 && kind_of(x.list) == kind && tail_[x.list] == e &&
+            (x.prev == none || entries_[x.prev].record.last - t <= slack_))
+            return;  // already the newest of its list, in order: the common case
         unlink(e);
-        x.list = l;
-        x.prev = tail_[l];
+        std::uint8_t chosen = 0, spare = 0, nearest = 0;
+        timestamp chosen_newest{}, nearest_newest{};
+        for (std::uint8_t lane = 0; lane < lanes; ++lane) {
+            const std::uint8_t l = list_id(kind, lane);
+            if (tail_[l] == none) {
+                if (spare == 0) spare = l;
+                continue;
+            }
+            const timestamp newest = entries_[tail_[l]].record.last;
+            if (newest - t <= slack_) {
+                if (chosen == 0 || newest > chosen_newest) chosen = l, chosen_newest = newest;
+            } else if (nearest == 0 || newest < nearest_newest) {
+                nearest = l, nearest_newest = newest;
+            }
+        }
+        if (chosen == 0) chosen = spare != 0 ? spare : nearest;  // time stepped back: a list of its own if one is free
+        x.list = chosen;
+        x.prev = tail_[chosen];
         x.next = none;
-        (tail_[l] != none ? entries_[tail_[l]].next : head_[l]) = e;
-        tail_[l] = e;
+        (tail_[chosen] != none ? entries_[tail_[chosen]].next : head_[chosen]) = e;
+        tail_[chosen] = e;
     }
 
     flow_options o_;
@@ -333,7 +412,16 @@ private:
     std::unique_ptr<slot[]> index_;
     std::size_t mask_ = 0;                // slots in use - 1
     std::uint32_t free_ = none;
-    std::array<std::uint32_t, 3> head_{none, none, none}, tail_{none, none, none};
+    std::array<std::uint32_t, list_count> head_ = none_lists(), tail_ = none_lists();
+    // How much earlier than its list's newest time a packet may be and still be in order: reordering
+    // within it delays a flow's expiry by at most this much (a second, or less for short timeouts).
+    timestamp previous_ = earliest_time;  // the previous packet's time
+    duration slack_ = std::max(duration{0}, std::min<duration>({std::chrono::seconds(1), o_.idle / 8, o_.linger / 8}));
+    static constexpr std::array<std::uint32_t, list_count> none_lists() noexcept {
+        std::array<std::uint32_t, list_count> a{};
+        a.fill(none);
+        return a;
+    }
     flow_table_stats stats_;
 };
 

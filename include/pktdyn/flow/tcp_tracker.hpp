@@ -122,7 +122,10 @@ public:
     /// Analyses one packet of this flow (anything but a TCP segment is ignored). `from_originator`
     /// tells its sender.
     void update(const decoded_packet& d, timestamp now, bool from_originator) noexcept {
-        if (!d.has_transport || d.transport != ip_protocol::tcp) return;
+        // A header whose data offset is below 5 has no trustworthy fields past the ports (tshark
+        // stops there too): it counts in its flow, not in the analysis.
+        if (!d.has_transport || d.transport != ip_protocol::tcp || d.tcp.bad_offset) return;
+        now = clamp_time(now);  // differences of two capture times then cannot overflow
         const tcp_header& tcp = d.tcp;
         const int f = from_originator ? 0 : 1;
         side& fwd = sides_[f];
@@ -226,7 +229,7 @@ public:
         // Zero-window time: from the first zero advertisement to the next non-zero one.
         if (window == 0 && !sfr && fwd.zero_since == timestamp{}) fwd.zero_since = now;
         if (window != 0 && fwd.zero_since != timestamp{}) {
-            m.zero_window_time += now - fwd.zero_since;
+            add_interval(m.zero_window_time, fwd.zero_since, now);
             fwd.zero_since = {};
         }
         fwd.window = window;
@@ -237,7 +240,7 @@ public:
         timing(now, f, syn, ack_flag, seglen);  // after the analysis, as Wireshark sets initial_rtt
         timestamps(d, now, f);
         options(d, fwd, rev, syn, ack_flag);
-        window_stats(fwd, m, window, syn);
+        if (!rst) window_stats(fwd, m, window, syn);  // a RST's window is 0 by convention, not an advertisement
         in_flight(fwd, m, lost);
     }
 
@@ -255,7 +258,7 @@ public:
     void finish(timestamp last) noexcept {
         for (int f = 0; f < 2; ++f)
             if (sides_[f].zero_since != timestamp{}) {
-                metrics[f].zero_window_time += last - sides_[f].zero_since;
+                add_interval(metrics[f].zero_window_time, sides_[f].zero_since, last);
                 sides_[f].zero_since = {};
             }
     }
@@ -294,6 +297,10 @@ private:
     static bool seq_lt(std::uint32_t a, std::uint32_t b) noexcept { return static_cast<std::int32_t>(a - b) < 0; }
     static bool seq_gt(std::uint32_t a, std::uint32_t b) noexcept { return static_cast<std::int32_t>(b - a) < 0; }
     static bool seq_le(std::uint32_t a, std::uint32_t b) noexcept { return static_cast<std::int32_t>(a - b) <= 0; }
+    // Adds [from, to) to a total; nothing when time went backwards, and the total saturates.
+    static void add_interval(duration& total, timestamp from, timestamp to) noexcept {
+        if (to > from) total = saturating_add(total, saturating_elapsed(from, to));
+    }
     static duration gap(timestamp a, timestamp b) noexcept {
         return a != timestamp{} && b != timestamp{} && b >= a ? b - a : duration{};
     }
@@ -304,7 +311,8 @@ private:
         if (syn && ack && f == 1 && syn_ack_time == timestamp{}) syn_ack_time = now;
         if (!syn && ack && f == 0 && syn_ack_time != timestamp{} && handshake_ack_time == timestamp{})
             handshake_ack_time = now;
-        if (!syn && ack && last_syn_ != timestamp{} && initial_rtt.count() == 0) initial_rtt = now - last_syn_;
+        if (!syn && ack && last_syn_ != timestamp{} && initial_rtt.count() == 0 && now > last_syn_)
+            initial_rtt = now - last_syn_;
         if (seglen > 0 && first_data[f] == timestamp{}) first_data[f] = now;
         if (seglen > 0 && f == 0 && first_data[1] == timestamp{}) request_end = now;
     }

@@ -483,10 +483,19 @@ private:
                     // Options cut by the capture or by fragmentation still leave the fixed fields.
                     const bool cut_short = !whole || first_fragment;
                     tcp_header& tcp = d.tcp;
+                    const std::size_t available = t.remaining();
                     tcp_header::parse(t, tcp, cut_short);
                     if (!t.ok()) {
-                        if (tcp.bad_offset) return stop(decode_issue::tcp_bad_offset);
-                        return stop(cut_short ? decode_issue::tcp_truncated : decode_issue::tcp_bad_offset);
+                        if (cut_short && !tcp.bad_offset) return stop(decode_issue::tcp_truncated);
+                        if (available < 20) return stop(decode_issue::tcp_bad_offset);
+                        // A data offset below 5, or a header running past the IP payload: the
+                        // ports are readable, so the segment stays in its connection (as in
+                        // tshark's tcp.stream); nothing past the fixed header is trusted.
+                        tcp.bad_offset = true;
+                        tcp.options = {};
+                        if (!push(layer_kind::tcp, body, 20)) return;
+                        set_transport(tcp.source_port, tcp.destination_port, body + 20, body + 20);
+                        return stop(decode_issue::tcp_bad_offset);
                     }
                     const std::uint32_t header = at(t) - body;
                     if (!push(layer_kind::tcp, body, header)) return;

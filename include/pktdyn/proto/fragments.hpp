@@ -162,7 +162,7 @@ private:
         return h ^ (h >> 29);
     }
 
-    bool expired(const entry& e, timestamp now) const noexcept { return now - e.last > o_.timeout; }
+    bool expired(const entry& e, timestamp now) const noexcept { return saturating_elapsed(e.last, now) > o_.timeout; }
 
     // The datagram's entry, or a new one in the first free place of its probe window, or in place
     // of the window's least recently seen entry.

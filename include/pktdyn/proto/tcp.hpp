@@ -55,7 +55,10 @@ struct tcp_header {
     std::uint16_t urgent = 0;
     std::uint8_t header_length = 0;    ///< data offset * 4
     std::span<const std::byte> options{};
-    bool bad_offset = false;           ///< data offset < 5 (the cursor is failed)
+    /// The header's length is wrong: a data offset below 5 (parse() fails the cursor), or, as the
+    /// decoder sets it, a header running past the IP payload. Only the ports are trusted: the flow
+    /// table counts the segment in its connection; flags, options and TCP analysis ignore it.
+    bool bad_offset = false;
 
     [[nodiscard]] bool has(std::uint16_t flag) const noexcept { return (flags & flag) != 0; }
 
