@@ -100,4 +100,21 @@ inline std::map<std::string, known_difference> known_differences(const std::file
     return out;
 }
 
+/// The two ALPN characters of JA4 as nDPI writes them (src/lib/protocols/tls.c at the corpus's
+/// commit): the offered values joined by ',', the joined text's last character dropped, ',' made
+/// '-', then its first two characters, '0' for a missing one. So "h2" alone gives "h0",
+/// "http/1.1" "ht", "h2","http/1.1" "h2". FoxIO's JA4 takes the first and last character of the
+/// first value instead.
+template <class Values>
+std::string ndpi_ja4_alpn(const Values& values) {
+    std::string joined;
+    for (const auto& v : values) {
+        if (!joined.empty()) joined += ',';
+        joined.append(v.begin(), v.end());
+    }
+    if (!joined.empty()) joined.pop_back();
+    const auto at = [&](std::size_t i) { return i < joined.size() && joined[i] != '\0' ? (joined[i] == ',' ? '-' : joined[i]) : '0'; };
+    return {at(0), at(1)};
+}
+
 }  // namespace pktdyn::test

@@ -73,10 +73,10 @@ bool ipv4_literal(std::string_view s) {
 std::string as_ndpi_writes(const tls::client_hello& h) {
     std::string j = tls::ja4(h);
     j[3] = h.has_server_name && ipv4_literal(h.server_name) ? 'i' : 'd';
-    const auto alpn = h.has_alpn ? h.alpn.front() : std::string_view{};
-    if (alpn.size() >= 2) {
-        j[8] = alpn[0];
-        j[9] = alpn[1];
+    if (h.has_alpn && !h.alpn.empty()) {
+        const std::string two = pktdyn::test::ndpi_ja4_alpn(h.alpn);
+        j[8] = two[0];
+        j[9] = two[1];
     }
     if (j.ends_with("_000000000000") && tls::ja4_r(h).ends_with("_")) j.replace(j.size() - 12, 12, "e3b0c44298fc");
     return j;

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pktdyn/core/text.hpp"
 #include "support/capture_builder.hpp"
 
 namespace {
@@ -193,9 +194,11 @@ TEST_CASE("names escape odd bytes and can be lowercased", "[proto][dns]") {
     pktdyn::dns_record_reader rd{w.data()};
     pktdyn::dns_record r;
     REQUIRE(rd.next(r));
-    // RFC 1035 §5.1: "\." for a dot inside a label, "\\" for a backslash, \DDD (decimal) otherwise.
-    CHECK(decoded(r.name) == "a\\.b.\\\\\\032.\\007\\228.WwW");
-    CHECK(decoded(r.name, pktdyn::dns_case::lower) == "a\\.b.\\\\\\032.\\007\\228.www");
+    // pktdyn text's escapes (core/text.hpp): "\\" for a backslash, \xHH for a dot inside a label,
+    // space, controls and bytes above 0x7e.
+    CHECK(decoded(r.name) == "a\\x2eb.\\\\\\x20.\\x07\\xe4.WwW");
+    CHECK(decoded(r.name, pktdyn::dns_case::lower) == "a\\x2eb.\\\\\\x20.\\x07\\xe4.www");
+    CHECK(pktdyn::unescape_text(decoded(r.name)) == std::string("a.b.\\ .\x07\xe4.WwW"));
 }
 
 TEST_CASE("compression loops, forward pointers, bad label types and long names are malformed", "[proto][dns]") {
@@ -289,8 +292,8 @@ TEST_CASE("compression loops, forward pointers, bad label types and long names a
         pktdyn::dns_name n;
         CHECK(r.name.decode(n).status == dns_status::complete);
         CHECK(n.clipped);
-        CHECK(n.view().size() == 63 * 4 + 1);  // the first label's 63 "\001" and its dot; no half escape
-        CHECK(n.view().substr(0, 8) == "\\001\\001");
+        CHECK(n.view().size() == 63 * 4 + 1);  // the first label's 63 "\x01" and its dot; no half escape
+        CHECK(n.view().substr(0, 8) == "\\x01\\x01");
     }
 }
 

@@ -25,6 +25,7 @@
 
 #include <fmt/format.h>
 
+#include "pktdyn/core/text.hpp"
 #include "pktdyn/crypto/quic_initial.hpp"
 #include "pktdyn/crypto/x509.hpp"
 #include "pktdyn/features/accumulator.hpp"
@@ -104,7 +105,7 @@ struct handshake_values {
     bool dns_response_seen = false, dns_ttl_seen = false;
     std::string dns_query, dns_answers;
     // QUIC
-    std::uint32_t quic_version = 0;
+    std::uint32_t quic_version = 0, quic_first_version = 0;  // the version used; the first offered
     bool quic_seen = false;
     quic::spin_rtt spin{};
 };
@@ -209,7 +210,7 @@ struct quic_reader {
     bool retried = false;  // the server sent a Retry: the client's next Initial brings the DCID of the keys
 };
 
-inline constexpr std::size_t fixed_features = 29;
+inline constexpr std::size_t fixed_features = 30;
 
 constexpr std::array<feature_info, fixed_features + 2 * 3 * records> make_features() {
     // Every entry is named: an entry left out of the list below would be an empty column.
@@ -232,7 +233,8 @@ constexpr std::array<feature_info, fixed_features + 2 * 3 * records> make_featur
         {"orig", "tls_first_app_data_s", "s", "from the ClientHello to the originator's first application_data record (in TLS 1.3 the first encrypted record)"},
         {"resp", "tls_first_app_data_s", "s", "from the ClientHello to the responder's first application_data record (in TLS 1.3 the first encrypted record)"},
         {"", "handshake_records", "count", "TLS records read in both directions (at most 10 per direction are listed below)"},
-        {"quic", "version", "version code", "QUIC version of the flow's first long header packet (1 = v1, 1798521807 = v2, 4278190109 = draft-29, ...)"},
+        {"quic", "version", "version code", "QUIC version the connection used: that of its latest long header packet other than Version Negotiation and greased versions (1 = v1, 1798521807 = v2, 4278190109 = draft-29, ...); the first offer when no other came"},
+        {"quic", "first_version", "version code", "QUIC version of the flow's first long header packet: the client's first offer, which may be greased or unsupported when Version Negotiation followed"},
         {"quic", "spin_rtt_samples", "count", "RTT samples from the spin bit: intervals between consecutive spin edges seen in one direction (the direction with more), when the bit spins (not constant, not greased)"},
         {"quic", "spin_rtt_min_s", "s", "least of those intervals"},
         {"quic", "spin_rtt_mean_s", "s", "mean of those intervals"},
@@ -293,7 +295,7 @@ public:
         {"", "cert_subject_cn", "text", "last commonName of the leaf certificate's subject (TLS <= 1.2, DTLS)"},
         {"", "cert_issuer_cn", "text", "last commonName of the leaf certificate's issuer"},
         {"", "cert_names", "text", "the leaf certificate's subjectAltName DNS names, comma-separated, in order"},
-        {"", "quic_version_name", "text", "QUIC version in nDPI's words: V-1, V-2, Draft-29, Q046, T051, MVFST-22, Ver-Negotiation"},
+        {"", "quic_version_name", "text", "the QUIC version the connection used (quic_version) in nDPI's words: V-1, V-2, Draft-29, Q046, T051, MVFST-22; Ver-Negotiation when only a Version Negotiation or greased version was seen"},
         {"", "quic_spin", "text", "what the spin bit did: unseen (no short header packet), constant, random (greased), in use"},
         {"", "ssh_client_banner", "text", "the originator's SSH identification line, without CR LF (SSH-2.0-software comments)"},
         {"", "ssh_server_banner", "text", "the responder's SSH identification line"},
@@ -301,7 +303,7 @@ public:
         {"", "hassh_raw", "text", "the client's KEXINIT kex;encryption c2s;mac c2s;compression c2s name-lists (salesforce/hassh)"},
         {"", "hassh_server", "hex", "HASSHServer: MD5 of hassh_server_raw"},
         {"", "hassh_server_raw", "text", "the server's KEXINIT kex;encryption s2c;mac s2c;compression s2c name-lists"},
-        {"", "dns_query", "text", "name of the first question of the flow's first DNS message, in presentation form (case as sent, no trailing dot, \\DDD for other bytes)"},
+        {"", "dns_query", "text", "name of the first question of the flow's first DNS message: labels joined by '.' (case as sent, no trailing dot), \\xHH for a '.' inside a label, space and bytes outside printable ASCII"},
         {"", "dns_qtype", "text", "type of that question (A, AAAA, PTR, TXT, ... or TYPEn)"},
         {"", "dns_answers", "text", "addresses of the first response's A and AAAA answers, comma-separated, in order"},
     }};
@@ -374,22 +376,23 @@ public:
         set(17, kind_ == handshake_kind::tls || kind_ == handshake_kind::dtls,
             v.sequence[0].count + v.sequence[1].count);
         set(18, v.quic_seen, v.quic_version);
+        set(19, v.quic_seen, v.quic_first_version);
         const auto spin = v.spin.result();
         const bool spinning = spin.state == quic::spin_state::in_use;
-        set(19, v.quic_seen, spinning ? spin.samples : 0);
-        set(20, spinning && spin.samples != 0, static_cast<double>(spin.min_ns) / 1e9);
-        set(21, spinning && spin.samples != 0, static_cast<double>(spin.mean_ns) / 1e9);
+        set(20, v.quic_seen, spinning ? spin.samples : 0);
+        set(21, spinning && spin.samples != 0, static_cast<double>(spin.min_ns) / 1e9);
+        set(22, spinning && spin.samples != 0, static_cast<double>(spin.mean_ns) / 1e9);
         const bool dns = kind_ == handshake_kind::dns;
-        set(22, dns, v.dns_queries);
-        set(23, dns, v.dns_responses);
-        set(24, v.dns_response_seen, v.dns_rcode);
-        set(25, v.dns_response_seen, v.dns_answer_count);
-        set(26, v.dns_ttl_seen, v.dns_ttl_min);
+        set(23, dns, v.dns_queries);
+        set(24, dns, v.dns_responses);
+        set(25, v.dns_response_seen, v.dns_rcode);
+        set(26, v.dns_response_seen, v.dns_answer_count);
+        set(27, v.dns_ttl_seen, v.dns_ttl_min);
         if (kind_ == handshake_kind::tls || kind_ == handshake_kind::ssh || (dns && state_->stream[0].delivered() + state_->stream[1].delivered() != 0)) {
             const auto& st = state_->stream;
-            set(27, true, st[0].out_of_order() + st[1].out_of_order());
+            set(28, true, st[0].out_of_order() + st[1].out_of_order());
             const auto cut = [](const tcp_stream& t) { return t.state() == tcp_stream::status::lost || t.stalled(); };
-            set(28, true, cut(st[0]) || cut(st[1]));
+            set(29, true, cut(st[0]) || cut(st[1]));
         }
         std::size_t at = fixed_features;
         for (int side = 0; side < 2; ++side) {
@@ -406,9 +409,10 @@ public:
         out[0] = std::string(to_string(kind_));
         if (!state_) return;
         const auto& v = state_->values;
-        out[1] = v.server_name;
-        out[2] = v.alpn_offered;
-        out[3] = v.alpn_selected;
+        // Values a peer wrote are pktdyn text (core/text.hpp); DNS names already are.
+        out[1] = escape_text(v.server_name);
+        out[2] = escape_text(v.alpn_offered);
+        out[3] = escape_text(v.alpn_selected);
         const std::uint16_t version = v.server_hello_seen && v.server_version ? v.server_version : v.client_version;
         if (version != 0) {
             std::array<char, 12> buf{};
@@ -425,19 +429,19 @@ public:
         out[9] = v.ja4;
         out[10] = v.ja4_r;
         out[11] = v.ja4s;
-        out[12] = v.cert_subject_cn;
-        out[13] = v.cert_issuer_cn;
-        out[14] = v.cert_names;
+        out[12] = escape_text(v.cert_subject_cn);
+        out[13] = escape_text(v.cert_issuer_cn);
+        out[14] = escape_text(v.cert_names);
         if (v.quic_seen) {
             out[15] = std::string(quic::name_of(v.quic_version).view());
             out[16] = std::string(quic::to_string(v.spin.result().state));
         }
-        out[17] = v.ssh_banner[0];
-        out[18] = v.ssh_banner[1];
+        out[17] = escape_text(v.ssh_banner[0]);
+        out[18] = escape_text(v.ssh_banner[1]);
         for (int side = 0; side < 2; ++side)
             if (!v.hassh_raw[side].empty()) {
                 out[19 + 2 * static_cast<std::size_t>(side)] = crypto::md5_hex(v.hassh_raw[side]);
-                out[20 + 2 * static_cast<std::size_t>(side)] = v.hassh_raw[side];
+                out[20 + 2 * static_cast<std::size_t>(side)] = escape_text(v.hassh_raw[side]);
             }
         out[23] = v.dns_query;
         if (!v.dns_query.empty()) out[24] = std::string(dns_type_name(v.dns_qtype));
@@ -491,7 +495,7 @@ private:
             if (state_) {
                 state_->quic_client = p.direction;
                 state_->values.quic_seen = true;
-                state_->values.quic_version = q.version;
+                state_->values.quic_version = state_->values.quic_first_version = q.version;
                 state_->quic.reset(new (std::nothrow) detail::handshakes::quic_reader());
             }
         }
@@ -523,7 +527,10 @@ private:
         while (walk.next(h)) {
             if (!v.quic_seen) {
                 v.quic_seen = true;
-                v.quic_version = h.version;
+                v.quic_version = v.quic_first_version = h.version;
+            } else if (const auto family = quic::classify(h.version).family;
+                       family != quic::version_family::negotiation && family != quic::version_family::forced_negotiation) {
+                v.quic_version = h.version;  // after Version Negotiation: the version the connection runs
             }
             if (h.type == quic::packet_type::retry && !from_client && st.quic) st.quic->retried = true;
             if (h.type == quic::packet_type::initial) {

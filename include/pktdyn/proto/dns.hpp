@@ -127,9 +127,11 @@ struct dns_header {
 };
 
 /// A decoded name in presentation form, in a fixed buffer: labels joined by '.', no trailing dot,
-/// the root as ".". Label bytes other than printable ASCII (0x21-0x7e) are escaped as \DDD (decimal,
-/// RFC 1035 §5.1), and '.' and '\' inside a label as "\." and "\\". A 255-octet name fits unless
-/// escapes lengthen it: then `clipped` is set and the text ends at the last whole character.
+/// the root as ".". Label bytes other than printable ASCII (0x21-0x7e), and '.' inside a label, are
+/// written as \xHH and '\' as "\\": pktdyn text's escapes (core/text.hpp), which also escape space
+/// and bytes above 0x7e here, as DNS's own presentation form (RFC 1035 §5.1) does with \DDD. A
+/// 255-octet name fits unless escapes lengthen it: then `clipped` is set and the text ends at the
+/// last whole character.
 struct dns_name {
     static constexpr std::size_t capacity = 255;
     std::array<char, capacity> buffer{};
@@ -246,15 +248,14 @@ struct dns_name_ref {
             for (std::size_t i = 0; i < len; ++i) {
                 auto ch = std::to_integer<std::uint8_t>(message[pos + 1 + i]);
                 if (letter_case == dns_case::lower && ch >= 'A' && ch <= 'Z') ch = static_cast<std::uint8_t>(ch + 32);
-                if (ch == '.' || ch == '\\') {
-                    const char esc[2] = {'\\', static_cast<char>(ch)};
-                    out.put(esc, 2);
-                } else if (ch > 0x20 && ch < 0x7f) {
+                if (ch == '\\') {
+                    out.put("\\\\", 2);
+                } else if (ch > 0x20 && ch < 0x7f && ch != '.') {
                     const char c1 = static_cast<char>(ch);
                     out.put(&c1, 1);
                 } else {
-                    const char esc[4] = {'\\', static_cast<char>('0' + ch / 100), static_cast<char>('0' + ch / 10 % 10),
-                                         static_cast<char>('0' + ch % 10)};
+                    constexpr char hex[] = "0123456789abcdef";
+                    const char esc[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
                     out.put(esc, 4);
                 }
             }
