@@ -5,17 +5,19 @@
 //   pktdyn-flowmeter [options] --live IFACE [--filter BPF]
 //
 //   --format csv|jsonl|npy|none  output format (default csv, with a header naming every field);
-//                          npy: the feature matrix as OUTPUT.npy (+ .columns.txt, .rows.txt with the
-//                          flows' Community IDs), of the standard features unless --features
-//                          names a preset; none: only the summary
+//                          npy: the feature matrix as NAME.npy (+ NAME.columns.txt, NAME.rows.txt
+//                          with the flows' Community IDs) for --output NAME[.npy], of the standard
+//                          features unless --features names a preset; none: only the summary
 //   --features none|standard|cicflowmeter|nfstream
 //                          also write pktdyn's standard feature set, or CICFlowMeter's or NFStream's
 //                          columns under their names (docs/features.md)
 //   --output FILE          write records there (default: standard output)
-//   --idle S  --active S   flow timeouts in seconds (default 120 and 1800)
-//   --linger S             how long a flow closed by FIN/FIN or RST keeps its trailing packets (5)
-//   --capacity N           flows held at once (default 262144); when full the least recently
-//                          active flow is ended early and counted as evicted
+//   --idle S  --active S   flow timeouts in seconds (default 120 and 1800; 0.000001 to a year)
+//   --linger S             how long a flow closed by FIN/FIN or RST keeps its trailing packets (5;
+//                          0 to 3600)
+//   --capacity N           flows held at once (default 262144; 1 to 2^31, and no more than the
+//                          machine's memory can reserve); when full the least recently active
+//                          flow is ended early and counted as evicted
 //   --by-vlan --by-tunnel  keep flows on different VLANs / tunnel ids apart
 //   --handshakes on|off    TLS / DTLS / QUIC / SSH / DNS handshake metadata per flow (default on):
 //                          server name, ALPN, versions, JA3/JA4/HASSH fingerprints, certificate,
@@ -26,12 +28,20 @@
 // docs/handshakes.md. At the end a summary
 // goes to standard error: flows and how they ended, top talkers, the flows with the worst RTT and
 // the most retransmissions, packets that could not be decoded (by reason), fragments, handshakes by
-// kind with the top server names and suspicious certificates, and anything that stopped reading early.
+// kind with the top server names and suspicious certificates. Whatever damaged the input (a file
+// that stopped early, files skipped as not captures) is printed even with --quiet.
+//
+// Exit codes: 0 every input read to its end and every record written; 1 nothing could be read or
+// the output could not be written (a full disk); 2 a bad option (named, with the reason); 3 an input
+// stopped early or was skipped: the records cover every packet read before the damage.
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -41,11 +51,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "pktdyn/baseline/space_saving.hpp"
 #include "pktdyn/capture/capture_set.hpp"
 #include "pktdyn/capture/libpcap_source.hpp"
 #include "pktdyn/export/npy.hpp"
@@ -452,10 +462,13 @@ double ms(pktdyn::duration d) { return static_cast<double>(d.count()) / 1e6; }
 
 struct summary {
     std::uint64_t flows = 0;
-    std::unordered_map<pktdyn::ip_address, std::uint64_t> bytes_sent;
+    // Bounded whatever the input: a flood of addresses or names costs no memory here (Space-Saving,
+    // baseline/space_saving.hpp; a count shown is exact or overstated by at most the bound printed).
+    pktdyn::space_saving<pktdyn::ip_address, 64> bytes_sent;
     worst_flows worst_rtt{5}, most_retransmitted{5};
     // Handshakes: flows by kind, server names, and leaf certificates worth a look.
-    std::map<std::string, std::uint64_t> kinds, server_names;
+    std::map<std::string, std::uint64_t> kinds;  // a handful of kinds
+    pktdyn::space_saving<std::string, 64> server_names;
     std::uint64_t certificates = 0, self_signed = 0, expired = 0;
 
     /// The handshake columns of one flow, as handshake_columns::read left them.
@@ -471,7 +484,7 @@ struct summary {
             return std::nan("");
         };
         if (!text("handshake").empty()) ++kinds[text("handshake")];
-        if (!text("server_name").empty()) ++server_names[text("server_name")];
+        if (!text("server_name").empty()) server_names.add(text("server_name"));
         if (!std::isnan(number("tls_cert_not_after"))) {
             ++certificates;
             self_signed += number("tls_cert_self_signed") == 1;
@@ -483,8 +496,8 @@ struct summary {
     void add(const flow& f) {
         ++flows;
         const auto& r = f.record;
-        bytes_sent[r.originator()] += r.dir[0].ip_bytes;
-        bytes_sent[r.responder()] += r.dir[1].ip_bytes;
+        bytes_sent.add(r.originator(), r.dir[0].ip_bytes);  // senders only: a weight of 0 adds nothing
+        bytes_sent.add(r.responder(), r.dir[1].ip_bytes);
         if (!is_tcp(f)) return;
         // Worst RTT: the larger of the two sides' mean data→ACK RTT, from at least 3 samples.
         for (int s = 0; s < 2; ++s) {
@@ -515,7 +528,7 @@ std::string bytes_text(double n) {
 
 template <class Table>
 void print_summary(const Table& table, const summary& s, const pktdyn::decoder& dec,
-                   const pktdyn::fragment_tracker& fragments, const std::vector<pktdyn::error>& errors) {
+                   const pktdyn::fragment_tracker& fragments) {
     const auto& t = table.stats();
     fmt::print(stderr, "packets {}  flows {}  (packets without IP: {})\n", t.packets, s.flows, t.not_ip);
     fmt::print(stderr, "flow table: at most {} flows at once of capacity {}, {} used of {} reserved\n",
@@ -525,17 +538,17 @@ void print_summary(const Table& table, const summary& s, const pktdyn::decoder& 
     for (std::size_t i = 1; i < t.ended.size(); ++i)
         if (t.ended[i]) fmt::print(stderr, " {} {};", pktdyn::to_string(static_cast<pktdyn::end_reason>(i)), t.ended[i]);
     fmt::print(stderr, "\n");
+    if (t.backward_steps)
+        fmt::print(stderr, "  time went backwards {} times (merged or out-of-order capture): each flow was judged on "
+                           "its own packets' times\n", t.backward_steps);
     if (t.ended_by(pktdyn::end_reason::evicted))
         fmt::print(stderr, "  {} flows were evicted early because the table was full: raise --capacity\n",
                    t.ended_by(pktdyn::end_reason::evicted));
 
-    std::vector<std::pair<std::uint64_t, pktdyn::ip_address>> top;
-    for (const auto& [host, bytes] : s.bytes_sent) top.emplace_back(bytes, host);
-    const std::size_t n = std::min<std::size_t>(5, top.size());
-    std::partial_sort(top.begin(), top.begin() + static_cast<std::ptrdiff_t>(n), top.end(),
-                      [](const auto& a, const auto& b) { return a.first > b.first; });
-    fmt::print(stderr, "top talkers (IP bytes sent):\n");
-    for (std::size_t i = 0; i < n; ++i) fmt::print(stderr, "  {:<40} {}\n", top[i].second.to_string(), bytes_text(static_cast<double>(top[i].first)));
+    const auto top = s.bytes_sent.top(5);
+    fmt::print(stderr, "top talkers (IP bytes sent{}):\n",
+               s.bytes_sent.error_bound() ? fmt::format("; each at most {} over", bytes_text(static_cast<double>(s.bytes_sent.error_bound()))) : "");
+    for (const auto& x : top) fmt::print(stderr, "  {:<40} {}\n", x.key.to_string(), bytes_text(static_cast<double>(x.count)));
     if (!s.worst_rtt.items().empty()) fmt::print(stderr, "worst RTT (TCP data to its ACK):\n");
     for (const auto& x : s.worst_rtt.items()) fmt::print(stderr, "  {}\n", x.line);
     if (!s.most_retransmitted.items().empty()) fmt::print(stderr, "most retransmissions:\n");
@@ -562,20 +575,14 @@ void print_summary(const Table& table, const summary& s, const pktdyn::decoder& 
         for (const auto& [kind, count] : s.kinds) fmt::print(stderr, " {} {};", kind, count);
         fmt::print(stderr, "\n");
     }
-    if (!s.server_names.empty()) {
-        std::vector<std::pair<std::uint64_t, std::string>> names;
-        for (const auto& [name, count] : s.server_names) names.emplace_back(count, name);
-        const std::size_t k = std::min<std::size_t>(5, names.size());
-        std::partial_sort(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(k), names.end(),
-                          [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
-        fmt::print(stderr, "top server names ({} distinct):", names.size());
-        for (std::size_t i = 0; i < k; ++i) fmt::print(stderr, " {} ({} flows);", names[i].second, names[i].first);
+    if (s.server_names.total() != 0) {
+        fmt::print(stderr, "top server names ({} flows with one):", s.server_names.total());
+        for (const auto& x : s.server_names.top(5)) fmt::print(stderr, " {} ({} flows);", x.key, x.count);
         fmt::print(stderr, "\n");
     }
     if (s.certificates)
         fmt::print(stderr, "leaf certificates: {} flows; {} self-signed, {} already expired when the flow began\n",
                    s.certificates, s.self_signed, s.expired);
-    for (const auto& e : errors) fmt::print(stderr, "stopped early: {}\n", e.message());
 }
 
 /// A progress line on standard error, redrawn a few times a second: bytes read of the total for
@@ -613,7 +620,14 @@ private:
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), shown_{};
 };
 
-// ---- Options.
+// ---- Options: each numeric one has a range, and a bad value is named with the reason.
+
+// Exit codes (docs/flows.md): as tshark, a damaged input is not a success, though every packet
+// before the damage was counted and written.
+constexpr int exit_ok = 0;       // every input read to its end, every record written
+constexpr int exit_failed = 1;   // nothing could be read, or the output could not be written
+constexpr int exit_usage = 2;    // a bad option
+constexpr int exit_damaged = 3;  // an input stopped early or was skipped; records cover what was read
 
 struct options {
     std::string format = "csv";
@@ -627,48 +641,123 @@ struct options {
     std::vector<std::filesystem::path> inputs;
 };
 
-std::optional<options> parse(int argc, char** argv) {
+/// A bad option: what it was and why it cannot be used.
+struct usage_error {
+    std::string message;
+};
+
+/// Seconds as a decimal number (1, 0.5, 1e3) within [low, high].
+pktdyn::duration seconds_option(const std::string& name, const std::string& value, double low, double high,
+                                std::string_view range) {
+    double v = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec != std::errc{} || end != value.data() + value.size() || !std::isfinite(v))
+        throw usage_error{fmt::format("{} {}: not a number of seconds", name, value)};
+    if (v < low || v > high) throw usage_error{fmt::format("{} {}: out of range: {}", name, value, range)};
+    return std::chrono::duration_cast<pktdyn::duration>(std::chrono::duration<double>(v));  // in range: no overflow
+}
+
+/// A whole number (digits only) within [low, high].
+std::uint64_t count_option(const std::string& name, const std::string& value, std::uint64_t low, std::uint64_t high,
+                           std::string_view range) {
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+    if (ec == std::errc::result_out_of_range) throw usage_error{fmt::format("{} {}: out of range: {}", name, value, range)};
+    if (ec != std::errc{} || end != value.data() + value.size() || value.empty())
+        throw usage_error{fmt::format("{} {}: not a whole number", name, value)};
+    if (v < low || v > high) throw usage_error{fmt::format("{} {}: out of range: {}", name, value, range)};
+    return v;
+}
+
+std::string choice_option(const std::string& name, const std::string& value, std::initializer_list<std::string_view> choices) {
+    for (auto c : choices)
+        if (value == c) return value;
+    std::string list;
+    std::size_t i = 0;
+    for (auto c : choices) list += fmt::format("{}{}", i++ == 0 ? "" : i == choices.size() ? " or " : ", ", c);
+    throw usage_error{fmt::format("{} {}: expected {}", name, value, list)};
+}
+
+options parse(int argc, char** argv) {
     options o;
-    const auto secs = [](const std::string& v) {
-        return std::chrono::duration_cast<pktdyn::duration>(std::chrono::duration<double>(std::stod(v)));
-    };
-    try {
-        for (int i = 1; i < argc; ++i) {
-            const std::string a = argv[i];
-            const auto value = [&]() -> std::string {
-                if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-                return argv[++i];
-            };
-            if (a == "--format") o.format = value();
-            else if (a == "--features") o.features = value();
-            else if (a == "--output") o.output = value();
-            else if (a == "--handshakes") {
-                const std::string v = value();
-                if (v != "on" && v != "off") return std::nullopt;
-                o.handshakes = v == "on";
-            }
-            else if (a == "--live") o.live = value();
-            else if (a == "--filter") o.filter = value();
-            else if (a == "--idle") o.flows.idle = secs(value());
-            else if (a == "--active") o.flows.active = secs(value());
-            else if (a == "--linger") o.flows.linger = secs(value());
-            else if (a == "--capacity") o.flows.capacity = std::stoull(value());
-            else if (a == "--by-vlan") o.flows.keys.by_vlan = true;
-            else if (a == "--by-tunnel") o.flows.keys.by_tunnel = true;
-            else if (a == "--quiet") o.quiet = true;
-            else if (a.rfind("--", 0) == 0) return std::nullopt;
-            else o.inputs.emplace_back(a);
-        }
-    } catch (const std::exception&) {
-        return std::nullopt;
+    constexpr double year = 365.0 * 24 * 3600;
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        const auto value = [&](std::string_view what) -> std::string {
+            if (i + 1 >= argc) throw usage_error{fmt::format("{} needs a value: {}", a, what)};
+            return argv[++i];
+        };
+        if (a == "--format") o.format = choice_option(a, value("csv, jsonl, npy or none"), {"csv", "jsonl", "npy", "none"});
+        else if (a == "--features")
+            o.features = choice_option(a, value("none, standard, cicflowmeter or nfstream"), {"none", "standard", "cicflowmeter", "nfstream"});
+        else if (a == "--output") o.output = value("a file name");
+        else if (a == "--handshakes") o.handshakes = choice_option(a, value("on or off"), {"on", "off"}) == "on";
+        else if (a == "--live") o.live = value("an interface name");
+        else if (a == "--filter") o.filter = value("a BPF filter");
+        else if (a == "--idle") o.flows.idle = seconds_option(a, value("seconds"), 1e-6, year, "seconds from 0.000001 to 31536000 (a year)");
+        else if (a == "--active") o.flows.active = seconds_option(a, value("seconds"), 1e-6, year, "seconds from 0.000001 to 31536000 (a year)");
+        else if (a == "--linger") o.flows.linger = seconds_option(a, value("seconds"), 0, 3600, "seconds from 0 to 3600");
+        else if (a == "--capacity")
+            o.flows.capacity = count_option(a, value("flows"), 1, std::uint64_t{1} << 31, "flows from 1 to 2147483648");
+        else if (a == "--by-vlan") o.flows.keys.by_vlan = true;
+        else if (a == "--by-tunnel") o.flows.keys.by_tunnel = true;
+        else if (a == "--quiet") o.quiet = true;
+        else if (a.rfind("-", 0) == 0 && a != "-") throw usage_error{fmt::format("{}: unknown option", a)};
+        else o.inputs.emplace_back(a);
     }
     if (o.format == "npy" && o.features == "none") o.features = "standard";
-    if ((o.inputs.empty() && !o.live) || (o.format != "csv" && o.format != "jsonl" && o.format != "none" && o.format != "npy") ||
-        (o.format == "npy" && o.output.empty()) || (o.features != "none" && o.features != "standard" && o.features != "cicflowmeter" && o.features != "nfstream") ||
-        o.flows.capacity == 0)
-        return std::nullopt;
+    if (o.inputs.empty() && !o.live) throw usage_error{"no input: give capture files or directories, or --live IFACE"};
+    if (!o.inputs.empty() && o.live) throw usage_error{"--live reads an interface: give no files with it"};
+    if (o.format == "npy" && o.output.empty()) throw usage_error{"--format npy needs --output NAME.npy"};
     return o;
 }
+
+constexpr std::string_view usage_text =
+    "usage: pktdyn-flowmeter [--format csv|jsonl|npy|none] [--features none|standard|cicflowmeter|nfstream]\n"
+    "           [--handshakes on|off] [--output FILE] [--idle S] [--active S] [--linger S] [--capacity N]\n"
+    "           [--by-vlan] [--by-tunnel] [--quiet] FILE|DIR... | --live IFACE [--filter BPF]\n";
+
+/// The machine's memory, to weigh a flow table's reservation against.
+std::uint64_t machine_memory() {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) : 0;
+}
+
+/// Records go out through this: large blocks, and the first write error kept (a full disk is a
+/// failure, not a success with a short file).
+class record_output {
+public:
+    explicit record_output(const options& o) : name_(o.output.empty() ? "standard output" : o.output) {
+        if (o.output.empty() || o.format == "npy" || o.format == "none") return;
+        file_ = std::fopen(o.output.c_str(), "w");
+        if (file_ == nullptr) error_ = std::strerror(errno);
+    }
+    record_output(const record_output&) = delete;
+    record_output& operator=(const record_output&) = delete;
+    ~record_output() {
+        if (file_ != stdout && file_ != nullptr) std::fclose(file_);
+    }
+    [[nodiscard]] bool ok() const noexcept { return error_.empty(); }
+    void write(const buffer& b) {
+        if (!ok() || b.size() == 0) return;
+        if (std::fwrite(b.data(), 1, b.size(), file_) != b.size()) error_ = std::strerror(errno);
+    }
+    /// Flushes and closes; the error, if any, names the output.
+    [[nodiscard]] std::optional<std::string> finish() {
+        if (ok() && std::fflush(file_) != 0) error_ = std::strerror(errno);
+        if (file_ != stdout && file_ != nullptr) {
+            if (std::fclose(file_) != 0 && ok()) error_ = std::strerror(errno);
+            file_ = nullptr;
+        }
+        if (ok()) return std::nullopt;
+        return fmt::format("writing {}: {}", name_, error_);
+    }
+
+private:
+    std::string name_;
+    std::FILE* file_ = stdout;
+    std::string error_;
+};
 
 std::function<void()> stop_live;
 
@@ -677,21 +766,33 @@ template <class Features>
 int meter(const options* opt) {
     using state_type = meter_state<Features>;
     using table_type = pktdyn::flow_table<state_type>;
+    // The table reserves its capacity up front (and touches only the flows it holds): a capacity
+    // the machine cannot even reserve is refused here, not by an allocator's exception.
+    const std::uint64_t reserve = table_type::memory_for(opt->flows.capacity), memory = machine_memory();
+    if (memory != 0 && reserve > memory) {
+        fmt::print(stderr,
+                   "pktdyn-flowmeter: --capacity {}: the flow table would reserve {} ({} bytes per flow{}), more than "
+                   "this machine's {} of memory; at most {} flows fit\n",
+                   opt->flows.capacity, bytes_text(static_cast<double>(reserve)), table_type::memory_for(1),
+                   opt->features == "none" ? "" : fmt::format(" with --features {}", opt->features),
+                   bytes_text(static_cast<double>(memory)), memory / table_type::memory_for(1));
+        return exit_usage;
+    }
     state_type::read_handshakes = opt->handshakes;
     handshake_columns handshake{opt->handshakes};
     constexpr auto feature_list = Features::features();
     const bool npy = opt->format == "npy";
-    std::FILE* out = stdout;
-    if (!npy && !opt->output.empty() && (out = std::fopen(opt->output.c_str(), "w")) == nullptr) {
-        fmt::print(stderr, "pktdyn-flowmeter: cannot write {}\n", opt->output);
-        return 1;
+    record_output out(*opt);
+    if (!out.ok()) {
+        fmt::print(stderr, "pktdyn-flowmeter: {}\n", *out.finish());
+        return exit_failed;
     }
 
     // Records are formatted into one buffer and written in large blocks.
     buffer records;
     const auto drain = [&](std::size_t above) {
         if (records.size() <= above) return;
-        std::fwrite(records.data(), 1, records.size(), out);
+        out.write(records);
         records.clear();
     };
     if (opt->format == "csv") write_header(records, handshake, feature_list);
@@ -727,62 +828,75 @@ int meter(const options* opt) {
         flows.flush(on_end);
         bar.done();
     };
-    std::vector<pktdyn::error> errors;
+    // What went wrong with the input: printed even with --quiet, and the exit code says so.
+    std::vector<std::string> damage;
     if (opt->live) {
         auto src = pktdyn::libpcap_source::open_live(*opt->live, {.filter = opt->filter});
         if (!src) {
             fmt::print(stderr, "pktdyn-flowmeter: {}\n", src.error().message());
-            return 1;
+            return exit_failed;
         }
         stop_live = [&] { src->stop(); };
         std::signal(SIGINT, [](int) { stop_live(); });
         run(*src, progress{show_progress, 0}, [](const auto&) { return std::uint64_t{0}; });
+        if (auto e = src->error()) damage.push_back(fmt::format("capture stopped: {}", e->message()));
     } else {
         auto set = pktdyn::capture_set::open(opt->inputs, {.access = pktdyn::access_mode::stream});
         if (!set) {
             fmt::print(stderr, "pktdyn-flowmeter: {}\n", set.error().message());
-            return 1;
+            return exit_failed;
         }
-        std::uint64_t total = 0;
-        for (const auto& file : set->files()) {
-            std::error_code ec;
-            const auto size = std::filesystem::file_size(file.name(), ec);
-            total += ec ? 0 : size;
+        run(*set, progress{show_progress, set->total_bytes()}, [](const pktdyn::capture_set& s) { return s.bytes_read(); });
+        for (const auto& e : set->errors()) damage.push_back(fmt::format("stopped early: {}", e.message()));
+        if (const auto& skipped = set->skipped_files(); !skipped.empty()) {
+            std::string names;
+            for (std::size_t i = 0; i < std::min<std::size_t>(5, skipped.size()); ++i)
+                names += fmt::format("{}{}", i ? ", " : "", skipped[i].string());
+            damage.push_back(fmt::format("skipped {} file{} that {} not captures: {}{}", skipped.size(),
+                                         skipped.size() == 1 ? "" : "s", skipped.size() == 1 ? "is" : "are", names,
+                                         skipped.size() > 5 ? fmt::format(" and {} more", skipped.size() - 5) : ""));
         }
-        run(*set, progress{show_progress, total}, [](const pktdyn::capture_set& s) { return s.bytes_read(); });
-        errors = set->errors();
+        if (set->file_count() == 0) damage.push_back("no capture file to read");
     }
     drain(0);
-    if (out != stdout) std::fclose(out);
-    if (npy)
-        if (const auto failed = pktdyn::write_npy(matrix, opt->output)) {
-            fmt::print(stderr, "pktdyn-flowmeter: {}\n", failed->message());
-            return 1;
-        }
+    std::optional<std::string> write_failure = out.finish();
+    if (npy && !write_failure) {
+        // NAME.npy as given (".npy" added only when missing); the names beside it.
+        const std::string base = opt->output.ends_with(".npy") ? opt->output.substr(0, opt->output.size() - 4) : opt->output;
+        if (const auto failed = pktdyn::write_npy(matrix, base)) write_failure = failed->message();
+    }
 
-    if (!opt->quiet) print_summary(flows.table(), sum, flows.decoding(), flows.fragments(), errors);
+    if (!opt->quiet) print_summary(flows.table(), sum, flows.decoding(), flows.fragments());
     if (!opt->quiet && opt->features == "standard") {  // the set with a byte distribution
         const auto& kernel = pktdyn::simd::byte_histogram_choice();
         fmt::print(stderr, "byte-histogram kernel: {}{}{}\n", kernel.kernel.name, kernel.note.empty() ? "" : " - ",
                    kernel.note);
     }
-    return 0;
+    for (const auto& d : damage) fmt::print(stderr, "pktdyn-flowmeter: {}\n", d);
+    if (write_failure) {
+        fmt::print(stderr, "pktdyn-flowmeter: {}\n", *write_failure);
+        return exit_failed;
+    }
+    return damage.empty() ? exit_ok : exit_damaged;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    const auto opt = parse(argc, argv);
-    if (!opt) {
-        fmt::print(stderr,
-                   "usage: {} [--format csv|jsonl|npy|none] [--features none|standard|cicflowmeter|nfstream] [--handshakes on|off] [--output FILE] [--idle S] "
-                   "[--active S] [--linger S] [--capacity N] [--by-vlan] [--by-tunnel] [--quiet] FILE|DIR... | "
-                   "--live IFACE [--filter BPF]\n",
-                   argv[0]);
-        return 2;
+    options opt;
+    try {
+        opt = parse(argc, argv);
+    } catch (const usage_error& e) {
+        fmt::print(stderr, "pktdyn-flowmeter: {}\n{}", e.message, usage_text);
+        return exit_usage;
     }
-    if (opt->features == "standard") return meter<pktdyn::standard_features>(&*opt);
-    if (opt->features == "cicflowmeter") return meter<pktdyn::cicflowmeter_preset>(&*opt);
-    if (opt->features == "nfstream") return meter<pktdyn::nfstream_preset>(&*opt);
-    return meter<no_features>(&*opt);
+    try {
+        if (opt.features == "standard") return meter<pktdyn::standard_features>(&opt);
+        if (opt.features == "cicflowmeter") return meter<pktdyn::cicflowmeter_preset>(&opt);
+        if (opt.features == "nfstream") return meter<pktdyn::nfstream_preset>(&opt);
+        return meter<no_features>(&opt);
+    } catch (const std::bad_alloc&) {
+        fmt::print(stderr, "pktdyn-flowmeter: out of memory (a smaller --capacity, or --handshakes off, needs less)\n");
+        return exit_failed;
+    }
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "pktdyn/core/concepts.hpp"
+#include <sys/resource.h>
 #include <vector>
 
 #include "support/capture_builder.hpp"
@@ -58,14 +59,16 @@ TEST_CASE("a directory is read in name order, skipping files that are not captur
 
     auto s = capture_set::open_directory(dir.path());
     REQUIRE(s);
-    REQUIRE(s->files().size() == 2);
-    CHECK(s->files()[0].name().ends_with("m.pcap"));
+    REQUIRE(s->file_count() == 2);
+    CHECK(s->file_path(0).filename() == "m.pcap");
     CHECK(s->stats().skipped_of(skip_reason::not_a_capture) == 1);
+    REQUIRE(s->skipped_files().size() == 1);
+    CHECK(s->skipped_files()[0].filename() == "README.txt");
     CHECK(times(*s).size() == 2);
 
     auto deep = capture_set::open_directory(dir.path(), {}, true);
     REQUIRE(deep);
-    CHECK(deep->files().size() == 3);
+    CHECK(deep->file_count() == 3);
 }
 
 TEST_CASE("a truncated file ends only its own part of the stream", "[capture][capture_set]") {
@@ -105,6 +108,39 @@ TEST_CASE("open() takes files and directories together", "[capture][capture_set]
     dir.write("more/notes.txt", notes.data());
     auto s = capture_set::open({file, dir.path() / "more"});
     REQUIRE(s);
-    CHECK(s->files().size() == 3);
+    CHECK(s->file_count() == 3);
     CHECK(s->stats().skipped_of(skip_reason::not_a_capture) == 1);
+}
+
+TEST_CASE("files are opened as the stream reaches them: thousands read under a low open-file limit",
+          "[capture][capture_set]") {
+    test::temp_dir dir;
+    // 1,500 rotated captures, one second each, plus two that overlap everything.
+    for (int i = 0; i < 1500; ++i) {
+        test::pcap_builder b;
+        b.packet(static_cast<std::uint32_t>(10 + i), 0, test::frame(10)).packet(static_cast<std::uint32_t>(10 + i), 500'000, test::frame(10));
+        dir.write(fmt::format("rotated-{:04}.pcap", i), b.data());
+    }
+    test::pcap_builder wide;
+    wide.packet(5, 0, test::frame(10)).packet(5000, 0, test::frame(10));
+    dir.write("wide-a.pcap", wide.data());
+    dir.write("wide-b.pcap", wide.data());
+
+    rlimit old{};
+    REQUIRE(getrlimit(RLIMIT_NOFILE, &old) == 0);
+    rlimit low = old;
+    low.rlim_cur = 64;
+    REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+    for (const auto mode : {access_mode::stream, access_mode::map}) {
+        auto s = capture_set::open_directory(dir.path(), {.access = mode});
+        REQUIRE(s);
+        CHECK(s->file_count() == 1502);
+        const auto t = times(*s);
+        CHECK(t.size() == 3004);
+        CHECK(std::is_sorted(t.begin(), t.end()));
+        CHECK_FALSE(s->error());
+        CHECK(s->stats().packets == 3004);
+        CHECK(s->bytes_read() == s->total_bytes());
+    }
+    setrlimit(RLIMIT_NOFILE, &old);
 }
