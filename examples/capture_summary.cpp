@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
     }
 
     const pktdyn::capture_stats s = set->stats();
-    fmt::print("files            {}\n", set->files().size());
+    fmt::print("files            {}\n", set->file_count());
     fmt::print("packets          {}\n", s.packets);
     fmt::print("captured bytes   {}{}\n", s.captured_bytes,
                s.packets ? fmt::format("  (mean {:.1f} per packet)", double(s.captured_bytes) / double(s.packets)) : "");

@@ -5,9 +5,9 @@
 //   pktdyn-gbdt score --model MODEL.json [--output FILE] FILE
 //
 // FILE is a CSV file (a header row naming the columns, then one row per line; an empty cell is a
-// missing value; cells may be quoted, "a,b", but not span lines) or a NumPy .npy float64 matrix
-// with its column names one per line in the sidecar NAME.columns.txt, as `pktdyn-flowmeter
-// --format npy` writes it. Every numeric column but the label is a feature. CSV columns whose
+// missing value; cells may be quoted, "a,b", but not span lines) or a 2-D NumPy .npy matrix
+// (float64, or another numeric dtype, read as doubles) with its column names one per line in the
+// sidecar NAME.columns.txt, as `pktdyn-flowmeter --format npy` writes it. Every numeric column but the label is a feature. CSV columns whose
 // first value is not a number (addresses, Community IDs, ...) are left out, with a note.
 //
 // Labels: each distinct label is a class, and classes are numbered in sorted order: numerically when
@@ -16,12 +16,13 @@
 //
 //   --label NAME           the label column (required for training)
 //   --ignore A,B,...       more columns to leave out of the features (identifiers, ports, ...)
-//   --test-fraction F      rows held out for the report, per class (default 0.2; 0: none)
-//   --seed N               the held-out rows are chosen by this seed (default 0)
-//   --rounds N             boosting rounds (default 100)
-//   --depth N              tree depth (default 6)
-//   --learning-rate E      shrinkage per round (default 0.3)
-//   --threads N            threads for training (default 0: every core; the model is the same)
+//   --test-fraction F      rows held out for the report, per class (default 0.2; 0: none; below 1)
+//   --seed N               the held-out rows are chosen by this seed (default 0; 0 to 2^64-1)
+//   --rounds N             boosting rounds (default 100; 1 to 100000)
+//   --depth N              tree depth (default 6; 1 to 20)
+//   --learning-rate E      shrinkage per round (default 0.3; above 0, at most 1)
+//   --threads N            threads for training (default 0: every core; at most 1024; the model
+//                          is the same)
 //   --held-out FILE        write the held-out rows' predictions as CSV: data row (from 1), label,
 //                          predicted class, each class's probability
 //   --save MODEL.json      write the model as XGBoost 1.7 JSON (python3-xgboost loads it), and the
@@ -31,15 +32,14 @@
 // predicted, as scikit-learn), AUC for two classes, and the confusion matrix by class name.
 //
 // `score` writes a CSV with one line per input row: the predicted class and each class's
-// probability (p_NAME). Columns are matched to the model's features by name, so the file may hold
-// them in any order and hold others. It also reads LightGBM text models (a MODEL.txt file).
-// g++ 12 with -O2 and the sanitizers warns that std::regex's own states "may be used
-// uninitialized" (xtensor's .npy loader parses the header with std::regex): a false positive
-// inside libstdc++, silenced here for this program only.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-
+// probability (p_NAME; a file without rows still gets the header, every class in it). Columns are
+// matched to the model's features by name, so the file may hold them in any order and hold others.
+// A model without feature names (XGBoost trained on a bare matrix) is read by position, as XGBoost
+// does, when the file has exactly as many feature columns as the model has features, and says so.
+// It also reads LightGBM text models (a MODEL.txt file).
+//
+// Numbers in options are read strictly: a whole number or a decimal, all of it, within the option's
+// range; a bad option is named with the reason, then the usage, and the exit status is 2.
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -54,12 +54,13 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
-#include <xtensor/xnpy.hpp>
 
 #include "pktdyn/capture/mapped_file.hpp"
+#include "pktdyn/export/npy.hpp"
 #include "pktdyn/models/gbdt_train.hpp"
 #include "pktdyn/models/lightgbm_text.hpp"
 #include "pktdyn/models/xgboost_json.hpp"
@@ -132,19 +133,28 @@ table assemble(const std::string& file, const std::vector<std::string>& names, s
     return t;
 }
 
+/// At most `limit` names, then how many more: messages stay readable for files with 50,000 columns.
+std::string some_names(const std::vector<std::string>& names, std::size_t limit = 20) {
+    if (names.size() <= limit) return fmt::format("{}", fmt::join(names, ", "));
+    return fmt::format("{}, ... ({} more)", fmt::join(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(limit), ", "),
+                       names.size() - limit);
+}
+
 std::vector<bool> features_of(const std::string& file, const std::vector<std::string>& names, const std::string& label,
                               const std::set<std::string>& ignore) {
+    // One pass with a hash of names seen: a file may have tens of thousands of columns.
+    std::unordered_map<std::string_view, std::size_t> first;
+    first.reserve(names.size());
+    for (std::size_t c = 0; c < names.size(); ++c)
+        if (const auto [at, fresh] = first.try_emplace(names[c], c); !fresh)
+            throw failure{fmt::format("{}: column '{}' appears more than once (columns {} and {}, counting from 1)", file, names[c],
+                                      at->second + 1, c + 1)};
     std::vector<bool> keep(names.size(), true);
-    for (std::size_t c = 0; c < names.size(); ++c) {
-        if (std::count(names.begin(), names.end(), names[c]) > 1)
-            throw failure{fmt::format("{}: column '{}' appears more than once", file, names[c])};
-        keep[c] = names[c] != label && !ignore.contains(names[c]);
-    }
-    if (!label.empty() && std::find(names.begin(), names.end(), label) == names.end())
-        throw failure{fmt::format("{}: no label column '{}' (the {} columns are: {})", file, label, names.size(),
-                                  fmt::join(names, ", "))};
+    for (std::size_t c = 0; c < names.size(); ++c) keep[c] = names[c] != label && !ignore.contains(names[c]);
+    if (!label.empty() && !first.contains(label))
+        throw failure{fmt::format("{}: no label column '{}' (the {} columns are: {})", file, label, names.size(), some_names(names))};
     for (const auto& name : ignore)
-        if (std::find(names.begin(), names.end(), name) == names.end())
+        if (!first.contains(name))
             throw failure{fmt::format("{}: --ignore names a column '{}' that the file does not have", file, name)};
     return keep;
 }
@@ -195,46 +205,31 @@ table read_csv(const std::string& file, const std::string& label, const std::set
     return assemble(file, names, rows, labels, keep, [&](std::size_t r, std::size_t c) { return *parse_number(lines[r + 1][c]); });
 }
 
-table read_npy(const std::string& file, const std::string& label, const std::set<std::string>& ignore) {
+table read_npy_table(const std::string& file, const std::string& label, const std::set<std::string>& ignore) {
     const std::string names_file = fs::path(file).replace_extension(".columns.txt").string();
     std::ifstream names_in(names_file);
     if (!names_in) throw failure{fmt::format("{}: cannot read its column names from {}", file, names_file)};
     std::vector<std::string> names;
     for (std::string line; std::getline(names_in, line);)
         if (!line.empty()) names.push_back(line);
-    xt::xarray<double> m;
-    try {
-        std::ifstream in(file, std::ios::binary);
-        if (!in) throw std::runtime_error("cannot open the file");
-        // xt::load_npy in two steps, so that the header's shape is checked against the data read
-        // before xtensor computes strides from it (in signed arithmetic, which a hostile shape overflows).
-        auto npy = xt::detail::load_npy_file(in);
-        if (!in) throw std::runtime_error("the data ends before the matrix its header describes");
-        if (npy.m_word_size == 0) throw std::runtime_error("the header's dtype has no size");
-        std::size_t values = 1;
-        for (const std::size_t extent : npy.m_shape)
-            if (extent != 0 && values > npy.n_bytes() / npy.m_word_size / extent)
-                throw std::runtime_error("the header describes more values than the file holds");
-            else values *= extent;
-        m = std::move(npy).cast<double>();
-    } catch (const std::exception& e) {
-        throw failure{fmt::format("{}: not a float64 .npy matrix ({})", file, e.what())};
-    }
-    if (m.dimension() != 2) throw failure{fmt::format("{}: {} dimensions, expected a 2-D matrix", file, m.dimension())};
-    if (m.shape()[1] != names.size())
-        throw failure{fmt::format("{}: {} columns, but {} names {}", file, m.shape()[1], names_file, names.size())};
+    // pktdyn's reader, not xt::load_npy: it checks the header's shape against the file's size
+    // before allocating (see export/npy.hpp).
+    auto m = pktdyn::read_npy(fs::path(file));
+    if (!m) throw failure{m.error().message()};
+    if (m->columns != names.size())
+        throw failure{fmt::format("{}: {} columns, but {} names {}", file, m->columns, names_file, names.size())};
     const std::vector<bool> keep = features_of(file, names, label, ignore);
     std::vector<std::string> labels;
     if (!label.empty()) {
         const auto at = static_cast<std::size_t>(std::find(names.begin(), names.end(), label) - names.begin());
-        for (std::size_t r = 0; r < m.shape()[0]; ++r)
-            labels.push_back(std::isnan(m(r, at)) ? std::string() : fmt::format("{}", m(r, at)));
+        for (std::size_t r = 0; r < m->rows; ++r)
+            labels.push_back(std::isnan((*m)(r, at)) ? std::string() : fmt::format("{}", (*m)(r, at)));
     }
-    return assemble(file, names, m.shape()[0], labels, keep, [&](std::size_t r, std::size_t c) { return m(r, c); });
+    return assemble(file, names, m->rows, labels, keep, [&](std::size_t r, std::size_t c) { return (*m)(r, c); });
 }
 
 table read_table(const std::string& file, const std::string& label, const std::set<std::string>& ignore) {
-    return fs::path(file).extension() == ".npy" ? read_npy(file, label, ignore) : read_csv(file, label, ignore);
+    return fs::path(file).extension() == ".npy" ? read_npy_table(file, label, ignore) : read_csv(file, label, ignore);
 }
 
 // ---- Labels to classes.
@@ -352,49 +347,109 @@ struct options {
     double test_fraction = 0.2;
     std::uint64_t seed = 0;
     pktdyn::gbdt_params params;
+    bool help = false;
 };
 
-std::optional<options> parse(int argc, char** argv) {
+/// A command line that cannot run: the message names the option and why; the usage follows.
+struct usage_error {
+    std::string message;
+};
+
+/// A whole number in [low, high], all of `text` ("12abc", "1e3", "+5", " 5" are not).
+std::uint64_t whole_number(std::string_view option, std::string_view text, std::uint64_t low, std::uint64_t high,
+                           std::string_view note = "") {
+    const auto range = [&] {
+        return usage_error{fmt::format("{} {}: out of range: {} to {}{}", option, text, low, high, note)};
+    };
+    const bool negative = text.starts_with('-');
+    const std::string_view digits = negative ? text.substr(1) : text;
+    std::uint64_t v = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+    if (end != digits.data() + digits.size() || (ec != std::errc{} && ec != std::errc::result_out_of_range) || digits.empty())
+        throw usage_error{fmt::format("{} {}: not a whole number", option, text)};
+    if (ec != std::errc{} || (negative && (v != 0 || low > 0)) || v < low || v > high) throw range();
+    return v;
+}
+
+/// A finite decimal ("0.25", "1e-3") within the range `within` checks, all of `text`.
+double decimal(std::string_view option, std::string_view text, bool (*within)(double), std::string_view range) {
+    double v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (end != text.data() + text.size() || (ec != std::errc{} && ec != std::errc::result_out_of_range) || text.empty())
+        throw usage_error{fmt::format("{} {}: not a number", option, text)};
+    if (ec == std::errc::result_out_of_range) throw usage_error{fmt::format("{} {}: out of range: {}", option, text, range)};
+    if (!std::isfinite(v)) throw usage_error{fmt::format("{} {}: not a finite number", option, text)};
+    if (!within(v)) throw usage_error{fmt::format("{} {}: out of range: {}", option, text, range)};
+    return v;
+}
+
+// The ranges: --depth as train_gbdt allows; --threads and --rounds bound what a typo can ask for.
+constexpr std::uint64_t max_threads = 1024, max_rounds = 100000, max_depth = 20;
+
+options parse(int argc, char** argv) {
     options o;
-    try {
-        int i = 1;
-        if (i < argc && (std::string_view(argv[i]) == "train" || std::string_view(argv[i]) == "score")) o.command = argv[i++];
-        for (; i < argc; ++i) {
-            const std::string a = argv[i];
-            const auto value = [&]() -> std::string {
-                if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
-                return argv[++i];
-            };
-            if (a == "--label") o.label = value();
-            else if (a == "--ignore") {
-                const std::string list = value();
-                for (std::size_t pos = 0; pos <= list.size();) {
-                    const std::size_t end = std::min(list.find(',', pos), list.size());
-                    if (end > pos) o.ignore.insert(list.substr(pos, end - pos));
-                    pos = end + 1;
-                }
-            } else if (a == "--test-fraction") o.test_fraction = std::stod(value());
-            else if (a == "--seed") o.seed = std::stoull(value());
-            else if (a == "--rounds") o.params.rounds = std::stoull(value());
-            else if (a == "--depth") o.params.max_depth = static_cast<std::uint32_t>(std::stoul(value()));
-            else if (a == "--learning-rate") o.params.learning_rate = std::stod(value());
-            else if (a == "--threads") o.params.threads = static_cast<unsigned>(std::stoul(value()));
-            else if (a == "--save") o.save = value();
-            else if (a == "--held-out") o.held_out = value();
-            else if (a == "--model") o.model = value();
-            else if (a == "--output") o.output = value();
-            else if (a.rfind("--", 0) == 0 || !o.file.empty()) return std::nullopt;
-            else o.file = a;
+    std::vector<std::string> given;  // the options on the line, to check they fit the command
+    int i = 1;
+    if (i < argc && (std::string_view(argv[i]) == "train" || std::string_view(argv[i]) == "score")) o.command = argv[i++];
+    for (; i < argc; ++i) {
+        const std::string a = argv[i];
+        const auto value = [&]() -> std::string {
+            if (i + 1 >= argc) throw usage_error{fmt::format("{} needs a value", a)};
+            return argv[++i];
+        };
+        if (a == "-h" || a == "--help") {
+            o.help = true;
+            return o;
         }
-    } catch (const std::exception&) {
-        return std::nullopt;
+        if (a.starts_with("--")) given.push_back(a);
+        if (a == "--label") o.label = value();
+        else if (a == "--ignore") {
+            const std::string list = value();
+            for (std::size_t pos = 0; pos <= list.size();) {
+                const std::size_t end = std::min(list.find(',', pos), list.size());
+                if (end > pos) o.ignore.insert(list.substr(pos, end - pos));
+                pos = end + 1;
+            }
+        } else if (a == "--test-fraction") {
+            o.test_fraction = decimal(a, value(), [](double v) { return v >= 0 && v < 1; }, "0 (hold none out) to below 1");
+        } else if (a == "--seed") {
+            o.seed = whole_number(a, value(), 0, std::numeric_limits<std::uint64_t>::max());
+        } else if (a == "--rounds") {
+            o.params.rounds = static_cast<std::size_t>(whole_number(a, value(), 1, max_rounds));
+        } else if (a == "--depth") {
+            o.params.max_depth = static_cast<std::uint32_t>(whole_number(a, value(), 1, max_depth));
+        } else if (a == "--learning-rate") {
+            o.params.learning_rate = decimal(a, value(), [](double v) { return v > 0 && v <= 1; }, "above 0, at most 1");
+        } else if (a == "--threads") {
+            o.params.threads = static_cast<unsigned>(whole_number(a, value(), 0, max_threads, " (0: every core)"));
+        } else if (a == "--save") o.save = value();
+        else if (a == "--held-out") o.held_out = value();
+        else if (a == "--model") o.model = value();
+        else if (a == "--output") o.output = value();
+        else if (a.starts_with("-") && a.size() > 1) throw usage_error{fmt::format("unknown option '{}'", a)};
+        else if (!o.file.empty()) throw usage_error{fmt::format("a second FILE '{}' (the first is '{}'): one file at a time", a, o.file)};
+        else o.file = a;
     }
-    if (o.file.empty() || !(o.test_fraction >= 0 && o.test_fraction < 1) || o.params.rounds == 0) return std::nullopt;
-    if (o.command == "train" && (o.label.empty() || !o.model.empty() || !o.output.empty() ||
-                                 (!o.held_out.empty() && o.test_fraction == 0)))
-        return std::nullopt;
-    if (o.command == "score" && (o.model.empty() || !o.label.empty() || !o.save.empty() || !o.held_out.empty()))
-        return std::nullopt;
+    const auto first_of = [&](std::initializer_list<std::string_view> names) -> std::string {
+        for (const auto& g : given)
+            for (std::string_view n : names)
+                if (g == n) return g;
+        return {};
+    };
+    if (o.command == "train") {
+        if (const auto other = first_of({"--model", "--output"}); !other.empty())
+            throw usage_error{fmt::format("{} is for score; train writes its model with --save", other)};
+        if (o.label.empty()) throw usage_error{"train needs --label NAME, the column that holds each row's class"};
+        if (!o.held_out.empty() && o.test_fraction == 0)
+            throw usage_error{"--held-out writes the held-out rows, but --test-fraction 0 holds none out"};
+    } else {
+        if (const auto other = first_of({"--label", "--ignore", "--test-fraction", "--seed", "--rounds", "--depth",
+                                         "--learning-rate", "--threads", "--save", "--held-out"});
+            !other.empty())
+            throw usage_error{fmt::format("{} is for train, not score", other)};
+        if (o.model.empty()) throw usage_error{"score needs --model MODEL.json (or a LightGBM MODEL.txt)"};
+    }
+    if (o.file.empty()) throw usage_error{"no FILE to read (a .csv, or a .npy with its .columns.txt)"};
     return o;
 }
 
@@ -499,11 +554,23 @@ int score(const options& o) {
                                                          : pktdyn::load_xgboost_json_file(o.model);
     if (!model) throw failure{model.error().message()};
     const table t = read_table(o.file, "", {});
-    if (auto e = model->use_columns(t.columns)) throw failure{fmt::format("{} on {}: {}", o.model, o.file, e->message())};
+    if (model->has_feature_names()) {
+        if (auto e = model->use_columns(t.columns)) throw failure{fmt::format("{} on {}: {}", o.model, o.file, e->message())};
+    } else if (t.columns.size() == model->num_features()) {  // as XGBoost scores a model saved without names
+        fmt::print(stderr, "pktdyn-gbdt: {} has no feature names: reading the {} feature columns of {} by position, in file order\n",
+                   o.model, t.columns.size(), o.file);
+    } else {
+        throw failure{fmt::format("{} on {}: the model has no feature names, so its {} features are read by position, but the "
+                                  "file has {} feature columns: expected {}, in the model's order",
+                                  o.model, o.file, model->num_features(), t.columns.size(), model->num_features())};
+    }
     const std::vector<double> p = probabilities(*model, t.values, t.columns.size());
-    const std::size_t k = t.rows == 0 ? model->num_outputs() : p.size() / t.rows;
-    const bool regression = model->transform() != pktdyn::output_transform::logistic &&
-                            model->transform() != pktdyn::output_transform::softmax;
+    const bool classifier = model->transform() == pktdyn::output_transform::logistic ||
+                            model->transform() == pktdyn::output_transform::softmax;
+    // Columns per row as `probabilities` gives them: a logistic model's one output is two classes.
+    // From the model, not from p.size() / rows: a file without rows still gets the whole header.
+    const std::size_t k = model->num_outputs() == 1 && model->transform() == pktdyn::output_transform::logistic
+                              ? 2 : model->num_outputs();
 
     std::vector<std::string> names;  // the class names saved with the model, else 0..K-1
     if (std::ifstream in(classes_file(o.model)); in)
@@ -514,19 +581,21 @@ int score(const options& o) {
     }
 
     fmt::memory_buffer b;
-    if (regression) {
-        fmt::format_to(std::back_inserter(b), "prediction\n");
-        for (double v : p) fmt::format_to(std::back_inserter(b), "{}\n", v);
+    const auto out = std::back_inserter(b);
+    if (!classifier) {
+        if (k == 1) fmt::format_to(out, "prediction");
+        for (std::size_t c = 0; k > 1 && c < k; ++c) fmt::format_to(out, "{}prediction_{}", c ? "," : "", c);
     } else {
-        fmt::format_to(std::back_inserter(b), "predicted");
-        for (const auto& n : names) fmt::format_to(std::back_inserter(b), ",p_{}", n);
+        fmt::format_to(out, "predicted");
+        for (const auto& n : names) fmt::format_to(out, ",p_{}", n);
+    }
+    b.push_back('\n');
+    for (std::size_t r = 0; r < t.rows; ++r) {
+        const double* row = p.data() + r * k;
+        if (classifier)
+            fmt::format_to(out, "{},", names[static_cast<std::size_t>(std::max_element(row, row + k) - row)]);
+        for (std::size_t c = 0; c < k; ++c) fmt::format_to(out, "{}{}", c ? "," : "", row[c]);
         b.push_back('\n');
-        for (std::size_t r = 0; r < t.rows; ++r) {
-            const double* row = p.data() + r * k;
-            fmt::format_to(std::back_inserter(b), "{}", names[static_cast<std::size_t>(std::max_element(row, row + k) - row)]);
-            for (std::size_t c = 0; c < k; ++c) fmt::format_to(std::back_inserter(b), ",{}", row[c]);
-            b.push_back('\n');
-        }
     }
     write_file(o.output, b);
     if (!o.output.empty()) fmt::print(stderr, "pktdyn-gbdt: {} rows scored into {}\n", t.rows, o.output);
@@ -536,20 +605,32 @@ int score(const options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    const auto opt = parse(argc, argv);
-    if (!opt) {
-        fmt::print(stderr,
+    const auto usage = [&](std::FILE* to) {
+        fmt::print(to,
                    "usage: {0} [train] --label NAME [--ignore A,B,...] [--test-fraction F] [--seed N] [--rounds N] [--depth N]\n"
                    "           [--learning-rate E] [--threads N] [--held-out FILE.csv]\n"
                    "           [--save MODEL.json] FILE.csv|FILE.npy\n"
                    "       {0} score --model MODEL.json|LIGHTGBM.txt [--output FILE.csv] FILE.csv|FILE.npy\n"
-                   "FILE.npy: float64 matrix with column names in FILE.columns.txt. Labels: integers 0..K-1 (class k is\n"
+                   "Ranges: --test-fraction 0 to below 1, --seed 0 to 2^64-1, --rounds 1 to {1}, --depth 1 to {2},\n"
+                   "--learning-rate above 0 to 1, --threads 0 to {3} (0: every core).\n"
+                   "FILE.npy: 2-D matrix (float64) with column names in FILE.columns.txt. Labels: integers 0..K-1 (class k is\n"
                    "label k) or any text; the distinct labels are numbered in sorted order, numerically when all are numbers.\n",
-                   argv[0]);
+                   argv[0], max_rounds, max_depth, max_threads);
+    };
+    options opt;
+    try {
+        opt = parse(argc, argv);
+    } catch (const usage_error& e) {
+        fmt::print(stderr, "pktdyn-gbdt: {}\n", e.message);
+        usage(stderr);
         return 2;
     }
+    if (opt.help) {
+        usage(stdout);
+        return 0;
+    }
     try {
-        return opt->command == "score" ? score(*opt) : train(*opt);
+        return opt.command == "score" ? score(opt) : train(opt);
     } catch (const failure& f) {
         fmt::print(stderr, "pktdyn-gbdt: {}\n", f.message);
         return 1;

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <string>
 #include <vector>
 
 using pktdyn::forest;
@@ -150,4 +151,69 @@ TEST_CASE("columns are matched to the model's features by name", "[models][fores
     auto e = f->use_columns(missing);
     REQUIRE(e);
     CHECK_THAT(e->message(), Catch::Contains("model feature 'bytes' (index 1) is not among the 2 columns"));
+}
+
+TEST_CASE("names that would make two features read one column are refused", "[models][forest]") {
+    const std::vector<tree_node> nodes{split(0, 10, 1, 2), leaf(-1), leaf(1)};
+    auto make = [&](std::vector<std::string> names) {
+        forest_builder b(pktdyn::model_format::lightgbm, names.size(), 1);
+        b.feature_names(std::move(names));
+        REQUIRE_FALSE(b.add_tree(nodes, 0, "tree 0"));
+        auto f = std::move(b).finish();
+        REQUIRE(f);
+        return std::move(f).value();
+    };
+    // Twice among the model's features: both would read the first column of that name.
+    forest twice = make({"bytes", "packets", "bytes"});
+    CHECK(twice.has_feature_names());
+    const std::vector<std::string> columns{"packets", "bytes"};
+    auto e = twice.use_columns(columns);
+    REQUIRE(e);
+    CHECK_THAT(e->message(), Catch::Contains("model features 0 and 2 are both named 'bytes'"));
+    CHECK(twice.num_features() == 3);  // unchanged
+    // Twice among the columns, for a name the model reads; a repeated column it does not read is fine.
+    forest f = make({"packets", "bytes"});
+    const std::vector<std::string> ambiguous{"bytes", "flags", "packets", "bytes"};
+    e = f.use_columns(ambiguous);
+    REQUIRE(e);
+    CHECK_THAT(e->message(), Catch::Contains("model feature 'bytes' (index 1) matches columns 0 and 3"));
+    const std::vector<std::string> harmless{"flags", "bytes", "flags", "packets"};
+    CHECK_FALSE(f.use_columns(harmless));
+}
+
+TEST_CASE("a model without feature names says so, and is read by position", "[models][forest]") {
+    const std::vector<tree_node> nodes{split(1, 10, 1, 2), leaf(-1), leaf(1)};
+    forest_builder b(pktdyn::model_format::xgboost, 2, 1);
+    REQUIRE_FALSE(b.add_tree(nodes, 0, "tree 0"));
+    auto f = std::move(b).finish();
+    REQUIRE(f);
+    CHECK_FALSE(f->has_feature_names());
+    CHECK(f->num_features() == 2);
+    const std::vector<std::string> columns{"a", "b"};
+    auto e = f->use_columns(columns);
+    REQUIRE(e);
+    CHECK_THAT(e->message(), Catch::Contains("model has no feature names") && Catch::Contains("its 2 features are read by position"));
+    double out = 0;
+    const double row[] = {0, 20};
+    f->predict(row, std::span(&out, 1));
+    CHECK(out == 1);
+}
+
+TEST_CASE("columns are matched by name in n log n, also for tens of thousands of them", "[models][forest]") {
+    constexpr std::uint32_t n = 20000;
+    std::vector<std::string> names, reversed;
+    for (std::uint32_t i = 0; i < n; ++i) names.push_back(fmt::format("f{}", i));
+    reversed.assign(names.rbegin(), names.rend());
+    const std::vector<tree_node> nodes{split(n - 1, 0.5, 1, 2), leaf(-1), leaf(1)};  // reads the last feature
+    forest_builder b(pktdyn::model_format::lightgbm, n, 1);
+    b.feature_names(names);
+    REQUIRE_FALSE(b.add_tree(nodes, 0, "tree 0"));
+    auto f = std::move(b).finish();
+    REQUIRE(f);
+    REQUIRE_FALSE(f->use_columns(reversed));
+    std::vector<double> row(n, 0.0);
+    row[0] = 1;  // the last feature is now the first column
+    double out = 0;
+    f->predict(row, std::span(&out, 1));
+    CHECK(out == 1);
 }

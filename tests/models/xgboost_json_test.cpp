@@ -151,6 +151,8 @@ TEST_CASE("malformed or unsupported XGBoost models are refused with what is wron
         {R"("base_score": "5E-1")", R"("base_score": "half")", "base_score \"half\" is not a number"},
         {R"("num_feature": "2", "num_target")", R"("num_feature": "x", "num_target")", "'num_feature' is \"x\", expected a number"},
         {R"("feature_names": ["bytes", "packets"])", R"("feature_names": ["bytes"])", "1 feature names for num_feature 2"},
+        {R"("feature_names": ["bytes", "packets"])", R"("feature_names": ["bytes", "bytes"])",
+         "feature_names holds 'bytes' twice (features 0 and 1): expected each name once"},
         {R"("trees": [{)", R"("trees": [7, {)", "tree_info has 1 entries for 2 trees"},
         {R"("split_conditions": [1.5E2,)", R"("split_conditions": [1.5E2 x,)", "invalid JSON at byte offset"},
     };
@@ -163,4 +165,20 @@ TEST_CASE("malformed or unsupported XGBoost models are refused with what is wron
     auto missing = pktdyn::load_xgboost_json_file("/nonexistent/model.json");
     REQUIRE_FALSE(missing);
     CHECK(missing.error().code() == pktdyn::errc::io_error);
+}
+
+TEST_CASE("an XGBoost model saved without feature names loads, to be read by position", "[models][xgboost_json]") {
+    // What python3-xgboost 1.7 writes for a Booster trained on a bare matrix.
+    auto model = pktdyn::load_xgboost_json(replaced(small_model, R"("feature_names": ["bytes", "packets"])", R"("feature_names": [])"));
+    REQUIRE(model);
+    CHECK_FALSE(model->has_feature_names());
+    CHECK(model->num_features() == 2);
+    const std::vector<std::string> columns{"packets", "bytes"};
+    auto e = model->use_columns(columns);
+    REQUIRE(e);
+    CHECK_THAT(e->message(), Catch::Contains("no feature names") && Catch::Contains("read by position"));
+    double m = 0;
+    const double row[] = {150, 3};
+    model->predict_margin(row, std::span(&m, 1));
+    CHECK(m == Approx(0.7));
 }

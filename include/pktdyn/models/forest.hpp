@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <span>
@@ -67,6 +68,20 @@ struct dense_rows {
     [[nodiscard]] std::size_t cols() const noexcept { return width; }
     [[nodiscard]] double operator()(std::size_t r, std::size_t c) const noexcept { return values[r * width + c]; }
 };
+
+namespace detail {
+/// The first name that appears twice, as (index of its first appearance, index of the second), in
+/// n log n: feature lists run to tens of thousands of names.
+[[nodiscard]] inline std::optional<std::pair<std::size_t, std::size_t>> first_repeat(std::span<const std::string> names) {
+    std::vector<std::size_t> order(names.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return names[a] < names[b]; });
+    std::optional<std::pair<std::size_t, std::size_t>> first;
+    for (std::size_t i = 1; i < order.size(); ++i)
+        if (names[order[i]] == names[order[i - 1]] && (!first || order[i] < first->second)) first.emplace(order[i - 1], order[i]);
+    return first;
+}
+}  // namespace detail
 
 /// A split or a leaf as a loader describes it, before the forest lays the tree out.
 struct tree_node {
@@ -164,20 +179,40 @@ public:
         }
     }
 
+    /// Whether the model names its features, so that `use_columns` can match columns by name.
+    /// Without names, rows must hold the model's num_features() columns in the model's order.
+    [[nodiscard]] bool has_feature_names() const noexcept { return !feature_names_.empty(); }
+
     /// Reads rows laid out as `columns` instead of the model's own order, matching by feature name
     /// (pktdyn's schema names, a CSV header, ...). Fails, changing nothing, when the model has no
-    /// names or a name is not among the columns.
+    /// names, a name is not among the columns, or a name the model reads is ambiguous: twice among
+    /// the model's features (both would read the first such column) or twice among the columns.
     [[nodiscard]] std::optional<error> use_columns(std::span<const std::string> columns) {
         if (feature_names_.empty())
-            return error(errc::invalid_argument, "model has no feature names: columns cannot be matched by name");
+            return error(errc::invalid_argument, fmt::format("model has no feature names: columns cannot be matched by name (its "
+                                                             "{} features are read by position)", num_features_));
+        if (const auto twice = detail::first_repeat(std::span<const std::string>(feature_names_)))
+            return error(errc::invalid_argument, fmt::format("model features {} and {} are both named '{}': columns cannot be "
+                                                             "matched by name", twice->first, twice->second,
+                                                             feature_names_[twice->first]));
+        // Sorted (name, column) pairs: a lookup per feature, in n log n rather than features x columns.
+        std::vector<std::pair<std::string_view, std::uint32_t>> by_name;
+        by_name.reserve(columns.size());
+        for (std::size_t c = 0; c < columns.size(); ++c) by_name.emplace_back(columns[c], static_cast<std::uint32_t>(c));
+        std::sort(by_name.begin(), by_name.end());
         std::vector<std::uint32_t> where(feature_names_.size());
         for (std::size_t i = 0; i < feature_names_.size(); ++i) {
-            const auto it = std::find(columns.begin(), columns.end(), feature_names_[i]);
-            if (it == columns.end())
+            const std::string_view name = feature_names_[i];
+            const auto it = std::lower_bound(by_name.begin(), by_name.end(), std::pair{name, std::uint32_t{0}});
+            if (it == by_name.end() || it->first != name)
                 return error(errc::invalid_argument,
                              fmt::format("model feature '{}' (index {}) is not among the {} columns", feature_names_[i], i,
                                          columns.size()));
-            where[i] = static_cast<std::uint32_t>(it - columns.begin());
+            if (std::next(it) != by_name.end() && std::next(it)->first == name)
+                return error(errc::invalid_argument, fmt::format("model feature '{}' (index {}) matches columns {} and {}: "
+                                                                 "expected each name once", name, i, it->second,
+                                                                 std::next(it)->second));
+            where[i] = it->second;
         }
         for (std::size_t n = 0; n < feature_.size(); ++n)
             if (!is_leaf(n)) feature_[n] = where[feature_[n]];

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -296,6 +297,10 @@ inline std::optional<error> read_tree(const json::value& tree, std::size_t index
         }
         if (names.size() != features)
             return bad(source, fmt::format("{} feature names for num_feature {}", names.size(), features));
+        // XGBoost refuses such names when it trains; here two features would read the same column.
+        if (const auto twice = pktdyn::detail::first_repeat(std::span<const std::string>(names)))
+            return bad(source, fmt::format("feature_names holds '{}' twice (features {} and {}): expected each name once",
+                                           names[twice->first], twice->first, twice->second));
     }
 
     forest_builder builder(model_format::xgboost, features, outputs);
