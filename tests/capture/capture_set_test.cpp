@@ -144,3 +144,19 @@ TEST_CASE("files are opened as the stream reaches them: thousands read under a l
     }
     setrlimit(RLIMIT_NOFILE, &old);
 }
+
+TEST_CASE("a capture in a directory that cannot be read is listed, the others still read", "[capture][capture_set]") {
+    test::temp_dir dir;
+    test::pcap_builder a;
+    a.packet(1, 0, test::frame(10)).packet(2, 0, test::frame(10));
+    dir.write("good.pcap", a.data());
+    test::byte_writer cut;
+    cut.u32(0x0A0D0D0A).u32(28);  // a pcapng cut inside its section header
+    dir.write("cut.pcapng", cut.data());
+    auto s = capture_set::open_directory(dir.path());
+    REQUIRE(s);
+    CHECK(times(*s).size() == 2);
+    REQUIRE(s->errors().size() == 1);
+    CHECK(s->errors()[0].code() == errc::truncated);
+    CHECK_THAT(s->errors()[0].message(), Catch::Contains("cut.pcapng"));
+}

@@ -203,3 +203,25 @@ TEST_CASE("an if_tsresol finer than 64-bit counters can hold is refused", "[capt
     REQUIRE(r->error());
     CHECK(r->error()->code() == errc::unsupported);
 }
+
+TEST_CASE("a pcapng file shorter than its section header says it was cut there", "[capture][pcapng]") {
+    test::byte_writer w;
+    w.u32(0x0A0D0D0A).u32(28);  // 8 of the block's 28 bytes
+    auto r = pcapng_reader::from_bytes(w.data());
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code() == errc::truncated);
+    CHECK_THAT(r.error().message(), Catch::Contains("ends inside its section header block"));
+}
+
+TEST_CASE("timestamps beyond 64-bit nanoseconds are clamped to pktdyn's range", "[capture][pcapng]") {
+    pcapng_builder b;
+    b.section();
+    b.interface(1, 0, 6, 0x7FFF'FFFF'FFFF'FFFF);  // microseconds, offset far in the future
+    b.interface(1, 0, 9, -0x7FFF'FFFF'FFFF'FFFF);  // nanoseconds, offset far in the past
+    b.enhanced(0, ~0ull, frame(20));
+    b.enhanced(1, 0, frame(20));
+    auto r = pcapng_reader::from_bytes(b.data());
+    REQUIRE(r);
+    CHECK(r->next()->time == latest_time);
+    CHECK(r->next()->time == earliest_time);
+}
