@@ -162,11 +162,11 @@ std::string ndpi_deviation(std::string_view field, const std::string& ndpi, cons
         return out;
     }
     if (field == "dns_query") {
-        // nDPI lowercases the name and writes '?' for a byte it will not print (pktdyn: case as sent, \DDD).
+        // nDPI lowercases the name and writes '?' for a byte it will not print (pktdyn: case as sent, \xHH).
         std::string normal;
         const std::string ours = text("dns_query");
         for (std::size_t i = 0; i < ours.size(); ++i) {
-            if (ours[i] == '\\' && i + 3 < ours.size() + 0 && std::isdigit(static_cast<unsigned char>(ours[i + 1]))) {
+            if (ours[i] == '\\' && i + 3 < ours.size() && ours[i + 1] == 'x') {
                 normal += '?';
                 i += 3;
             } else {
