@@ -139,6 +139,11 @@ check(code == 1 and "/dev/full" in err and "No space left" in err, "--output /de
 code, _, err, _ = run("--output", os.path.join(work, "no-such-dir", "x.csv"), shipped)
 check(code == 1 and "no-such-dir" in err, "--output into a missing directory: exit 1, named")
 
+# A live capture on an interface that does not exist: one clear sentence, exit 1.
+code, _, err, _ = run("--live", "nosuch0")
+check(code == 1 and "cannot capture on nosuch0:" in err and err.count("nosuch0") == 1,
+      f"--live nosuch0: exit 1, the interface named once ({err.strip()})")
+
 # ---- Damaged input: every complete packet counted, the damage said even with --quiet, exit 3.
 frames = tls_flow(1_600_000_000, 9, 1, 40000, b"example.com") + tls_flow(1_600_000_001, 9, 1, 40001, b"example.org")
 whole = pcap(frames, os.path.join(work, "whole.pcap"))

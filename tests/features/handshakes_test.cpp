@@ -80,9 +80,8 @@ std::vector<std::byte> extension(std::uint16_t type, const std::vector<std::byte
 
 // A TLS 1.2 ClientHello: ciphers 0x0a0a (GREASE), 0xc02f, 0x1301; extensions server_name
 // "example.org", supported_groups x25519 and secp256r1, ec_point_formats uncompressed, ALPN h2 and http/1.1.
-std::vector<std::byte> client_hello() {
+std::vector<std::byte> client_hello(const std::string& name = "example.org") {
     test::byte_writer sni{true}, groups{true}, formats{true}, alpn{true}, body{true}, exts{true};
-    const std::string name = "example.org";
     sni.u16(static_cast<std::uint16_t>(3 + name.size())).u8(0).u16(static_cast<std::uint16_t>(name.size())).raw(std::as_bytes(std::span(name)));
     groups.u16(4).u16(0x001d).u16(0x0017);
     formats.u8(1).u8(0);
@@ -173,6 +172,34 @@ TEST_CASE("handshake metadata reads the SNI of RFC 9001's client Initial", "[fea
     CHECK(t[text("quic_version_name")] == "V-1");
     CHECK(t[text("ja4")].rfind("q13d", 0) == 0);
     CHECK(f.numbers()[number("quic_version")] == 1);
+}
+
+TEST_CASE("after Version Negotiation the QUIC version is the one the connection used", "[features][handshakes]") {
+    // The client offers a greased version (RFC 9000 §15: 0x?a?a?a?a), the server answers with
+    // Version Negotiation (version 0) listing v1, and the client starts again in v1 (RFC 9001's Initial).
+    const auto dcid = test::quic_vectors::hex(test::quic_vectors::dcid);
+    test::byte_writer greased{true};
+    greased.u8(0xC0).u32(0x1a2a3a4a).u8(static_cast<std::uint8_t>(dcid.size())).raw(dcid).u8(0);  // no SCID
+    greased.u8(0).u16(0x4000 | 1190).raw(test::bytes(1190));  // no token; a 1,200-byte datagram, as a client's Initial
+    test::byte_writer negotiation{true};
+    negotiation.u8(0x80).u32(0).u8(0).u8(static_cast<std::uint8_t>(dcid.size())).raw(dcid).u32(1);
+    flow f;
+    f.udp(true, 443, greased.data(), 0);
+    f.udp(false, 443, negotiation.data(), 20);
+    f.udp(true, 443, test::quic_vectors::hex(test::quic_vectors::v1::client_packet), 40);
+    const auto t = f.texts();
+    const auto n = f.numbers();
+    CHECK(t[text("handshake")] == "quic");
+    CHECK(n[number("quic_version")] == 1);
+    CHECK(n[number("quic_first_version")] == 0x1a2a3a4a);
+    CHECK(t[text("quic_version_name")] == "V-1");  // not Ver-Negotiation
+    CHECK(t[text("server_name")] == "example.com");
+}
+
+TEST_CASE("handshake text values are pktdyn text: bytes a client sent cannot break a sink", "[features][handshakes]") {
+    flow f;
+    f.tcp(true, 1000, 0x018, record(22, client_hello("bad\xff\x1b[2Jname\\.example")), 0);
+    CHECK(f.texts()[text("server_name")] == "bad\\xff\\x1b[2Jname\\\\.example");
 }
 
 TEST_CASE("handshake metadata reads SSH identification lines and the KEXINITs behind them", "[features][handshakes]") {

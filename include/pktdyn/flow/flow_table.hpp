@@ -172,12 +172,13 @@ public:
     template <class OnEnd>
     void expire(timestamp now, OnEnd&& on_end) {
         now = clamp_time(now);
-        for (std::uint8_t l = 1; l < list_count; ++l) {
-            const bool lingering = kind_of(l) == closing;
-            const duration timeout = lingering ? o_.linger : o_.idle;
-            while (head_[l] != none && now - entries_[head_[l]].record.last >= timeout)
-                end(head_[l], lingering ? closing_reason(head_[l]) : end_reason::idle, on_end);
-        }
+        for (std::uint8_t kind : {closing, open})  // lingering flows first
+            for (std::uint8_t lane = 0; lane < lanes; ++lane) {
+                const std::uint8_t l = list_id(kind, lane);
+                const duration timeout = kind == closing ? o_.linger : o_.idle;
+                while (head_[l] != none && now - entries_[head_[l]].record.last >= timeout)
+                    end(head_[l], kind == closing ? closing_reason(head_[l]) : end_reason::idle, on_end);
+            }
     }
 
     /// Bytes a table of `capacity` flows reserves when it is made (entries and index; see
