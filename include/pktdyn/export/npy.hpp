@@ -321,6 +321,7 @@ void convert(const std::byte* data, std::size_t count, bool swap, double* out) n
     m.rows = static_cast<std::size_t>(shape[0]);
     m.columns = static_cast<std::size_t>(shape[1]);
     m.values.resize(static_cast<std::size_t>(values));
+    if (need == 0) return m;  // an empty matrix: no bytes to copy (and memcpy's pointers may be null)
     if (kind == 'f' && item == 8 && !swap) std::memcpy(m.values.data(), bytes.data() + data_at, static_cast<std::size_t>(need));
     else convert(bytes.data() + data_at, m.values.size(), swap, m.values.data());
     return m;
