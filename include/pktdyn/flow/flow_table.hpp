@@ -172,13 +172,14 @@ public:
     template <class OnEnd>
     void expire(timestamp now, OnEnd&& on_end) {
         now = clamp_time(now);
-        for (std::uint8_t kind : {closing, open})  // lingering flows first
-            for (std::uint8_t lane = 0; lane < lanes; ++lane) {
-                const std::uint8_t l = list_id(kind, lane);
-                const duration timeout = kind == closing ? o_.linger : o_.idle;
+        for (std::uint8_t kind : {closing, open}) {  // lingering flows first
+            const duration timeout = kind == closing ? o_.linger : o_.idle;
+            for (std::uint16_t bits = lists_in_use(kind); bits != 0; bits &= static_cast<std::uint16_t>(bits - 1)) {
+                const auto l = static_cast<std::uint8_t>(std::countr_zero(bits));
                 while (head_[l] != none && now - entries_[head_[l]].record.last >= timeout)
                     end(head_[l], kind == closing ? closing_reason(head_[l]) : end_reason::idle, on_end);
             }
+        }
     }
 
     /// Bytes a table of `capacity` flows reserves when it is made (entries and index; see
@@ -368,8 +369,15 @@ private:
         if (x.list == 0) return;
         (x.prev != none ? entries_[x.prev].next : head_[x.list]) = x.next;
         (x.next != none ? entries_[x.next].prev : tail_[x.list]) = x.prev;
+        if (head_[x.list] == none) in_use_ &= static_cast<std::uint16_t>(~(1u << x.list));
         x.prev = x.next = none;
         x.list = 0;
+    }
+
+    // The lists of `kind` that hold flows, as bits by list id.
+    [[nodiscard]] std::uint16_t lists_in_use(std::uint8_t kind) const noexcept {
+        constexpr std::uint16_t lane_bits = (1u << lanes) - 1;
+        return static_cast<std::uint16_t>(in_use_ & (lane_bits << list_id(kind, 0)));
     }
 
     // Puts the entry, whose record has just counted a packet, at the tail (most recently active
@@ -380,18 +388,15 @@ private:
     void relink(std::uint32_t e, std::uint8_t kind) noexcept {
         entry& x = entries_[e];
         const timestamp t = x.record.last;
-        if (x.list != 0 && kind_of(x.list) == kind && tail_[x.list] == e &&
-            (x.prev == none || entries_[x.prev].record.last - t <= slack_))
-            return;  // already the newest of its list, in order: the common case
+        // Already the newest of a list of its kind: its latest time only grew since it was put
+        // there in order, so it still is (the common case, decided without touching another entry).
+        if (x.list != 0 && kind_of(x.list) == kind && tail_[x.list] == e) return;
         unlink(e);
-        std::uint8_t chosen = 0, spare = 0, nearest = 0;
+        std::uint8_t chosen = 0, nearest = 0;
         timestamp chosen_newest{}, nearest_newest{};
-        for (std::uint8_t lane = 0; lane < lanes; ++lane) {
-            const std::uint8_t l = list_id(kind, lane);
-            if (tail_[l] == none) {
-                if (spare == 0) spare = l;
-                continue;
-            }
+        const std::uint16_t used = lists_in_use(kind);
+        for (std::uint16_t bits = used; bits != 0; bits &= static_cast<std::uint16_t>(bits - 1)) {
+            const auto l = static_cast<std::uint8_t>(std::countr_zero(bits));
             const timestamp newest = entries_[tail_[l]].record.last;
             if (newest - t <= slack_) {
                 if (chosen == 0 || newest > chosen_newest) chosen = l, chosen_newest = newest;
@@ -399,7 +404,12 @@ private:
                 nearest = l, nearest_newest = newest;
             }
         }
-        if (chosen == 0) chosen = spare != 0 ? spare : nearest;  // time stepped back: a list of its own if one is free
+        if (chosen == 0) {  // time stepped back past every list: one of its own if one is free
+            const std::uint16_t all = static_cast<std::uint16_t>(((1u << lanes) - 1) << list_id(kind, 0));
+            const auto free_lists = static_cast<std::uint16_t>(all & ~used);
+            chosen = free_lists != 0 ? static_cast<std::uint8_t>(std::countr_zero(free_lists)) : nearest;
+        }
+        in_use_ = static_cast<std::uint16_t>(in_use_ | (1u << chosen));
         x.list = chosen;
         x.prev = tail_[chosen];
         x.next = none;
@@ -414,6 +424,7 @@ private:
     std::size_t mask_ = 0;                // slots in use - 1
     std::uint32_t free_ = none;
     std::array<std::uint32_t, list_count> head_ = none_lists(), tail_ = none_lists();
+    std::uint16_t in_use_ = 0;            // bit l: list l holds flows
     // How much earlier than its list's newest time a packet may be and still be in order: reordering
     // within it delays a flow's expiry by at most this much (a second, or less for short timeouts).
     timestamp previous_ = earliest_time;  // the previous packet's time
