@@ -387,10 +387,10 @@ private:
     // nearest list takes it (its expiry may then wait; joining and splitting never do).
     void relink(std::uint32_t e, std::uint8_t kind) noexcept {
         entry& x = entries_[e];
-        const timestamp t = x.record.last;
         // Already the newest of a list of its kind: its latest time only grew since it was put
         // there in order, so it still is (the common case, decided without touching another entry).
         if (x.list != 0 && kind_of(x.list) == kind && tail_[x.list] == e) return;
+        const timestamp t = x.record.last;
         unlink(e);
         std::uint8_t chosen = 0, nearest = 0;
         timestamp chosen_newest{}, nearest_newest{};
@@ -425,9 +425,9 @@ private:
     std::uint32_t free_ = none;
     std::array<std::uint32_t, list_count> head_ = none_lists(), tail_ = none_lists();
     std::uint16_t in_use_ = 0;            // bit l: list l holds flows
+    timestamp previous_ = earliest_time;  // the previous packet's time
     // How much earlier than its list's newest time a packet may be and still be in order: reordering
     // within it delays a flow's expiry by at most this much (a second, or less for short timeouts).
-    timestamp previous_ = earliest_time;  // the previous packet's time
     duration slack_ = std::max(duration{0}, std::min<duration>({std::chrono::seconds(1), o_.idle / 8, o_.linger / 8}));
     static constexpr std::array<std::uint32_t, list_count> none_lists() noexcept {
         std::array<std::uint32_t, list_count> a{};
