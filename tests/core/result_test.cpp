@@ -50,3 +50,16 @@ TEST_CASE("every error category has a name", "[core][result]") {
                    errc::invalid_argument})
         CHECK(pktdyn::to_string(e) != "unknown error");
 }
+
+TEST_CASE("result<void> is success or an error, and value() throws on the error", "[core][result]") {
+    const auto write = [](bool ok) -> result<void> {
+        if (!ok) return pktdyn::error{pktdyn::errc::io_error, "out.csv: No space left on device"};
+        return {};
+    };
+    CHECK(write(true));
+    CHECK_NOTHROW(write(true).value());
+    const auto failed = write(false);
+    REQUIRE_FALSE(failed);
+    CHECK(failed.error().code() == pktdyn::errc::io_error);
+    CHECK_THROWS_AS(failed.value(), pktdyn::bad_result_access);
+}

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -94,6 +95,26 @@ private:
     }
 
     std::variant<T, pktdyn::error> v_;
+};
+
+/// Success or an error, for operations that return nothing else (`return {};` on success).
+template <>
+class [[nodiscard]] result<void> {
+public:
+    result() noexcept = default;
+    result(pktdyn::error e) : e_(std::move(e)) {}  // NOLINT: implicit by design
+
+    [[nodiscard]] bool has_value() const noexcept { return !e_; }
+    explicit operator bool() const noexcept { return has_value(); }
+    /// Throws `bad_result_access` when this is an error.
+    void value() const {
+        if (e_) throw bad_result_access(*e_);
+    }
+    /// The error; only meaningful when `!has_value()`.
+    [[nodiscard]] const pktdyn::error& error() const& noexcept { return *e_; }
+
+private:
+    std::optional<pktdyn::error> e_;
 };
 
 }  // namespace pktdyn

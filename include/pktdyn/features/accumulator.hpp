@@ -105,8 +105,57 @@ concept flow_accumulator = std::default_initializable<A> && requires(A& a, const
     a.merge(b);
     { A::features.size() } -> std::convertible_to<std::size_t>;
     { A::features[0] } -> std::convertible_to<feature_info>;
-    { a.write(out) } noexcept;
+    { b.write(out) } noexcept;
 };
+
+namespace detail::accumulator {
+template <class A>
+concept names_update = requires { &A::update; };
+template <class A>
+concept updates = requires(A& a, const flow_packet& p) { a.update(p); };
+template <class A>
+concept updates_noexcept = requires(A& a, const flow_packet& p) { { a.update(p) } noexcept; };
+template <class A>
+concept merges = requires(A& a, const A& b) { a.merge(b); };
+template <class A>
+concept has_features = requires { A::features.size(); A::features[0]; };
+template <class A>
+concept named_features = requires {
+    { A::features.size() } -> std::convertible_to<std::size_t>;
+    { A::features[0] } -> std::convertible_to<feature_info>;
+};
+template <class A>
+concept writes = requires(const A& a, std::span<double> out) { a.write(out); };
+template <class A>
+concept writes_noexcept = requires(const A& a, std::span<double> out) { { a.write(out) } noexcept; };
+}  // namespace detail::accumulator
+
+/// Fails compilation with a message naming the requirement A misses; true when A is a
+/// flow_accumulator (feature_set<A...> checks each of its accumulators with it).
+template <class A>
+consteval bool diagnose_flow_accumulator() {
+    namespace r = detail::accumulator;
+    static_assert(std::default_initializable<A>,
+                  "pktdyn::flow_accumulator: the accumulator must be default-initializable (one per flow)");
+    static_assert(r::names_update<A> || r::updates<A>,
+                  "pktdyn::flow_accumulator: no member `update`; add `void update(const pktdyn::flow_packet&) noexcept`");
+    static_assert(!r::names_update<A> || r::updates<A>,
+                  "pktdyn::flow_accumulator: `update` cannot be called as update(const pktdyn::flow_packet&): check "
+                  "its parameter");
+    static_assert(!r::updates<A> || r::updates_noexcept<A>,
+                  "pktdyn::flow_accumulator: `update` must be noexcept (it runs once per packet, on the hot path)");
+    static_assert(r::merges<A>, "pktdyn::flow_accumulator: no `void merge(const A&)` (folds in the same flow's later "
+                                "part, or another shard's)");
+    static_assert(r::has_features<A>,
+                  "pktdyn::flow_accumulator: no `static constexpr std::array<pktdyn::feature_info, N> features` "
+                  "(a name, unit and definition per value)");
+    static_assert(!r::has_features<A> || r::named_features<A>,
+                  "pktdyn::flow_accumulator: `features` must hold pktdyn::feature_info (a name, unit and definition per value)");
+    static_assert(r::writes<A>, "pktdyn::flow_accumulator: no `void write(std::span<double>) const noexcept` "
+                                "(features.size() values, NaN for none)");
+    static_assert(!r::writes<A> || r::writes_noexcept<A>, "pktdyn::flow_accumulator: `write` must be noexcept");
+    return flow_accumulator<A>;
+}
 
 /// An accumulator that also writes text values: text_features.size() strings, in that order.
 template <class A>
@@ -125,12 +174,14 @@ template <class A>
 }  // namespace detail
 
 /// The number of values an accumulator writes.
-template <flow_accumulator A>
+template <class A>
 inline constexpr std::size_t width_v = A::features.size();
 
 /// Accumulators bundled as one flow state: flow_table<feature_set<...>> updates it per packet.
-template <flow_accumulator... A>
+template <class... A>
 class feature_set {
+    static_assert((diagnose_flow_accumulator<A>() && ...));
+
 public:
     static constexpr std::size_t width = (width_v<A> + ... + 0);
     static constexpr std::size_t text_width = (detail::text_width_of<A>() + ... + 0);

@@ -14,9 +14,9 @@
 //   more away from its flow's latest packet, before or after it, does not join that flow (the flow
 //   ends as idle and the packet starts a new one). A flow whose packets lie in the future of now
 //   (the capture's clock stepped back) is not idle. Times are clamped into core/time.hpp's range.
-// - A State is default-initialized when its flow starts (give its members initializers).
-// - A State with update(d, now, from_originator) is updated after the record; one with
-//   finish(last) is finished before the flow goes to on_end.
+// - A State (a flow_state: flow/flow_state.hpp) is default-initialized when its flow starts (give
+//   its members initializers), updated after the record on every packet, and, when it has
+//   finish(last), finished before the flow goes to on_end.
 // - Keep-alives, retransmissions and packets after a FIN do not end or split a flow.
 // - The originator is the sender of the first SYN without ACK, else the receiver of the first
 //   SYN-ACK, else the endpoint with the higher port (ephemeral ports are high), else the sender of
@@ -35,6 +35,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <concepts>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -45,6 +46,7 @@
 #include "pktdyn/core/time.hpp"
 #include "pktdyn/flow/flow_key.hpp"
 #include "pktdyn/flow/flow_record.hpp"
+#include "pktdyn/flow/flow_state.hpp"
 
 namespace pktdyn {
 
@@ -67,12 +69,12 @@ struct flow_table_stats {
     [[nodiscard]] std::uint64_t ended_by(end_reason r) const noexcept { return ended[static_cast<std::size_t>(r)]; }
 };
 
-/// No per-flow state beyond the record.
-struct no_state {};
-
-/// A flow table whose entries hold a flow_record and a user `State` (a TCP tracker, accumulators).
+/// A flow table whose entries hold a flow_record and a user `State` (a TCP tracker, accumulators):
+/// a flow_state (flow/flow_state.hpp), checked with a message naming any member that misses.
 template <class State = no_state>
 class flow_table {
+    static_assert(diagnose_flow_state<State>());
+
 public:
     struct entry {
         flow_record record;
@@ -148,7 +150,7 @@ public:
         entry& x = entries_[e];
         const bool from_originator = k.a_to_b == x.record.originator_is_a;
         x.record.update(d, now, from_originator);
-        if constexpr (requires { x.state.update(d, now, from_originator); }) x.state.update(d, now, from_originator);
+        if constexpr (!std::same_as<State, no_state>) x.state.update(d, now, from_originator);
         // A RST, or the second side's FIN, starts the linger; otherwise the flow is active again.
         const bool closed = tcp && (x.record.state[0] == flow_record::endpoint::reset ||
                                     x.record.state[1] == flow_record::endpoint::reset ||
