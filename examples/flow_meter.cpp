@@ -51,6 +51,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include <fmt/format.h>
@@ -58,7 +59,10 @@
 #include "pktdyn/baseline/space_saving.hpp"
 #include "pktdyn/capture/capture_set.hpp"
 #include "pktdyn/capture/libpcap_source.hpp"
-#include "pktdyn/export/npy.hpp"
+#include "pktdyn/export/csv.hpp"
+#include "pktdyn/export/flow_fields.hpp"
+#include "pktdyn/export/jsonl.hpp"
+#include "pktdyn/export/npy_sink.hpp"
 #include "pktdyn/features/handshakes.hpp"
 #include "pktdyn/features/presets.hpp"
 #include "pktdyn/features/schema.hpp"
@@ -73,7 +77,6 @@
 
 namespace {
 
-using buffer = fmt::memory_buffer;
 
 using no_features = pktdyn::feature_set<>;  // the TCP tracker alone
 
@@ -96,193 +99,10 @@ struct meter_state {
     void finish(pktdyn::timestamp last) noexcept { tcp.finish(last); }
 };
 
-/// What the fields read of an ended flow.
-struct flow {
-    const pktdyn::flow_record& record;
-    const pktdyn::tcp_tracker& state;
-};
-
-// ---- Writing values: each returns false when the flow has no value (empty in CSV, null in JSON).
-
-bool number(buffer& b, std::uint64_t v) {
-    const fmt::format_int digits(v);  // no format string to parse: millions of fields per capture
-    b.append(digits.data(), digits.data() + digits.size());
-    return true;
-}
-bool real(buffer& b, double v) {
-    fmt::format_to(std::back_inserter(b), "{:.1f}", v);
-    return true;
-}
-/// A duration in seconds with nanosecond digits.
-bool seconds(buffer& b, pktdyn::duration d) {
-    const std::int64_t ns = d.count();
-    if (ns < 0) b.push_back('-');
-    const auto magnitude = static_cast<std::uint64_t>(ns < 0 ? -ns : ns);
-    number(b, magnitude / 1'000'000'000);
-    char fraction[10] = {'.', '0', '0', '0', '0', '0', '0', '0', '0', '0'};
-    for (std::uint64_t r = magnitude % 1'000'000'000, i = 9; r != 0; r /= 10, --i) fraction[i] = static_cast<char>('0' + r % 10);
-    b.append(fraction, fraction + 10);
-    return true;
-}
-bool time(buffer& b, pktdyn::timestamp t) { return seconds(b, t.time_since_epoch()); }
-/// From the flow's first packet to `t`; no value when `t` never happened.
-bool since_start(buffer& b, const flow& f, pktdyn::timestamp t) {
-    return t != pktdyn::timestamp{} && seconds(b, t - f.record.first);
-}
-bool positive(buffer& b, pktdyn::duration d) { return d.count() > 0 && seconds(b, d); }
-bool text(buffer& b, std::string_view s) {
-    b.append(s);
-    return true;
-}
-
-/// One output field. A per-direction field is written twice, as orig_NAME and resp_NAME, with
-/// `side` 0 for the originator as sender and 1 for the responder.
-struct field {
-    std::string_view name;
-    bool per_direction = false;
-    bool quoted = false;  // a string in JSON
-    bool (*write)(buffer&, const flow&, int side) = nullptr;
-};
-
-const pktdyn::direction_stats& stats(const flow& f, int s) { return f.record.dir[s]; }
-const pktdyn::tcp_direction_metrics& tcp(const flow& f, int s) { return f.state.metrics[s]; }
+/// What the summary reads of an ended flow.
+using flow = pktdyn::flow_view;
+const pktdyn::tcp_direction_metrics& tcp(const flow& f, int s) { return f.tcp.metrics[static_cast<std::size_t>(s)]; }
 bool is_tcp(const flow& f) { return f.record.key.protocol == pktdyn::ip_protocol::tcp; }
-/// A TCP counter: no value for other protocols.
-bool tcp_number(buffer& b, const flow& f, std::uint64_t v) { return is_tcp(f) && number(b, v); }
-
-// Every field, in output order (docs/flows.md defines each).
-constexpr field fields[] = {
-    {"community_id", false, true, [](buffer& b, const flow& f, int) {
-         const auto id = pktdyn::community_id(f.record.key);
-         return text(b, id);
-     }},
-    {"originator", false, true, [](buffer& b, const flow& f, int) { return text(b, f.record.originator().to_string()); }},
-    {"originator_port", false, false, [](buffer& b, const flow& f, int) { return number(b, f.record.originator_port()); }},
-    {"responder", false, true, [](buffer& b, const flow& f, int) { return text(b, f.record.responder().to_string()); }},
-    {"responder_port", false, false, [](buffer& b, const flow& f, int) { return number(b, f.record.responder_port()); }},
-    {"protocol", false, false, [](buffer& b, const flow& f, int) { return number(b, f.record.key.protocol); }},
-    {"first_seen", false, false, [](buffer& b, const flow& f, int) { return time(b, f.record.first); }},
-    {"last_seen", false, false, [](buffer& b, const flow& f, int) { return time(b, f.record.last); }},
-    {"duration_s", false, false, [](buffer& b, const flow& f, int) { return seconds(b, f.record.length()); }},
-    {"conn_state", false, true, [](buffer& b, const flow& f, int) { return text(b, f.record.conn_state()); }},
-    {"history", false, true, [](buffer& b, const flow& f, int) { return text(b, f.record.history_string()); }},
-    {"end_reason", false, true, [](buffer& b, const flow& f, int) { return text(b, pktdyn::to_string(f.record.ended)); }},
-    // TCP handshake and first exchange.
-    {"syn_to_syn_ack_s", false, false, [](buffer& b, const flow& f, int) { return positive(b, f.state.syn_to_syn_ack()); }},
-    {"syn_ack_to_ack_s", false, false, [](buffer& b, const flow& f, int) { return positive(b, f.state.syn_ack_to_ack()); }},
-    {"initial_rtt_s", false, false, [](buffer& b, const flow& f, int) { return positive(b, f.state.initial_rtt); }},
-    {"response_time_s", false, false, [](buffer& b, const flow& f, int) { return positive(b, f.state.response_time()); }},
-    // Per direction: the record.
-    {"packets", true, false, [](buffer& b, const flow& f, int s) { return number(b, stats(f, s).packets); }},
-    {"ip_bytes", true, false, [](buffer& b, const flow& f, int s) { return number(b, stats(f, s).ip_bytes); }},
-    {"payload_bytes", true, false, [](buffer& b, const flow& f, int s) { return number(b, stats(f, s).payload_bytes); }},
-    {"ttl_min", true, false, [](buffer& b, const flow& f, int s) { return stats(f, s).packets && number(b, stats(f, s).ttl_min); }},
-    {"ttl_max", true, false, [](buffer& b, const flow& f, int s) { return stats(f, s).packets && number(b, stats(f, s).ttl_max); }},
-    {"syn", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, stats(f, s).flags.syn); }},
-    {"fin", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, stats(f, s).flags.fin); }},
-    {"rst", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, stats(f, s).flags.rst); }},
-    {"psh", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, stats(f, s).flags.psh); }},
-    {"ack", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, stats(f, s).flags.ack); }},
-    {"urg", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, stats(f, s).flags.urg); }},
-    {"ece", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, stats(f, s).flags.ece); }},
-    {"cwr", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, stats(f, s).flags.cwr); }},
-    {"initial_window", true, false, [](buffer& b, const flow& f, int s) {
-         return is_tcp(f) && stats(f, s).packets && number(b, stats(f, s).initial_window);
-     }},
-    {"mss", true, false, [](buffer& b, const flow& f, int s) { return stats(f, s).mss && number(b, stats(f, s).mss); }},
-    {"window_scale", true, false, [](buffer& b, const flow& f, int s) {
-         return stats(f, s).window_scale_seen && number(b, stats(f, s).window_scale);
-     }},
-    {"sack_permitted", true, false, [](buffer& b, const flow& f, int s) {
-         return stats(f, s).syn_seen && number(b, stats(f, s).sack_permitted);
-     }},
-    {"timestamps", true, false, [](buffer& b, const flow& f, int s) {
-         return stats(f, s).syn_seen && number(b, stats(f, s).timestamps);
-     }},
-    // Per direction: the TCP tracker, this side as sender.
-    {"first_data_s", true, false, [](buffer& b, const flow& f, int s) { return since_start(b, f, f.state.first_data[s]); }},
-    {"retransmissions", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).retransmissions); }},
-    {"retransmitted_bytes", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).retransmitted_bytes); }},
-    {"fast_retransmissions", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).fast_retransmissions); }},
-    {"spurious_retransmissions", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).spurious_retransmissions); }},
-    {"out_of_order", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).out_of_order); }},
-    {"duplicate_acks", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).duplicate_acks); }},
-    {"zero_windows", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).zero_windows); }},
-    {"zero_window_time_s", true, false, [](buffer& b, const flow& f, int s) { return is_tcp(f) && seconds(b, tcp(f, s).zero_window_time); }},
-    {"zero_window_probes", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).zero_window_probes); }},
-    {"keep_alives", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).keep_alives); }},
-    {"window_full", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).window_full); }},
-    {"lost_segments", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).lost_segments); }},
-    {"acked_unseen", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).acked_unseen); }},
-    {"bytes_missed", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).bytes_missed); }},
-    {"window_min", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).window_samples && number(b, tcp(f, s).window_min); }},
-    {"window_mean", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).window_samples && real(b, tcp(f, s).window_mean()); }},
-    {"window_max", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).window_samples && number(b, tcp(f, s).window_max); }},
-    {"max_in_flight", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).max_in_flight); }},
-    {"rtt_samples", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).rtt.count); }},
-    {"rtt_min_s", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).rtt.count && seconds(b, tcp(f, s).rtt.min); }},
-    {"rtt_mean_s", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).rtt.count && seconds(b, tcp(f, s).rtt.mean()); }},
-    {"rtt_max_s", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).rtt.count && seconds(b, tcp(f, s).rtt.max); }},
-    {"rtt_p95_s", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).rtt.count && seconds(b, tcp(f, s).rtt.p95()); }},
-    {"rtt_last_s", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).rtt.count && seconds(b, tcp(f, s).rtt.last); }},
-    {"ts_rtt_samples", true, false, [](buffer& b, const flow& f, int s) { return tcp_number(b, f, tcp(f, s).ts_rtt.count); }},
-    {"ts_rtt_min_s", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).ts_rtt.count && seconds(b, tcp(f, s).ts_rtt.min); }},
-    {"ts_rtt_mean_s", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).ts_rtt.count && seconds(b, tcp(f, s).ts_rtt.mean()); }},
-    {"ts_rtt_max_s", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).ts_rtt.count && seconds(b, tcp(f, s).ts_rtt.max); }},
-    {"ts_rtt_p95_s", true, false, [](buffer& b, const flow& f, int s) { return tcp(f, s).ts_rtt.count && seconds(b, tcp(f, s).ts_rtt.p95()); }},
-};
-
-constexpr std::string_view side_prefix[2] = {"orig_", "resp_"};
-
-/// A feature value: shortest round-trip digits; NaN has no value.
-bool feature(buffer& b, double v) {
-    if (std::isnan(v)) return false;
-    fmt::format_to(std::back_inserter(b), "{}", v);
-    return true;
-}
-
-/// A text value as a CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
-void csv_text(buffer& b, std::string_view s) {
-    if (s.find_first_of(",\"\r\n") == std::string_view::npos) return b.append(s);
-    b.push_back('"');
-    for (char c : s) {
-        if (c == '"') b.push_back('"');
-        b.push_back(c);
-    }
-    b.push_back('"');
-}
-
-/// Length of the valid UTF-8 sequence starting at s[i], or 0.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return 0;
-    for (std::size_t k = 1; k < n; ++k)
-        if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return 0;
-    return n;
-}
-
-/// A text value as a JSON string: escapes quotes, backslashes and control characters; bytes that
-/// are not valid UTF-8 (a server name is whatever the client sent) become \u00XX, read as Latin-1.
-void json_text(buffer& b, std::string_view s) {
-    b.push_back('"');
-    for (std::size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        const std::size_t n = utf8_sequence(s, i);
-        if (c == '"' || c == '\\') {
-            b.push_back('\\');
-            b.push_back(static_cast<char>(c));
-        } else if (c < 0x20 || n == 0) {
-            fmt::format_to(std::back_inserter(b), "\\u{:04x}", c);
-        } else {
-            b.append(s.substr(i, n));
-            i += n;
-            continue;
-        }
-        ++i;
-    }
-    b.push_back('"');
-}
 
 /// Columns the flow meter adds from what it sees across flows: the name resolved for the responder
 /// before the flow (DNS answers seen earlier in the capture), and DNS transport signals.
@@ -325,106 +145,19 @@ struct handshake_columns {
         meter[1] = signal.transport == pktdyn::dns_transport::none ? std::string() : std::string(pktdyn::to_string(signal.transport));
         meter[2] = std::string(signal.provider);
     }
-    void header(buffer& b) const {
+    /// Its columns: text, then numbers (numbers a model could take, but not in the feature matrix).
+    void add_columns(pktdyn::schema& s) const {
         if (!on) return;
-        for (const auto& f : texts) {
-            b.push_back(',');
-            b.append(f.column());
-        }
-        for (const auto& f : numbers) {
-            b.push_back(',');
-            b.append(f.column());
-        }
+        pktdyn::add_text_columns(s, texts);
+        pktdyn::add_feature_columns(s, numbers, pktdyn::column_role::record);
+    }
+    /// Its values for the flow last read(), in add_columns() order.
+    void append_values(std::vector<pktdyn::value>& row) const {
+        if (!on) return;
+        for (const auto& t : text) row.push_back(pktdyn::value::of_optional_text(t));
+        for (double v : values) row.push_back(pktdyn::value::of_number(v));
     }
 };
-
-void write_header(buffer& b, const handshake_columns& h, std::span<const pktdyn::feature_info> features) {
-    bool first = true;
-    for (const field& x : fields)
-        for (int s = 0; s < (x.per_direction ? 2 : 1); ++s) {
-            if (!first) b.push_back(',');
-            first = false;
-            if (x.per_direction) b.append(side_prefix[s]);
-            b.append(x.name);
-        }
-    h.header(b);
-    for (const auto& f : features) {
-        b.push_back(',');
-        const std::string column = f.column();
-        b.append(column);
-    }
-    b.push_back('\n');
-}
-
-void write_csv(buffer& b, const flow& f, const handshake_columns& h, std::span<const double> values) {
-    bool first = true;
-    for (const field& x : fields)
-        for (int s = 0; s < (x.per_direction ? 2 : 1); ++s) {
-            if (!first) b.push_back(',');
-            first = false;
-            x.write(b, f, s);
-        }
-    if (h.on) {
-        for (const auto& t : h.text) {
-            b.push_back(',');
-            csv_text(b, t);
-        }
-        for (double v : h.values) {
-            b.push_back(',');
-            feature(b, v);
-        }
-    }
-    for (double v : values) {
-        b.push_back(',');
-        feature(b, v);
-    }
-    b.push_back('\n');
-}
-
-// Text values are addresses, Community IDs and fixed words: nothing in them needs JSON escaping.
-void write_json(buffer& b, const flow& f, const handshake_columns& h, std::span<const pktdyn::feature_info> features,
-                std::span<const double> values) {
-    b.push_back('{');
-    bool first = true;
-    for (const field& x : fields)
-        for (int s = 0; s < (x.per_direction ? 2 : 1); ++s) {
-            b.append(std::string_view(first ? "\"" : ",\""));
-            first = false;
-            if (x.per_direction) b.append(side_prefix[s]);
-            b.append(x.name);
-            b.append(std::string_view("\":"));
-            const std::size_t at = b.size();
-            if (x.quoted) b.push_back('"');
-            if (!x.write(b, f, s)) {
-                b.resize(at);
-                b.append(std::string_view("null"));
-            } else if (x.quoted) {
-                b.push_back('"');
-            }
-        }
-    if (h.on) {
-        for (std::size_t i = 0; i < h.texts.size(); ++i) {
-            b.append(std::string_view(",\""));
-            b.append(h.texts[i].column());
-            b.append(std::string_view("\":"));
-            h.text[i].empty() ? b.append(std::string_view("null")) : json_text(b, h.text[i]);
-        }
-        for (std::size_t i = 0; i < h.numbers.size(); ++i) {
-            b.append(std::string_view(",\""));
-            b.append(h.numbers[i].column());
-            b.append(std::string_view("\":"));
-            if (!feature(b, h.values[i])) b.append(std::string_view("null"));
-        }
-    }
-    for (std::size_t i = 0; i < values.size(); ++i) {
-        b.append(std::string_view(",\""));
-        const std::string column = features[i].column();
-        b.append(column);
-        b.append(std::string_view("\":"));
-        if (!feature(b, values[i])) b.append(std::string_view("null"));
-    }
-    b.append(std::string_view("}\n"));
-}
 
 // ---- The summary.
 
@@ -723,42 +456,6 @@ std::uint64_t machine_memory() {
     return pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) : 0;
 }
 
-/// Records go out through this: large blocks, and the first write error kept (a full disk is a
-/// failure, not a success with a short file).
-class record_output {
-public:
-    explicit record_output(const options& o) : name_(o.output.empty() ? "standard output" : o.output) {
-        if (o.output.empty() || o.format == "npy" || o.format == "none") return;
-        file_ = std::fopen(o.output.c_str(), "w");
-        if (file_ == nullptr) error_ = std::strerror(errno);
-    }
-    record_output(const record_output&) = delete;
-    record_output& operator=(const record_output&) = delete;
-    ~record_output() {
-        if (file_ != stdout && file_ != nullptr) std::fclose(file_);
-    }
-    [[nodiscard]] bool ok() const noexcept { return error_.empty(); }
-    void write(const buffer& b) {
-        if (!ok() || b.size() == 0) return;
-        if (std::fwrite(b.data(), 1, b.size(), file_) != b.size()) error_ = std::strerror(errno);
-    }
-    /// Flushes and closes; the error, if any, names the output.
-    [[nodiscard]] std::optional<std::string> finish() {
-        if (ok() && std::fflush(file_) != 0) error_ = std::strerror(errno);
-        if (file_ != stdout && file_ != nullptr) {
-            if (std::fclose(file_) != 0 && ok()) error_ = std::strerror(errno);
-            file_ = nullptr;
-        }
-        if (ok()) return std::nullopt;
-        return fmt::format("writing {}: {}", name_, error_);
-    }
-
-private:
-    std::string name_;
-    std::FILE* file_ = stdout;
-    std::string error_;
-};
-
 std::function<void()> stop_live;
 
 /// Reads the input through the flow table with Features as extra per-flow state, and writes.
@@ -781,40 +478,42 @@ int meter(const options* opt) {
     state_type::read_handshakes = opt->handshakes;
     handshake_columns handshake{opt->handshakes};
     constexpr auto feature_list = Features::features();
-    const bool npy = opt->format == "npy";
-    record_output out(*opt);
-    if (!out.ok()) {
-        fmt::print(stderr, "pktdyn-flowmeter: {}\n", *out.finish());
-        return exit_failed;
-    }
 
-    // Records are formatted into one buffer and written in large blocks.
-    buffer records;
-    const auto drain = [&](std::size_t above) {
-        if (records.size() <= above) return;
-        out.write(records);
-        records.clear();
-    };
-    if (opt->format == "csv") write_header(records, handshake, feature_list);
+    // One row per flow: the record's and the TCP tracker's fields, the handshake columns, the
+    // features (export/flow_fields.hpp); the sink the format names writes it.
+    pktdyn::schema columns;
+    pktdyn::add_flow_columns(columns);
+    handshake.add_columns(columns);
+    pktdyn::add_feature_columns(columns, feature_list);
+    std::optional<std::variant<pktdyn::csv_sink, pktdyn::jsonl_sink, pktdyn::npy_sink>> sink;
+    if (opt->format == "csv") sink.emplace(std::in_place_index<0>, opt->output);
+    else if (opt->format == "jsonl") sink.emplace(std::in_place_index<1>, opt->output);
+    else if (opt->format == "npy") sink.emplace(std::in_place_index<2>, opt->output);
+    if (sink)
+        if (auto started = std::visit([&](auto& k) { return k.begin(columns); }, *sink); !started) {
+            fmt::print(stderr, "pktdyn-flowmeter: {}\n", started.error().message());
+            return exit_failed;
+        }
     summary sum;
-    const bool json = opt->format == "jsonl", none = opt->format == "none";
     std::array<double, Features::width> values{};
-    pktdyn::feature_matrix matrix(feature_list);
+    std::vector<pktdyn::value> row;
+    row.reserve(columns.size());
+    pktdyn::flow_text text;
     const auto on_end = [&](typename table_type::entry& e) {
         const flow f{e.record, e.state.tcp};
-        if (handshake.on && (!opt->quiet || (!none && !npy))) handshake.read(e.record, e.state.handshakes);
+        if (handshake.on && (!opt->quiet || sink)) handshake.read(e.record, e.state.handshakes);
         if (!opt->quiet) {
             sum.add(f);
             if (handshake.on) sum.add_handshake(e.record, handshake);
         }
-        if (none) return;
+        if (!sink) return;
         e.state.features.write(values);
-        if (npy) {
-            matrix.add(values, pktdyn::community_id(e.record.key));
-            return;
-        }
-        json ? write_json(records, f, handshake, feature_list, values) : write_csv(records, f, handshake, values);
-        drain(1 << 16);
+        row.clear();
+        text.read(e.record);
+        pktdyn::append_flow_values(f, text, row);
+        handshake.append_values(row);
+        for (double v : values) row.push_back(pktdyn::value::of_number(v));
+        std::visit([&](auto& k) { k.consume(row); }, *sink);
     };
 
     pktdyn::flow_path<state_type> flows{opt->flows};
@@ -858,13 +557,9 @@ int meter(const options* opt) {
         }
         if (set->file_count() == 0) damage.push_back("no capture file to read");
     }
-    drain(0);
-    std::optional<std::string> write_failure = out.finish();
-    if (npy && !write_failure) {
-        // NAME.npy as given (".npy" added only when missing); the names beside it.
-        const std::string base = opt->output.ends_with(".npy") ? opt->output.substr(0, opt->output.size() - 4) : opt->output;
-        if (const auto failed = pktdyn::write_npy(matrix, base)) write_failure = failed->message();
-    }
+    std::optional<std::string> write_failure;
+    if (sink)
+        if (auto done = std::visit([](auto& k) { return k.finish(); }, *sink); !done) write_failure = done.error().message();
 
     if (!opt->quiet) print_summary(flows.table(), sum, flows.decoding(), flows.fragments());
     if (!opt->quiet && opt->features == "standard") {  // the set with a byte distribution

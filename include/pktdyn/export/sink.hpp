@@ -1,0 +1,118 @@
+// pktdyn — where rows go: the `sink` contract, a sink calling the user's function, and `tee`.
+//
+// A sink is told the columns once, then takes one row per flow, then reports how it went:
+//   result<void> begin(const schema&)        the columns (a CSV header, a JSON key list, ...)
+//   void consume(std::span<const value>)     one row in schema order; the views live only during
+//                                            the call: copy what must be kept
+//   result<void> finish()                    flush and close; the first error (a full disk, a
+//                                            refused connection) with a message a person can act on
+// A sink does its own buffering and keeps its first error for finish(): consume() never throws.
+#pragma once
+
+#include <concepts>
+#include <span>
+#include <tuple>
+#include <utility>
+
+#include "pktdyn/core/result.hpp"
+#include "pktdyn/export/schema.hpp"
+
+namespace pktdyn {
+
+template <class K>
+concept sink = requires(K& k, const schema& s, std::span<const value> row) {
+    { k.begin(s) } -> std::same_as<result<void>>;
+    k.consume(row);
+    { k.finish() } -> std::same_as<result<void>>;
+};
+
+namespace detail::sink {
+template <class K>
+concept names_begin = requires { &K::begin; };
+template <class K>
+concept begins = requires(K& k, const schema& s) { k.begin(s); };
+template <class K>
+concept begins_with_result = requires(K& k, const schema& s) { { k.begin(s) } -> std::same_as<result<void>>; };
+template <class K>
+concept names_consume = requires { &K::consume; };
+template <class K>
+concept consumes = requires(K& k, std::span<const value> row) { k.consume(row); };
+template <class K>
+concept finishes = requires(K& k) { k.finish(); };
+template <class K>
+concept finishes_with_result = requires(K& k) { { k.finish() } -> std::same_as<result<void>>; };
+}  // namespace detail::sink
+
+/// Fails compilation with a message naming the requirement K misses; true when K is a sink.
+template <class K>
+consteval bool diagnose_sink() {
+    namespace r = detail::sink;
+    static_assert(r::names_begin<K> || r::begins<K>,
+                  "pktdyn::sink: no member `begin`; add `pktdyn::result<void> begin(const pktdyn::schema&)`");
+    static_assert(!r::names_begin<K> || r::begins<K>,
+                  "pktdyn::sink: `begin` cannot be called as begin(const pktdyn::schema&)");
+    static_assert(!r::begins<K> || r::begins_with_result<K>,
+                  "pktdyn::sink: `begin` must return pktdyn::result<void> (an error says why the sink cannot start)");
+    static_assert(r::names_consume<K> || r::consumes<K>,
+                  "pktdyn::sink: no member `consume`; add `void consume(std::span<const pktdyn::value> row)`");
+    static_assert(!r::names_consume<K> || r::consumes<K>,
+                  "pktdyn::sink: `consume` cannot be called as consume(std::span<const pktdyn::value>): take the row "
+                  "as a span of values");
+    static_assert(r::finishes<K>, "pktdyn::sink: no member `finish`; add `pktdyn::result<void> finish()`");
+    static_assert(!r::finishes<K> || r::finishes_with_result<K>,
+                  "pktdyn::sink: `finish` must return pktdyn::result<void> (the first error: a full disk, a refused "
+                  "connection)");
+    return sink<K>;
+}
+
+/// A sink that hands every row to the user: `on_row(const schema&, std::span<const value>)`.
+template <class F>
+class callback_sink {
+public:
+    explicit callback_sink(F on_row) : on_row_(std::move(on_row)) {}
+    result<void> begin(const schema& s) {
+        schema_ = &s;
+        return {};
+    }
+    void consume(std::span<const value> row) { on_row_(*schema_, row); }
+    result<void> finish() { return {}; }
+
+private:
+    F on_row_;
+    const schema* schema_ = nullptr;
+};
+
+/// Every row to each of several sinks, in order; finish() reports the first error of any.
+template <class... K>
+class tee_sink {
+    static_assert((diagnose_sink<K>() && ...));
+
+public:
+    explicit tee_sink(K... sinks) : sinks_(std::move(sinks)...) {}
+    result<void> begin(const schema& s) {
+        return std::apply([&](auto&... k) { return first_error({k.begin(s)...}); }, sinks_);
+    }
+    void consume(std::span<const value> row) {
+        std::apply([&](auto&... k) { (k.consume(row), ...); }, sinks_);
+    }
+    result<void> finish() {
+        return std::apply([&](auto&... k) { return first_error({k.finish()...}); }, sinks_);
+    }
+    template <std::size_t I>
+    [[nodiscard]] auto& get() noexcept { return std::get<I>(sinks_); }
+
+private:
+    static result<void> first_error(std::initializer_list<result<void>> all) {
+        for (const auto& r : all)
+            if (!r) return r.error();
+        return {};
+    }
+    std::tuple<K...> sinks_;
+};
+
+template <class... K>
+tee_sink<K...> tee(K... sinks) {
+    return tee_sink<K...>(std::move(sinks)...);
+}
+
+}  // namespace pktdyn
