@@ -114,8 +114,8 @@ A flow's first payloads decide what it is (TCP: TLS records within its first 32 
 so STARTTLS is found; an SSH identification line; port 53. UDP: ports 53, 5353, 5355; a DTLS record
 or a QUIC long header within its first 8 payload packets). docs/handshakes.md describes the parsers,
 what they check and what they leave out; `tests/corpus/handshakes_corpus_test.cpp` compares these
-values with tshark's and nDPI's on the corpus. The flow meter adds `resolved_name`, `dns_transport`
-and `dns_resolver` (docs/flows.md).
+values with tshark's and nDPI's on the corpus. The last three name the responder: `resolved_name`
+needs a pipeline's `resolve_names()` stage (the DNS answers seen before the flow; docs/flows.md).
 
 ### Text values, {} columns
 

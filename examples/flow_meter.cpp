@@ -41,9 +41,9 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <iterator>
@@ -60,106 +60,26 @@
 #include "pktdyn/capture/capture_set.hpp"
 #include "pktdyn/capture/libpcap_source.hpp"
 #include "pktdyn/export/csv.hpp"
-#include "pktdyn/export/flow_fields.hpp"
 #include "pktdyn/export/jsonl.hpp"
 #include "pktdyn/export/npy_sink.hpp"
 #include "pktdyn/features/handshakes.hpp"
 #include "pktdyn/features/presets.hpp"
 #include "pktdyn/features/schema.hpp"
+#include "pktdyn/pipeline/pipeline.hpp"
 #include "pktdyn/simd/byte_histogram.hpp"
-#include "pktdyn/flow/community_id.hpp"
-#include "pktdyn/flow/dns_cache.hpp"
-#include "pktdyn/flow/flow_path.hpp"
-#include "pktdyn/flow/tcp_tracker.hpp"
-#include "pktdyn/proto/decoder.hpp"
-#include "pktdyn/proto/dns_transport.hpp"
-#include "pktdyn/proto/fragments.hpp"
 
 namespace {
 
-
 using no_features = pktdyn::feature_set<>;  // the TCP tracker alone
 
-/// A flow's state: the TCP tracker, the handshake metadata (read when switched on) and a feature set.
-template <class Features>
-struct meter_state {
-    static inline bool read_handshakes = true;
-    pktdyn::tcp_tracker tcp;
-    pktdyn::handshake_metadata handshakes;
-    [[no_unique_address]] Features features;
+std::string bytes_text(double n) {
+    const char* unit[] = {"B", "kB", "MB", "GB", "TB"};
+    int i = 0;
+    for (; n >= 1000 && i < 4; ++i) n /= 1000;
+    return fmt::format("{:.{}f} {}", n, i ? 1 : 0, unit[i]);
+}
 
-    void update(const pktdyn::decoded_packet& d, pktdyn::timestamp now, bool from_originator) noexcept {
-        tcp.update(d, now, from_originator);
-        if (read_handshakes) handshakes.update(pktdyn::flow_packet::from(d, now, from_originator));
-        features.update(d, now, from_originator);
-    }
-    [[nodiscard]] bool starts_new_flow(const pktdyn::decoded_packet& d, bool from_originator) const noexcept {
-        return tcp.starts_new_flow(d, from_originator);
-    }
-    void finish(pktdyn::timestamp last) noexcept { tcp.finish(last); }
-};
-
-/// What the summary reads of an ended flow.
-using flow = pktdyn::flow_view;
-const pktdyn::tcp_direction_metrics& tcp(const flow& f, int s) { return f.tcp.metrics[static_cast<std::size_t>(s)]; }
-bool is_tcp(const flow& f) { return f.record.key.protocol == pktdyn::ip_protocol::tcp; }
-
-/// Columns the flow meter adds from what it sees across flows: the name resolved for the responder
-/// before the flow (DNS answers seen earlier in the capture), and DNS transport signals.
-constexpr std::array<pktdyn::feature_info, 3> meter_texts{{
-    {"", "resolved_name", "text", "the name a DNS answer seen before the flow's first packet gave for the responder's address (the question's name; the latest such answer)"},
-    {"", "dns_transport", "text", "dns, mdns, llmnr (plain DNS by port); dot (TCP 853), doq (UDP 853); doh (443 to a known public resolver by address or server name)"},
-    {"", "dns_resolver", "text", "the public resolver's provider when the responder's address or the server name is a known one (Cloudflare, Google, Quad9, ...)"},
-}};
-
-/// Handshake columns: text, then numbers (none when --handshakes off).
-struct handshake_columns {
-    bool on = true;
-    static constexpr auto numbers = pktdyn::handshake_metadata::features;
-    static constexpr auto handshake_texts = pktdyn::handshake_metadata::text_features;
-    static constexpr auto texts = [] {
-        std::array<pktdyn::feature_info, meter_texts.size() + handshake_texts.size()> all{};
-        std::copy(handshake_texts.begin(), handshake_texts.end(), all.begin());
-        std::copy(meter_texts.begin(), meter_texts.end(), all.begin() + handshake_texts.size());
-        return all;
-    }();
-    std::array<double, numbers.size()> values{};
-    std::array<std::string, texts.size()> text{};
-    std::optional<pktdyn::dns_cache> names;  // 65,536 addresses (36 MB), made only when handshakes are on
-
-    explicit handshake_columns(bool enabled) : on(enabled) {
-        if (on) names.emplace(pktdyn::dns_cache_options{.capacity = 65536});
-    }
-    /// Every DNS response on its way through, into the cache of names.
-    void observe(const pktdyn::decoded_packet& d, pktdyn::timestamp now) {
-        if (!on || !d.has_transport || d.transport != pktdyn::ip_protocol::udp) return;
-        if (d.source_port == 53 || d.source_port == 5353 || d.source_port == 5355) (void)names->insert_response(d.payload(), now);
-    }
-    void read(const pktdyn::flow_record& r, const pktdyn::handshake_metadata& h) {
-        h.write(values);
-        h.write_text(std::span(text).first(handshake_texts.size()));
-        auto meter = std::span(text).subspan(handshake_texts.size());
-        const auto* e = names->lookup(r.responder(), r.first);
-        meter[0] = e ? std::string(e->query_name()) : std::string();
-        const auto signal = pktdyn::classify_dns_transport(r.key.protocol, r.responder_port(), r.responder(), text[1]);
-        meter[1] = signal.transport == pktdyn::dns_transport::none ? std::string() : std::string(pktdyn::to_string(signal.transport));
-        meter[2] = std::string(signal.provider);
-    }
-    /// Its columns: text, then numbers (numbers a model could take, but not in the feature matrix).
-    void add_columns(pktdyn::schema& s) const {
-        if (!on) return;
-        pktdyn::add_text_columns(s, texts);
-        pktdyn::add_feature_columns(s, numbers, pktdyn::column_role::record);
-    }
-    /// Its values for the flow last read(), in add_columns() order.
-    void append_values(std::vector<pktdyn::value>& row) const {
-        if (!on) return;
-        for (const auto& t : text) row.push_back(pktdyn::value::of_optional_text(t));
-        for (double v : values) row.push_back(pktdyn::value::of_number(v));
-    }
-};
-
-// ---- The summary.
+// ---- The summary: a sink reading each flow's row by column name.
 
 /// The k flows with the largest score, kept as they end.
 class worst_flows {
@@ -183,90 +103,117 @@ private:
     std::vector<item> items_;
 };
 
-std::string endpoints(const flow& f) {
-    const auto& r = f.record;
-    const auto host = [](const pktdyn::ip_address& a, std::uint16_t port) {
-        return a.version == 4 ? fmt::format("{}:{}", a.to_string(), port) : fmt::format("[{}]:{}", a.to_string(), port);
-    };
-    return fmt::format("{} -> {}", host(r.originator(), r.originator_port()), host(r.responder(), r.responder_port()));
-}
-
-double ms(pktdyn::duration d) { return static_cast<double>(d.count()) / 1e6; }
-
 struct summary {
     std::uint64_t flows = 0;
     // Bounded whatever the input: a flood of addresses or names costs no memory here (Space-Saving,
     // baseline/space_saving.hpp; a count shown is exact or overstated by at most the bound printed).
-    pktdyn::space_saving<pktdyn::ip_address, 64> bytes_sent;
+    pktdyn::space_saving<std::string, 64> bytes_sent;
     worst_flows worst_rtt{5}, most_retransmitted{5};
     // Handshakes: flows by kind, server names, and leaf certificates worth a look.
     std::map<std::string, std::uint64_t> kinds;  // a handful of kinds
     pktdyn::space_saving<std::string, 64> server_names;
     std::uint64_t certificates = 0, self_signed = 0, expired = 0;
-
-    /// The handshake columns of one flow, as handshake_columns::read left them.
-    void add_handshake(const pktdyn::flow_record& r, const handshake_columns& h) {
-        const auto text = [&](std::string_view column) -> const std::string& {
-            for (std::size_t i = 0; i < h.texts.size(); ++i)
-                if (h.texts[i].column() == column) return h.text[i];
-            return h.text[0];
-        };
-        const auto number = [&](std::string_view column) {
-            for (std::size_t i = 0; i < h.numbers.size(); ++i)
-                if (h.numbers[i].column() == column) return h.values[i];
-            return std::nan("");
-        };
-        if (!text("handshake").empty()) ++kinds[text("handshake")];
-        if (!text("server_name").empty()) server_names.add(text("server_name"));
-        if (!std::isnan(number("tls_cert_not_after"))) {
-            ++certificates;
-            self_signed += number("tls_cert_self_signed") == 1;
-            const double start = static_cast<double>(r.first.time_since_epoch().count()) / 1e9;
-            expired += number("tls_cert_not_after") < start;
-        }
-    }
-
-    void add(const flow& f) {
-        ++flows;
-        const auto& r = f.record;
-        bytes_sent.add(r.originator(), r.dir[0].ip_bytes);  // senders only: a weight of 0 adds nothing
-        bytes_sent.add(r.responder(), r.dir[1].ip_bytes);
-        if (!is_tcp(f)) return;
-        // Worst RTT: the larger of the two sides' mean data→ACK RTT, from at least 3 samples.
-        for (int s = 0; s < 2; ++s) {
-            const auto& rtt = tcp(f, s).rtt;
-            if (rtt.count >= 3)
-                worst_rtt.offer(ms(rtt.mean()), [&] {
-                    return fmt::format("{}  {} RTT mean {:.1f} ms, p95 {:.1f} ms, max {:.1f} ms over {} samples",
-                                       endpoints(f), s == 0 ? "originator's data" : "responder's data",
-                                       ms(rtt.mean()), ms(rtt.p95()), ms(rtt.max), rtt.count);
-                });
-        }
-        const std::uint64_t sent = r.dir[0].packets + r.dir[1].packets;
-        const std::uint64_t retransmitted = tcp(f, 0).retransmissions + tcp(f, 1).retransmissions;
-        most_retransmitted.offer(static_cast<double>(retransmitted), [&] {
-            return fmt::format("{}  {} of {} packets retransmitted ({:.1f} %), {} bytes", endpoints(f), retransmitted,
-                               sent, 100.0 * static_cast<double>(retransmitted) / static_cast<double>(sent),
-                               tcp(f, 0).retransmitted_bytes + tcp(f, 1).retransmitted_bytes);
-        });
-    }
 };
 
-std::string bytes_text(double n) {
-    const char* unit[] = {"B", "kB", "MB", "GB", "TB"};
-    int i = 0;
-    for (; n >= 1000 && i < 4; ++i) n /= 1000;
-    return fmt::format("{:.{}f} {}", n, i ? 1 : 0, unit[i]);
-}
+/// Fills a summary from the rows, finding the columns it reads by name.
+class summary_sink {
+public:
+    explicit summary_sink(summary* s) : s_(s) {}
 
-template <class Table>
-void print_summary(const Table& table, const summary& s, const pktdyn::decoder& dec,
-                   const pktdyn::fragment_tracker& fragments) {
-    const auto& t = table.stats();
+    pktdyn::result<void> begin(const pktdyn::schema& columns) {
+        for (auto& [name, at] : at_) at = columns.find(name);
+        size_ = columns.size();
+        return {};
+    }
+    void consume(std::span<const pktdyn::value> row) {
+        summary& s = *s_;
+        ++s.flows;
+        s.bytes_sent.add(std::string(text(row, "originator")), count(row, "orig_ip_bytes"));  // senders only: 0 adds nothing
+        s.bytes_sent.add(std::string(text(row, "responder")), count(row, "resp_ip_bytes"));
+        if (const auto kind = text(row, "handshake"); !kind.empty()) ++s.kinds[std::string(kind)];
+        if (const auto name = text(row, "server_name"); !name.empty()) s.server_names.add(std::string(name));
+        if (const double not_after = number(row, "tls_cert_not_after"); !std::isnan(not_after)) {
+            ++s.certificates;
+            s.self_signed += number(row, "tls_cert_self_signed") == 1;
+            expired_at(row, not_after);
+        }
+        if (count(row, "protocol") != 6) return;
+        // Worst RTT: the larger of the two sides' mean data→ACK RTT, from at least 3 samples.
+        for (const std::string_view side : {"orig_", "resp_"}) {
+            const std::uint64_t samples = count(row, fmt::format("{}rtt_samples", side));
+            const double mean = ms(row, fmt::format("{}rtt_mean_s", side));
+            if (samples >= 3)
+                s.worst_rtt.offer(mean, [&] {
+                    return fmt::format("{}  {} RTT mean {:.1f} ms, p95 {:.1f} ms, max {:.1f} ms over {} samples", endpoints(row),
+                                       side == "orig_" ? "originator's data" : "responder's data", mean,
+                                       ms(row, fmt::format("{}rtt_p95_s", side)), ms(row, fmt::format("{}rtt_max_s", side)), samples);
+                });
+        }
+        const std::uint64_t sent = count(row, "orig_packets") + count(row, "resp_packets");
+        const std::uint64_t retransmitted = count(row, "orig_retransmissions") + count(row, "resp_retransmissions");
+        s.most_retransmitted.offer(static_cast<double>(retransmitted), [&] {
+            return fmt::format("{}  {} of {} packets retransmitted ({:.1f} %), {} bytes", endpoints(row), retransmitted, sent,
+                               100.0 * static_cast<double>(retransmitted) / static_cast<double>(sent),
+                               count(row, "orig_retransmitted_bytes") + count(row, "resp_retransmitted_bytes"));
+        });
+    }
+    pktdyn::result<void> finish() { return {}; }
+
+private:
+    [[nodiscard]] const pktdyn::value* find(std::span<const pktdyn::value> row, std::string_view name) const {
+        for (const auto& [n, at] : at_)
+            if (n == name) return at < row.size() ? &row[at] : nullptr;
+        return nullptr;
+    }
+    std::string_view text(std::span<const pktdyn::value> row, std::string_view name) const {
+        const auto* v = find(row, name);
+        return v && v->type == pktdyn::value::kind::text ? v->s : std::string_view();
+    }
+    std::uint64_t count(std::span<const pktdyn::value> row, std::string_view name) const {
+        const auto* v = find(row, name);
+        return v && v->type == pktdyn::value::kind::count ? v->u : 0;
+    }
+    double number(std::span<const pktdyn::value> row, std::string_view name) const {
+        const auto* v = find(row, name);
+        return v ? v->as_double() : std::nan("");
+    }
+    double ms(std::span<const pktdyn::value> row, std::string_view name) const {
+        const auto* v = find(row, name);
+        return v && v->type == pktdyn::value::kind::seconds ? static_cast<double>(v->ns) / 1e6 : 0;
+    }
+    void expired_at(std::span<const pktdyn::value> row, double not_after) {
+        const auto* first = find(row, "first_seen");
+        if (first) s_->expired += not_after < static_cast<double>(first->ns) / 1e9;
+    }
+    std::string endpoints(std::span<const pktdyn::value> row) const {
+        const auto host = [](std::string_view a, std::uint64_t port) {
+            return a.find(':') == std::string_view::npos ? fmt::format("{}:{}", a, port) : fmt::format("[{}]:{}", a, port);
+        };
+        return fmt::format("{} -> {}", host(text(row, "originator"), count(row, "originator_port")),
+                           host(text(row, "responder"), count(row, "responder_port")));
+    }
+
+    summary* s_;
+    std::size_t size_ = 0;
+    // The columns read, found once by name.
+    std::vector<std::pair<std::string, std::size_t>> at_ = [] {
+        std::vector<std::pair<std::string, std::size_t>> v;
+        for (std::string_view n :
+             {"originator", "originator_port", "responder", "responder_port", "protocol", "first_seen", "orig_ip_bytes",
+              "resp_ip_bytes", "orig_packets", "resp_packets", "orig_retransmissions", "resp_retransmissions",
+              "orig_retransmitted_bytes", "resp_retransmitted_bytes", "orig_rtt_samples", "resp_rtt_samples",
+              "orig_rtt_mean_s", "resp_rtt_mean_s", "orig_rtt_p95_s", "resp_rtt_p95_s", "orig_rtt_max_s", "resp_rtt_max_s",
+              "handshake", "server_name", "tls_cert_not_after", "tls_cert_self_signed"})
+            v.emplace_back(std::string(n), 0);
+        return v;
+    }();
+};
+
+void print_summary(const pktdyn::run_result& r, const summary& s) {
+    const auto& t = r.flows;
     fmt::print(stderr, "packets {}  flows {}  (packets without IP: {})\n", t.packets, s.flows, t.not_ip);
-    fmt::print(stderr, "flow table: at most {} flows at once of capacity {}, {} used of {} reserved\n",
-               table.peak_flows(), table.capacity(), bytes_text(static_cast<double>(table.touched_bytes())),
-               bytes_text(static_cast<double>(table.memory_bytes())));
+    fmt::print(stderr, "flow table: at most {} flows at once of capacity {}, {} used of {} reserved\n", r.peak_flows,
+               r.capacity, bytes_text(static_cast<double>(r.touched_bytes)), bytes_text(static_cast<double>(r.reserved_bytes)));
     fmt::print(stderr, "flows ended by:");
     for (std::size_t i = 1; i < t.ended.size(); ++i)
         if (t.ended[i]) fmt::print(stderr, " {} {};", pktdyn::to_string(static_cast<pktdyn::end_reason>(i)), t.ended[i]);
@@ -281,13 +228,13 @@ void print_summary(const Table& table, const summary& s, const pktdyn::decoder& 
     const auto top = s.bytes_sent.top(5);
     fmt::print(stderr, "top talkers (IP bytes sent{}):\n",
                s.bytes_sent.error_bound() ? fmt::format("; each at most {} over", bytes_text(static_cast<double>(s.bytes_sent.error_bound()))) : "");
-    for (const auto& x : top) fmt::print(stderr, "  {:<40} {}\n", x.key.to_string(), bytes_text(static_cast<double>(x.count)));
+    for (const auto& x : top) fmt::print(stderr, "  {:<40} {}\n", x.key, bytes_text(static_cast<double>(x.count)));
     if (!s.worst_rtt.items().empty()) fmt::print(stderr, "worst RTT (TCP data to its ACK):\n");
     for (const auto& x : s.worst_rtt.items()) fmt::print(stderr, "  {}\n", x.line);
     if (!s.most_retransmitted.items().empty()) fmt::print(stderr, "most retransmissions:\n");
     for (const auto& x : s.most_retransmitted.items()) fmt::print(stderr, "  {}\n", x.line);
 
-    const auto& d = dec.stats();
+    const auto& d = r.decoding;
     fmt::print(stderr, "decoded:");
     for (std::size_t i = 0; i < pktdyn::decode_status_count; ++i)
         if (d.by_status[i]) fmt::print(stderr, " {} {};", to_string(static_cast<pktdyn::decode_status>(i)), d.by_status[i]);
@@ -299,7 +246,7 @@ void print_summary(const Table& table, const summary& s, const pktdyn::decoder& 
             issues = true;
         }
     if (issues) fmt::print(stderr, "\n");
-    const auto& f = fragments.stats();
+    const auto& f = r.fragments;
     if (f.fragments)
         fmt::print(stderr, "IP fragments {}: {} put in their datagram's flow, {} whose first fragment never came\n",
                    f.fragments, f.attributed, f.unattributed);
@@ -318,13 +265,15 @@ void print_summary(const Table& table, const summary& s, const pktdyn::decoder& 
                    s.certificates, s.self_signed, s.expired);
 }
 
+// ---- The input: files or a live interface, with a progress line.
+
 /// A progress line on standard error, redrawn a few times a second: bytes read of the total for
-/// files, packets and flows for a live capture.
+/// files, packets for a live capture.
 class progress {
 public:
     progress(bool enabled, std::uint64_t total_bytes) : enabled_(enabled), total_(total_bytes) {}
     template <class BytesRead>
-    void tick(std::uint64_t packets, std::uint64_t flows, BytesRead&& bytes_read) {
+    void tick(std::uint64_t packets, BytesRead&& bytes_read) {
         if (!enabled_ || (packets & 0x3FFF) != 0) return;
         const auto now = std::chrono::steady_clock::now();
         if (now - shown_ < std::chrono::milliseconds(200)) return;
@@ -332,16 +281,15 @@ public:
         const double elapsed = std::chrono::duration<double>(now - start_).count();
         const double mpps = static_cast<double>(packets) / std::max(elapsed, 1e-9) / 1e6;
         if (total_ == 0) {
-            fmt::print(stderr, "\r{} packets  {:.2f} Mpps  {} flows ", packets, mpps, flows);
+            fmt::print(stderr, "\r{} packets  {:.2f} Mpps ", packets, mpps);
             return;
         }
         const std::uint64_t bytes = bytes_read();
         const double done = std::min(1.0, static_cast<double>(bytes) / static_cast<double>(total_));
         constexpr int width = 30;
         const int filled = static_cast<int>(done * width);
-        fmt::print(stderr, "\r[{:=<{}}{: <{}}] {:3.0f} %  {} of {}  {:.2f} Mpps  {} flows ", "", filled, "",
-                   width - filled, done * 100, bytes_text(static_cast<double>(bytes)),
-                   bytes_text(static_cast<double>(total_)), mpps, flows);
+        fmt::print(stderr, "\r[{:=<{}}{: <{}}] {:3.0f} %  {} of {}  {:.2f} Mpps ", "", filled, "", width - filled, done * 100,
+                   bytes_text(static_cast<double>(bytes)), bytes_text(static_cast<double>(total_)), mpps);
     }
     void done() {
         if (enabled_ && shown_ != std::chrono::steady_clock::time_point{}) fmt::print(stderr, "\r\033[K");
@@ -351,6 +299,26 @@ private:
     bool enabled_;
     std::uint64_t total_;
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), shown_{};
+};
+
+/// Files or a live interface as one packet source, ticking the progress line as packets pass.
+class meter_input {
+public:
+    explicit meter_input(std::variant<pktdyn::capture_set, pktdyn::libpcap_source> source, progress bar)
+        : source_(std::move(source)), bar_(bar) {}
+    std::optional<pktdyn::packet_view> next() {
+        auto p = std::visit([](auto& s) { return s.next(); }, source_);
+        if (p) bar_.tick(++packets_, [&] { return files() ? files()->bytes_read() : 0; });
+        else bar_.done();
+        return p;
+    }
+    [[nodiscard]] pktdyn::capture_set* files() noexcept { return std::get_if<pktdyn::capture_set>(&source_); }
+    [[nodiscard]] pktdyn::libpcap_source* live() noexcept { return std::get_if<pktdyn::libpcap_source>(&source_); }
+
+private:
+    std::variant<pktdyn::capture_set, pktdyn::libpcap_source> source_;
+    progress bar_;
+    std::uint64_t packets_ = 0;
 };
 
 // ---- Options: each numeric one has a range, and a bad value is named with the reason.
@@ -458,94 +426,46 @@ std::uint64_t machine_memory() {
 
 std::function<void()> stop_live;
 
-/// Reads the input through the flow table with Features as extra per-flow state, and writes.
-template <class Features>
-int meter(const options* opt) {
-    using state_type = meter_state<Features>;
-    using table_type = pktdyn::flow_table<state_type>;
+/// The pipeline for one set of features, with or without handshake metadata, run and summarised.
+template <class Features, bool Handshakes>
+int meter(const options& opt, meter_input& input) {
     // The table reserves its capacity up front (and touches only the flows it holds): a capacity
     // the machine cannot even reserve is refused here, not by an allocator's exception.
-    const std::uint64_t reserve = table_type::memory_for(opt->flows.capacity), memory = machine_memory();
+    using table_type = pktdyn::flow_table<pktdyn::detail::pipeline::flow_analysis<Features>>;
+    const std::uint64_t reserve = table_type::memory_for(opt.flows.capacity), memory = machine_memory();
     if (memory != 0 && reserve > memory) {
         fmt::print(stderr,
                    "pktdyn-flowmeter: --capacity {}: the flow table would reserve {} ({} bytes per flow{}), more than "
                    "this machine's {} of memory; at most {} flows fit\n",
-                   opt->flows.capacity, bytes_text(static_cast<double>(reserve)), table_type::memory_for(1),
-                   opt->features == "none" ? "" : fmt::format(" with --features {}", opt->features),
+                   opt.flows.capacity, bytes_text(static_cast<double>(reserve)), table_type::memory_for(1),
+                   opt.features == "none" ? "" : fmt::format(" with --features {}", opt.features),
                    bytes_text(static_cast<double>(memory)), memory / table_type::memory_for(1));
         return exit_usage;
     }
-    state_type::read_handshakes = opt->handshakes;
-    handshake_columns handshake{opt->handshakes};
-    constexpr auto feature_list = Features::features();
-
-    // One row per flow: the record's and the TCP tracker's fields, the handshake columns, the
-    // features (export/flow_fields.hpp); the sink the format names writes it.
-    pktdyn::schema columns;
-    pktdyn::add_flow_columns(columns);
-    handshake.add_columns(columns);
-    pktdyn::add_feature_columns(columns, feature_list);
-    std::optional<std::variant<pktdyn::csv_sink, pktdyn::jsonl_sink, pktdyn::npy_sink>> sink;
-    if (opt->format == "csv") sink.emplace(std::in_place_index<0>, opt->output);
-    else if (opt->format == "jsonl") sink.emplace(std::in_place_index<1>, opt->output);
-    else if (opt->format == "npy") sink.emplace(std::in_place_index<2>, opt->output);
-    if (sink)
-        if (auto started = std::visit([&](auto& k) { return k.begin(columns); }, *sink); !started) {
-            fmt::print(stderr, "pktdyn-flowmeter: {}\n", started.error().message());
-            return exit_failed;
-        }
+    pktdyn::one_of_sinks<pktdyn::csv_sink, pktdyn::jsonl_sink, pktdyn::npy_sink> records;
+    if (opt.format == "csv") records.emplace<pktdyn::csv_sink>(opt.output);
+    else if (opt.format == "jsonl") records.emplace<pktdyn::jsonl_sink>(opt.output);
+    else if (opt.format == "npy") records.emplace<pktdyn::npy_sink>(opt.output);
     summary sum;
-    std::array<double, Features::width> values{};
-    std::vector<pktdyn::value> row;
-    row.reserve(columns.size());
-    pktdyn::flow_text text;
-    const auto on_end = [&](typename table_type::entry& e) {
-        const flow f{e.record, e.state.tcp};
-        if (handshake.on && (!opt->quiet || sink)) handshake.read(e.record, e.state.handshakes);
-        if (!opt->quiet) {
-            sum.add(f);
-            if (handshake.on) sum.add_handshake(e.record, handshake);
-        }
-        if (!sink) return;
-        e.state.features.write(values);
-        row.clear();
-        text.read(e.record);
-        pktdyn::append_flow_values(f, text, row);
-        handshake.append_values(row);
-        for (double v : values) row.push_back(pktdyn::value::of_number(v));
-        std::visit([&](auto& k) { k.consume(row); }, *sink);
-    };
+    pktdyn::one_of_sinks<summary_sink> summarise;
+    if (!opt.quiet) summarise.emplace<summary_sink>(&sum);
 
-    pktdyn::flow_path<state_type> flows{opt->flows};
-    const bool show_progress = !opt->quiet && isatty(STDERR_FILENO);
-    const auto run = [&](auto& source, progress bar, auto bytes_read) {
-        while (auto p = source.next()) {
-            (void)flows.push(*p, on_end);
-            handshake.observe(flows.last_decoded(), p->time);
-            bar.tick(flows.table().stats().packets, flows.table().stats().flows, [&] { return bytes_read(source); });
-        }
-        flows.flush(on_end);
-        bar.done();
+    // Handshake metadata (and the DNS names that name responders) first, then the features.
+    const auto analysis = [&] {
+        auto flows = pktdyn::from(input) | pktdyn::track_flows(opt.flows);
+        if constexpr (Handshakes)
+            return std::move(flows) | pktdyn::resolve_names() | pktdyn::extract<pktdyn::handshake_metadata, Features>();
+        else
+            return std::move(flows) | pktdyn::extract<Features>();
     };
+    auto run = analysis() | pktdyn::to(pktdyn::tee(std::move(records), std::move(summarise)));
+    const pktdyn::run_result result = run();
+
     // What went wrong with the input: printed even with --quiet, and the exit code says so.
     std::vector<std::string> damage;
-    if (opt->live) {
-        auto src = pktdyn::libpcap_source::open_live(*opt->live, {.filter = opt->filter});
-        if (!src) {
-            fmt::print(stderr, "pktdyn-flowmeter: {}\n", src.error().message());
-            return exit_failed;
-        }
-        stop_live = [&] { src->stop(); };
-        std::signal(SIGINT, [](int) { stop_live(); });
-        run(*src, progress{show_progress, 0}, [](const auto&) { return std::uint64_t{0}; });
-        if (auto e = src->error()) damage.push_back(fmt::format("capture stopped: {}", e->message()));
-    } else {
-        auto set = pktdyn::capture_set::open(opt->inputs, {.access = pktdyn::access_mode::stream});
-        if (!set) {
-            fmt::print(stderr, "pktdyn-flowmeter: {}\n", set.error().message());
-            return exit_failed;
-        }
-        run(*set, progress{show_progress, set->total_bytes()}, [](const pktdyn::capture_set& s) { return s.bytes_read(); });
+    if (input.live()) {
+        if (result.input_error) damage.push_back(fmt::format("capture stopped: {}", result.input_error->message()));
+    } else if (auto* set = input.files()) {
         for (const auto& e : set->errors()) damage.push_back(fmt::format("stopped early: {}", e.message()));
         if (const auto& skipped = set->skipped_files(); !skipped.empty()) {
             std::string names;
@@ -557,22 +477,23 @@ int meter(const options* opt) {
         }
         if (set->file_count() == 0) damage.push_back("no capture file to read");
     }
-    std::optional<std::string> write_failure;
-    if (sink)
-        if (auto done = std::visit([](auto& k) { return k.finish(); }, *sink); !done) write_failure = done.error().message();
 
-    if (!opt->quiet) print_summary(flows.table(), sum, flows.decoding(), flows.fragments());
-    if (!opt->quiet && opt->features == "standard") {  // the set with a byte distribution
+    if (!opt.quiet) print_summary(result, sum);
+    if (!opt.quiet && opt.features == "standard") {  // the set with a byte distribution
         const auto& kernel = pktdyn::simd::byte_histogram_choice();
-        fmt::print(stderr, "byte-histogram kernel: {}{}{}\n", kernel.kernel.name, kernel.note.empty() ? "" : " - ",
-                   kernel.note);
+        fmt::print(stderr, "byte-histogram kernel: {}{}{}\n", kernel.kernel.name, kernel.note.empty() ? "" : " - ", kernel.note);
     }
     for (const auto& d : damage) fmt::print(stderr, "pktdyn-flowmeter: {}\n", d);
-    if (write_failure) {
-        fmt::print(stderr, "pktdyn-flowmeter: {}\n", *write_failure);
+    if (result.output_error) {
+        fmt::print(stderr, "pktdyn-flowmeter: {}\n", result.output_error->message());
         return exit_failed;
     }
     return damage.empty() ? exit_ok : exit_damaged;
+}
+
+template <class Features>
+int meter(const options& opt, meter_input& input) {
+    return opt.handshakes ? meter<Features, true>(opt, input) : meter<Features, false>(opt, input);
 }
 
 }  // namespace
@@ -585,11 +506,31 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "pktdyn-flowmeter: {}\n{}", e.message, usage_text);
         return exit_usage;
     }
+    const bool show_progress = !opt.quiet && isatty(STDERR_FILENO);
+    std::optional<meter_input> input;
+    if (opt.live) {
+        auto src = pktdyn::libpcap_source::open_live(*opt.live, {.filter = opt.filter});
+        if (!src) {
+            fmt::print(stderr, "pktdyn-flowmeter: {}\n", src.error().message());
+            return exit_failed;
+        }
+        input.emplace(std::move(*src), progress{show_progress, 0});
+        stop_live = [&] { input->live()->stop(); };
+        std::signal(SIGINT, [](int) { stop_live(); });
+    } else {
+        auto set = pktdyn::capture_set::open(opt.inputs, {.access = pktdyn::access_mode::stream});
+        if (!set) {
+            fmt::print(stderr, "pktdyn-flowmeter: {}\n", set.error().message());
+            return exit_failed;
+        }
+        const std::uint64_t total = set->total_bytes();
+        input.emplace(std::move(*set), progress{show_progress, total});
+    }
     try {
-        if (opt.features == "standard") return meter<pktdyn::standard_features>(&opt);
-        if (opt.features == "cicflowmeter") return meter<pktdyn::cicflowmeter_preset>(&opt);
-        if (opt.features == "nfstream") return meter<pktdyn::nfstream_preset>(&opt);
-        return meter<no_features>(&opt);
+        if (opt.features == "standard") return meter<pktdyn::standard_features>(opt, *input);
+        if (opt.features == "cicflowmeter") return meter<pktdyn::cicflowmeter_preset>(opt, *input);
+        if (opt.features == "nfstream") return meter<pktdyn::nfstream_preset>(opt, *input);
+        return meter<no_features>(opt, *input);
     } catch (const std::bad_alloc&) {
         fmt::print(stderr, "pktdyn-flowmeter: out of memory (a smaller --capacity, or --handshakes off, needs less)\n");
         return exit_failed;

@@ -13,6 +13,7 @@
 #include <span>
 #include <tuple>
 #include <utility>
+#include <variant>
 
 #include "pktdyn/core/result.hpp"
 #include "pktdyn/export/schema.hpp"
@@ -114,5 +115,41 @@ template <class... K>
 tee_sink<K...> tee(K... sinks) {
     return tee_sink<K...>(std::move(sinks)...);
 }
+
+/// One of several sinks, chosen at run time (a program's --format), or none at all.
+template <class... K>
+class one_of_sinks {
+    static_assert((diagnose_sink<K>() && ...));
+
+public:
+    one_of_sinks() = default;
+    template <class S>
+    explicit one_of_sinks(S chosen) : sink_(std::move(chosen)) {}
+    template <class S, class... Args>
+    S& emplace(Args&&... args) {
+        return sink_.template emplace<S>(std::forward<Args>(args)...);
+    }
+    [[nodiscard]] bool empty() const noexcept { return sink_.index() == 0; }
+    result<void> begin(const schema& s) {
+        return std::visit([&](auto& k) -> result<void> {
+            if constexpr (requires { k.begin(s); }) return k.begin(s);
+            else return {};
+        }, sink_);
+    }
+    void consume(std::span<const value> row) {
+        std::visit([&](auto& k) {
+            if constexpr (requires { k.consume(row); }) k.consume(row);
+        }, sink_);
+    }
+    result<void> finish() {
+        return std::visit([&](auto& k) -> result<void> {
+            if constexpr (requires { k.finish(); }) return k.finish();
+            else return {};
+        }, sink_);
+    }
+
+private:
+    std::variant<std::monostate, K...> sink_;
+};
 
 }  // namespace pktdyn

@@ -72,6 +72,34 @@ struct numbered_names {
 /// Directions, as flow_record's: 0 originator → responder, 1 responder → originator.
 inline constexpr std::array<std::string_view, 3> flow_scopes{"flow", "orig", "resp"};
 
+class dns_cache;  // flow/dns_cache.hpp
+
+/// What a run knows beyond one flow, for accumulators that need it: the DNS answers seen so far in
+/// the stream (to name a flow's responder). A pipeline sets it for the thread running a shard
+/// (`analysis_context::scope`); without one, `current()` is nullptr and such columns stay empty.
+struct analysis_context {
+    const dns_cache* names = nullptr;
+
+    [[nodiscard]] static const analysis_context* current() noexcept { return slot(); }
+    /// Makes `c` the current context of this thread for the scope's lifetime.
+    class scope {
+    public:
+        explicit scope(const analysis_context* c) noexcept : previous_(slot()) { slot() = c; }
+        scope(const scope&) = delete;
+        scope& operator=(const scope&) = delete;
+        ~scope() { slot() = previous_; }
+
+    private:
+        const analysis_context* previous_;
+    };
+
+private:
+    static const analysis_context*& slot() noexcept {
+        thread_local const analysis_context* c = nullptr;
+        return c;
+    }
+};
+
 /// What an accumulator sees of one packet of its flow.
 struct flow_packet {
     timestamp time{};
@@ -82,6 +110,7 @@ struct flow_packet {
     std::uint16_t tcp_flags = 0;            ///< 0 when not TCP
     bool tcp = false;
     const decoded_packet* decoded = nullptr;
+    const analysis_context* context = nullptr;  ///< the run's, or nullptr
 
     /// From a decoded packet of a flow.
     [[nodiscard]] static flow_packet from(const decoded_packet& d, timestamp now, bool from_originator) noexcept {
@@ -94,6 +123,7 @@ struct flow_packet {
         p.tcp = d.has_transport && d.transport == ip_protocol::tcp;
         p.tcp_flags = p.tcp && !d.tcp.bad_offset ? d.tcp.flags : 0;
         p.decoded = &d;
+        p.context = analysis_context::current();
         return p;
     }
 };
@@ -225,6 +255,7 @@ public:
             }
         };
         (one(std::type_identity<A>{}), ...);
+        (void)one;  // an empty set has none
         return all;
     }
     /// Every feature of the set, in write() order.
@@ -235,6 +266,20 @@ public:
           at += A::features.size()),
          ...);
         (void)at;
+        return all;
+    }
+    /// For each feature, whether it belongs in a feature matrix: true unless its accumulator says
+    /// `static constexpr bool feature_matrix = false` (numbers that describe, as handshake codes).
+    [[nodiscard]] static constexpr std::array<bool, width> in_feature_matrix() noexcept {
+        std::array<bool, width> all{};
+        std::size_t at = 0;
+        const auto one = [&]<class P>(std::type_identity<P>) {
+            bool in = true;
+            if constexpr (requires { P::feature_matrix; }) in = P::feature_matrix;
+            for (std::size_t i = 0; i < P::features.size(); ++i) all[at++] = in;
+        };
+        (one(std::type_identity<A>{}), ...);
+        (void)one;
         return all;
     }
     template <class T>

@@ -29,8 +29,10 @@
 #include "pktdyn/crypto/quic_initial.hpp"
 #include "pktdyn/crypto/x509.hpp"
 #include "pktdyn/features/accumulator.hpp"
+#include "pktdyn/flow/dns_cache.hpp"
 #include "pktdyn/flow/tcp_stream.hpp"
 #include "pktdyn/proto/dns.hpp"
+#include "pktdyn/proto/dns_transport.hpp"
 #include "pktdyn/proto/quic.hpp"
 #include "pktdyn/proto/ssh.hpp"
 #include "pktdyn/proto/tls.hpp"
@@ -273,13 +275,16 @@ private:
 
 public:
     static constexpr auto features = detail::handshakes::make_features();
+    /// Its numbers describe the handshake (versions, codes, record lengths): they are written with
+    /// the record, not into a feature matrix (export: a pipeline's .npy holds feature columns).
+    static constexpr bool feature_matrix = false;
     static_assert([] {
         for (const auto& f : features)
             if (f.name.empty()) return false;
         return true;
     }(), "every handshake feature has a name: fixed_features must count the entries of make_features()");
 
-    static constexpr std::array<feature_info, 26> text_features{{
+    static constexpr std::array<feature_info, 29> text_features{{
         {"", "handshake", "text", "what the flow's first payloads are: tls, dtls, quic, ssh, dns; empty for anything else"},
         {"", "server_name", "text", "host name of the ClientHello's server_name extension (TLS, DTLS, QUIC), as sent"},
         {"", "alpn_offered", "text", "ALPN protocols the ClientHello offers, in order, comma-separated"},
@@ -306,12 +311,16 @@ public:
         {"", "dns_query", "text", "name of the first question of the flow's first DNS message: labels joined by '.' (case as sent, no trailing dot), \\xHH for a '.' inside a label, space and bytes outside printable ASCII"},
         {"", "dns_qtype", "text", "type of that question (A, AAAA, PTR, TXT, ... or TYPEn)"},
         {"", "dns_answers", "text", "addresses of the first response's A and AAAA answers, comma-separated, in order"},
+        {"", "resolved_name", "text", "the question's name of the latest DNS answer seen before the flow's first packet that gave the responder's address (responses on UDP 53/5353/5355 anywhere in the run; empty without a pipeline's DNS names)"},
+        {"", "dns_transport", "text", "dns, mdns, llmnr (plain DNS by port); dot (TCP 853), doq (UDP 853); doh (443 to a known public resolver by address or server name)"},
+        {"", "dns_resolver", "text", "the public resolver's provider when the responder's address or the server name is a known one (Cloudflare, Google, Quad9, ...)"},
     }};
 
     handshake_metadata() = default;
     /// A copy keeps the values read so far and reads no further (its stream readers are not copied).
     handshake_metadata(const handshake_metadata& o)
-        : first_time_(o.first_time_), kind_(o.kind_), decided_by_(o.decided_by_), seen_(o.seen_) {
+        : first_time_(o.first_time_), kind_(o.kind_), decided_by_(o.decided_by_), seen_(o.seen_),
+          responder_(o.responder_), responder_port_(o.responder_port_), protocol_(o.protocol_), resolved_(o.resolved_) {
         if (o.state_) state_ = std::make_unique<flow_state>(o.state_->values, o.state_->flow_start);
     }
     handshake_metadata& operator=(const handshake_metadata& o) {
@@ -327,6 +336,7 @@ public:
             if (!seen_) {
                 first_time_ = p.time;
                 seen_ = true;
+                note_responder(p);
             }
             remember_syn(p);
             if (p.payload_length == 0) return;
@@ -407,6 +417,11 @@ public:
     void write_text(std::span<std::string> out) const {
         for (auto& s : out) s.clear();
         out[0] = std::string(to_string(kind_));
+        // Every flow: the responder's name from DNS, and DNS transport signals.
+        out[26] = resolved_;
+        const auto signal = classify_dns_transport(protocol_, responder_port_, responder_, state_ ? std::string_view(state_->values.server_name) : std::string_view());
+        if (signal.transport != dns_transport::none) out[27] = std::string(to_string(signal.transport));
+        out[28] = std::string(signal.provider);
         if (!state_) return;
         const auto& v = state_->values;
         // Values a peer wrote are pktdyn text (core/text.hpp); DNS names already are.
@@ -837,6 +852,23 @@ private:
         }
     }
 
+    // The flow's responder (from its first packet) and the name DNS gave it before then.
+    void note_responder(const flow_packet& p) noexcept {
+        if (p.decoded == nullptr) return;
+        const ip_header& ip = p.decoded->inner_ip();
+        const bool from_originator = p.direction == 0;
+        responder_ = from_originator ? ip.destination : ip.source;
+        responder_port_ = from_originator ? p.decoded->destination_port : p.decoded->source_port;
+        protocol_ = p.decoded->transport;
+        if (p.context != nullptr && p.context->names != nullptr)
+            if (const auto* e = p.context->names->lookup(responder_, p.time)) {
+                try {
+                    resolved_ = std::string(e->query_name());
+                } catch (...) {  // no memory for the name: the column stays empty
+                }
+            }
+    }
+
     std::unique_ptr<flow_state> state_;
     timestamp first_time_{};
     std::array<std::uint32_t, 2> syn_seq_{};
@@ -844,6 +876,10 @@ private:
     handshake_kind kind_ = handshake_kind::undecided;
     std::uint8_t decided_by_ = 0;
     bool seen_ = false;  // first_time_ is set
+    ip_address responder_{};
+    std::uint16_t responder_port_ = 0;
+    std::uint8_t protocol_ = 0;
+    std::string resolved_;
 };
 
 static_assert(flow_accumulator<handshake_metadata>);

@@ -1,0 +1,358 @@
+// pktdyn — the pipeline: a packet source through flows, features and models into sinks, as one
+// value built with `operator|` (DESIGN.md §2):
+//
+//   auto run = pktdyn::from(source)                          any packet_source (kept by reference)
+//            | pktdyn::track_flows({.idle = 30s})             flow_table options
+//            | pktdyn::extract<pktdyn::standard_features>()   accumulators (a feature_set each)
+//            | pktdyn::resolve_names()                        DNS answers name later flows' responders
+//            | pktdyn::score(model)                           scorers: a column each of their outputs
+//            | pktdyn::to(pktdyn::csv_sink{"flows.csv"});     sinks (several: pktdyn::tee, or | to twice)
+//   pktdyn::run_result r = run();
+//
+// Stage closures compose with each other too (`auto analysis = track_flows(o) | extract<A>();`).
+// A flow's row is its record's and TCP tracker's fields (export/flow_fields.hpp), then the text
+// columns of the extracted accumulators, their numbers (role `feature` when they belong in a
+// feature matrix), then each scorer's outputs (role `score`); every sink is told that schema once.
+//
+// Per packet the path is the one flow_path runs (decode, fragments, flow table, the TCP tracker
+// and the accumulators): no allocation, no virtual call. A flow's row is assembled when it ends,
+// into buffers reused from flow to flow. run() returns what happened: packets, decode status by
+// reason, flows by end reason, the source's and the sinks' errors.
+#pragma once
+
+#include <array>
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <stop_token>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "pktdyn/core/concepts.hpp"
+#include "pktdyn/export/flow_fields.hpp"
+#include "pktdyn/export/sink.hpp"
+#include "pktdyn/features/accumulator.hpp"
+#include "pktdyn/flow/dns_cache.hpp"
+#include "pktdyn/flow/flow_path.hpp"
+#include "pktdyn/flow/tcp_tracker.hpp"
+#include "pktdyn/models/scorer.hpp"
+
+namespace pktdyn {
+
+struct run_options {
+    std::stop_token stop{};  ///< checked between packets: a stop ends the input (open flows are flushed)
+};
+
+/// What a run did.
+struct run_result {
+    std::uint64_t packets = 0;
+    decode_stats decoding{};
+    flow_table_stats flows{};
+    fragment_stats fragments{};
+    /// The flow table's size: capacity, the most flows held at once, bytes touched and reserved.
+    std::size_t capacity = 0, peak_flows = 0, touched_bytes = 0, reserved_bytes = 0;
+    std::optional<pktdyn::error> input_error;   ///< why a reporting source stopped early
+    std::optional<pktdyn::error> output_error;  ///< the first sink or scorer error
+    bool stopped = false;                       ///< the stop token ended the input
+    [[nodiscard]] bool ok() const noexcept { return !input_error && !output_error; }
+};
+
+namespace detail::pipeline {
+
+/// The per-flow state of a pipeline: the TCP tracker and the extracted accumulators.
+template <class Features>
+struct flow_analysis {
+    tcp_tracker tcp;
+    [[no_unique_address]] Features features;
+    void update(const decoded_packet& d, timestamp now, bool from_originator) noexcept {
+        tcp.update(d, now, from_originator);
+        features.update(d, now, from_originator);
+    }
+    [[nodiscard]] bool starts_new_flow(const decoded_packet& d, bool from_originator) const noexcept {
+        return tcp.starts_new_flow(d, from_originator);
+    }
+    void finish(timestamp last) noexcept { tcp.finish(last); }
+};
+
+// feature_set<Have...> grown by A..., a feature_set among A spliced in (extract<standard_features>()).
+template <class Set, class... A>
+struct append_features;
+template <class... Have>
+struct append_features<feature_set<Have...>> {
+    using type = feature_set<Have...>;
+};
+template <class... Have, class... Inner, class... Rest>
+struct append_features<feature_set<Have...>, feature_set<Inner...>, Rest...> {
+    using type = typename append_features<feature_set<Have..., Inner...>, Rest...>::type;
+};
+template <class... Have, class First, class... Rest>
+struct append_features<feature_set<Have...>, First, Rest...> {
+    using type = typename append_features<feature_set<Have..., First>, Rest...>::type;
+};
+
+// Is `DNS response` on a DNS port: what resolve_names() feeds the names.
+inline bool dns_response_port(const decoded_packet& d) noexcept {
+    return d.has_transport && d.transport == ip_protocol::udp &&
+           (d.source_port == 53 || d.source_port == 5353 || d.source_port == 5355);
+}
+
+}  // namespace detail::pipeline
+
+// ---- Stage closures: what each stage adds, as a value.
+
+struct track_flows_stage {
+    flow_options options;
+};
+/// Flow table options (timeouts, capacity, keys). Without this stage the defaults apply.
+inline track_flows_stage track_flows(flow_options o = {}) { return {o}; }
+
+template <class... A>
+struct extract_stage {};
+/// Accumulators each flow keeps; their columns join the row (several extract stages add up).
+template <class... A>
+extract_stage<A...> extract() {
+    return {};
+}
+
+struct resolve_names_stage {
+    dns_cache_options options{.capacity = 65536};
+};
+/// DNS responses (UDP 53, 5353, 5355) seen anywhere in the run name later flows' responders
+/// (handshake_metadata's resolved_name column), as the flow meter does.
+inline resolve_names_stage resolve_names(dns_cache_options o = {.capacity = 65536}) { return {o}; }
+
+template <class M>
+struct score_stage {
+    M model;
+};
+/// A scorer: bound to the row's columns when the run starts, its outputs become columns.
+template <class M>
+score_stage<M> score(M model) {
+    static_assert(diagnose_scorer<M>());
+    return {std::move(model)};
+}
+
+template <class K>
+struct to_stage {
+    K sink;
+};
+/// A sink taking every flow's row.
+template <class K>
+to_stage<K> to(K sink) {
+    static_assert(diagnose_sink<K>());
+    return {std::move(sink)};
+}
+
+/// Two stages applied in order: what `closure | closure` makes.
+template <class First, class Second>
+struct composed_stage {
+    First first;
+    Second second;
+};
+
+namespace detail::pipeline {
+template <class T>
+struct is_stage : std::false_type {};
+template <>
+struct is_stage<track_flows_stage> : std::true_type {};
+template <class... A>
+struct is_stage<extract_stage<A...>> : std::true_type {};
+template <>
+struct is_stage<resolve_names_stage> : std::true_type {};
+template <class M>
+struct is_stage<score_stage<M>> : std::true_type {};
+template <class K>
+struct is_stage<to_stage<K>> : std::true_type {};
+template <class A, class B>
+struct is_stage<composed_stage<A, B>> : std::true_type {};
+}  // namespace detail::pipeline
+
+template <class S>
+concept pipeline_stage = detail::pipeline::is_stage<std::remove_cvref_t<S>>::value;
+
+template <pipeline_stage A, pipeline_stage B>
+composed_stage<std::remove_cvref_t<A>, std::remove_cvref_t<B>> operator|(A&& a, B&& b) {
+    return {std::forward<A>(a), std::forward<B>(b)};
+}
+
+// ---- The pipeline value.
+
+template <class Source, class Features = feature_set<>, class Scorers = std::tuple<>, class Sinks = std::tuple<>>
+class pipeline;
+
+/// Starts a pipeline at a packet source. An lvalue source is kept by reference (it must outlive
+/// the run); an rvalue is moved in.
+template <class S>
+auto from(S&& source) {
+    using source_type = std::remove_cvref_t<S>;
+    static_assert(diagnose_packet_source<source_type>());
+    if constexpr (std::is_lvalue_reference_v<S>) return pipeline<source_type&>(source);
+    else return pipeline<source_type>(std::move(source));
+}
+
+template <class Source, class Features, class... M, class... K>
+class pipeline<Source, Features, std::tuple<M...>, std::tuple<K...>> {
+public:
+    using features_type = Features;
+    using state_type = detail::pipeline::flow_analysis<Features>;
+
+    explicit pipeline(Source source) : source_(std::forward<Source>(source)) {}
+    pipeline(Source source, flow_options flows, std::optional<dns_cache_options> names, std::tuple<M...> scorers,
+             std::tuple<K...> sinks)
+        : source_(std::forward<Source>(source)), flows_(flows), names_(names), scorers_(std::move(scorers)),
+          sinks_(std::move(sinks)) {}
+
+    // Each stage returns the pipeline grown by it.
+    friend auto operator|(pipeline&& p, track_flows_stage s) {
+        p.flows_ = s.options;
+        return std::move(p);
+    }
+    template <class... A>
+    friend auto operator|(pipeline&& p, extract_stage<A...>) {
+        using grown = typename detail::pipeline::append_features<Features, A...>::type;
+        return pipeline<Source, grown, std::tuple<M...>, std::tuple<K...>>(std::forward<Source>(p.source_), p.flows_, p.names_,
+                                                                          std::move(p.scorers_), std::move(p.sinks_));
+    }
+    friend auto operator|(pipeline&& p, resolve_names_stage s) {
+        p.names_ = s.options;
+        return std::move(p);
+    }
+    template <class N>
+    friend auto operator|(pipeline&& p, score_stage<N> s) {
+        return pipeline<Source, Features, std::tuple<M..., N>, std::tuple<K...>>(
+            std::forward<Source>(p.source_), p.flows_, p.names_, std::tuple_cat(std::move(p.scorers_), std::tuple<N>(std::move(s.model))),
+            std::move(p.sinks_));
+    }
+    template <class L>
+    friend auto operator|(pipeline&& p, to_stage<L> s) {
+        return pipeline<Source, Features, std::tuple<M...>, std::tuple<K..., L>>(
+            std::forward<Source>(p.source_), p.flows_, p.names_, std::move(p.scorers_),
+            std::tuple_cat(std::move(p.sinks_), std::tuple<L>(std::move(s.sink))));
+    }
+    template <class A, class B>
+    friend auto operator|(pipeline&& p, composed_stage<A, B> s) {
+        return (std::move(p) | std::move(s.first)) | std::move(s.second);
+    }
+
+    /// The columns of every row, as the sinks are told them.
+    [[nodiscard]] schema columns() const {
+        schema s;
+        add_flow_columns(s);
+        add_text_columns(s, Features::text_features());
+        constexpr auto numbers = Features::features();
+        constexpr auto in_matrix = Features::in_feature_matrix();
+        for (std::size_t i = 0; i < numbers.size(); ++i)
+            s.add({numbers[i].column(), column_type::real, in_matrix[i] ? column_role::feature : column_role::record,
+                   numbers[i].unit, numbers[i].definition});
+        std::apply([&](const auto&... m) { (add_scores(s, m), ...); }, scorers_);
+        return s;
+    }
+
+    /// Runs the source to its end (or the stop token), then flushes every flow and finishes the sinks.
+    run_result operator()(run_options o = {}) {
+        run_result result;
+        const schema s = columns();
+        if (auto e = start(s)) {
+            result.output_error = std::move(e);
+            return result;
+        }
+        // Reused from flow to flow: no allocation per flow in steady state.
+        std::vector<value> row;
+        row.reserve(s.size());
+        std::vector<std::string> texts(Features::text_width);
+        std::array<double, Features::width> numbers{};
+        std::vector<double> as_doubles(s.size());
+        std::vector<double> scores(s.size());
+        flow_text text;
+        const std::size_t scored_from = s.size() - score_width();
+        const auto on_end = [&](typename flow_table<state_type>::entry& e) {
+            row.clear();
+            text.read(e.record);
+            append_flow_values({e.record, e.state.tcp}, text, row);
+            e.state.features.write_text(texts);
+            for (const auto& t : texts) row.push_back(value::of_optional_text(t));
+            e.state.features.write(numbers);
+            for (double v : numbers) row.push_back(value::of_number(v));
+            if constexpr (sizeof...(M) != 0) {
+                for (std::size_t i = 0; i < scored_from; ++i) as_doubles[i] = row[i].as_double();
+                std::size_t at = 0;
+                std::apply([&](const auto&... m) {
+                    ((m.score(std::span(as_doubles).first(scored_from), std::span(scores).subspan(at, m.outputs().size())),
+                      at += m.outputs().size()), ...);
+                }, scorers_);
+                for (std::size_t i = 0; i < at; ++i) row.push_back(value::of_number(scores[i]));
+            }
+            std::apply([&](auto&... k) { (k.consume(row), ...); }, sinks_);
+        };
+
+        flow_path<state_type> path{flows_};
+        std::optional<dns_cache> names;
+        analysis_context context;
+        if (names_) {
+            names.emplace(*names_);
+            context.names = &*names;
+        }
+        const analysis_context::scope in_context(&context);
+        while (auto p = source().next()) {
+            ++result.packets;
+            (void)path.push(*p, on_end);
+            if (names && detail::pipeline::dns_response_port(path.last_decoded()))
+                (void)names->insert_response(path.last_decoded().payload(), clamp_time(p->time));
+            if (o.stop.stop_requested()) {
+                result.stopped = true;
+                break;
+            }
+        }
+        path.flush(on_end);
+        if constexpr (reporting_packet_source<std::remove_cvref_t<Source>>) result.input_error = source().error();
+        result.decoding = path.decoding().stats();
+        result.flows = path.table().stats();
+        result.fragments = path.fragments().stats();
+        result.capacity = path.table().capacity();
+        result.peak_flows = path.table().peak_flows();
+        result.touched_bytes = path.table().touched_bytes();
+        result.reserved_bytes = path.table().memory_bytes();
+        std::apply([&](auto&... k) { ((note(result, k.finish())), ...); }, sinks_);
+        return result;
+    }
+
+private:
+    std::remove_reference_t<Source>& source() noexcept { return source_; }
+
+    template <class N>
+    static void add_scores(schema& s, const N& m) {
+        for (const auto& name : m.outputs()) s.add({name, column_type::real, column_role::score, "", "a model's output"});
+    }
+    [[nodiscard]] std::size_t score_width() const {
+        std::size_t n = 0;
+        std::apply([&](const auto&... m) { ((n += m.outputs().size()), ...); }, scorers_);
+        return n;
+    }
+    // Binds the scorers to the columns before them and starts the sinks; the first error.
+    std::optional<pktdyn::error> start(const schema& s) {
+        std::vector<std::string> names;
+        for (std::size_t i = 0; i < s.size() - score_width(); ++i) names.push_back(s[i].name);
+        std::optional<pktdyn::error> first;
+        std::apply([&](auto&... m) { ((first ? void() : keep(first, m.bind(names))), ...); }, scorers_);
+        std::apply([&](auto&... k) { ((first ? void() : keep(first, k.begin(s))), ...); }, sinks_);
+        return first;
+    }
+    static void keep(std::optional<pktdyn::error>& first, const result<void>& r) {
+        if (!r && !first) first = r.error();
+    }
+    static void note(run_result& r, const result<void>& done) {
+        if (!done && !r.output_error) r.output_error = done.error();
+    }
+
+    Source source_;
+    flow_options flows_{};
+    std::optional<dns_cache_options> names_;
+    std::tuple<M...> scorers_;
+    std::tuple<K...> sinks_;
+};
+
+}  // namespace pktdyn
