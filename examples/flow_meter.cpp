@@ -18,6 +18,8 @@
 //   --capacity N           flows held at once (default 262144; 1 to 2^31, and no more than the
 //                          machine's memory can reserve); when full the least recently active
 //                          flow is ended early and counted as evicted
+//   --threads N            threads analysing flows (default 0: one per core); the output is the same
+//                          bytes for any N (pipeline/pipeline.hpp)
 //   --by-vlan --by-tunnel  keep flows on different VLANs / tunnel ids apart
 //   --handshakes on|off    TLS / DTLS / QUIC / SSH / DNS handshake metadata per flow (default on):
 //                          server name, ALPN, versions, JA3/JA4/HASSH fingerprints, certificate,
@@ -338,6 +340,7 @@ struct options {
     std::optional<std::string> live;
     std::string filter;
     pktdyn::flow_options flows;
+    unsigned threads = 0;  // 0: one per core
     bool quiet = false;
     std::vector<std::filesystem::path> inputs;
 };
@@ -400,6 +403,8 @@ options parse(int argc, char** argv) {
         else if (a == "--linger") o.flows.linger = seconds_option(a, value("seconds"), 0, 3600, "seconds from 0 to 3600");
         else if (a == "--capacity")
             o.flows.capacity = count_option(a, value("flows"), 1, std::uint64_t{1} << 31, "flows from 1 to 2147483648");
+        else if (a == "--threads")
+            o.threads = static_cast<unsigned>(count_option(a, value("threads"), 0, 256, "threads from 0 (one per core) to 256"));
         else if (a == "--by-vlan") o.flows.keys.by_vlan = true;
         else if (a == "--by-tunnel") o.flows.keys.by_tunnel = true;
         else if (a == "--quiet") o.quiet = true;
@@ -416,7 +421,7 @@ options parse(int argc, char** argv) {
 constexpr std::string_view usage_text =
     "usage: pktdyn-flowmeter [--format csv|jsonl|npy|none] [--features none|standard|cicflowmeter|nfstream]\n"
     "           [--handshakes on|off] [--output FILE] [--idle S] [--active S] [--linger S] [--capacity N]\n"
-    "           [--by-vlan] [--by-tunnel] [--quiet] FILE|DIR... | --live IFACE [--filter BPF]\n";
+    "           [--threads N] [--by-vlan] [--by-tunnel] [--quiet] FILE|DIR... | --live IFACE [--filter BPF]\n";
 
 /// The machine's memory, to weigh a flow table's reservation against.
 std::uint64_t machine_memory() {
@@ -459,7 +464,7 @@ int meter(const options& opt, meter_input& input) {
             return std::move(flows) | pktdyn::extract<Features>();
     };
     auto run = analysis() | pktdyn::to(pktdyn::tee(std::move(records), std::move(summarise)));
-    const pktdyn::run_result result = run();
+    const pktdyn::run_result result = run({.threads = opt.threads});
 
     // What went wrong with the input: printed even with --quiet, and the exit code says so.
     std::vector<std::string> damage;

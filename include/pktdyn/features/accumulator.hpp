@@ -20,6 +20,7 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -79,6 +80,9 @@ class dns_cache;  // flow/dns_cache.hpp
 /// (`analysis_context::scope`); without one, `current()` is nullptr and such columns stay empty.
 struct analysis_context {
     const dns_cache* names = nullptr;
+    /// Where the run already looked the responder up (a sharded pipeline's reader does, in stream
+    /// order, for a flow's first packet): that answer, used instead of `names`.
+    std::optional<std::string_view> resolved;
 
     [[nodiscard]] static const analysis_context* current() noexcept { return slot(); }
     /// Makes `c` the current context of this thread for the scope's lifetime.

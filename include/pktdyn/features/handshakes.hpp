@@ -860,13 +860,13 @@ private:
         responder_ = from_originator ? ip.destination : ip.source;
         responder_port_ = from_originator ? p.decoded->destination_port : p.decoded->source_port;
         protocol_ = p.decoded->transport;
-        if (p.context != nullptr && p.context->names != nullptr)
-            if (const auto* e = p.context->names->lookup(responder_, p.time)) {
-                try {
-                    resolved_ = std::string(e->query_name());
-                } catch (...) {  // no memory for the name: the column stays empty
-                }
-            }
+        if (p.context == nullptr) return;
+        try {
+            if (p.context->resolved) resolved_ = std::string(*p.context->resolved);
+            else if (p.context->names != nullptr)
+                if (const auto* e = p.context->names->lookup(responder_, p.time)) resolved_ = std::string(e->query_name());
+        } catch (...) {  // no memory for the name: the column stays empty
+        }
     }
 
     std::unique_ptr<flow_state> state_;

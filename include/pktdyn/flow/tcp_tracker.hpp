@@ -105,6 +105,37 @@ struct tcp_direction_metrics {
     [[nodiscard]] double window_mean() const noexcept { return window_samples ? window_sum / window_samples : 0.0; }
 };
 
+/// The first sequence number of each side of a TCP flow, as Wireshark keys tcp.stream: a SYN
+/// without ACK carrying another initial sequence number starts a new connection on the same tuple.
+/// Kept by tcp_tracker, and alone where only that decision is needed (a pipeline's reader).
+struct tcp_initial_sequence {
+    std::array<std::uint32_t, 2> base{};
+    std::array<bool, 2> known{};
+
+    /// Notes the first sequence numbers a segment reveals (its own, and the peer's from its ACK).
+    void observe(const decoded_packet& d, bool from_originator) noexcept {
+        if (!d.has_transport || d.transport != ip_protocol::tcp || d.tcp.bad_offset) return;
+        const int f = from_originator ? 0 : 1;
+        const bool syn = d.tcp.flags & tcp_flag::syn;
+        if (!known[f]) {
+            base[f] = syn ? d.tcp.seq : d.tcp.seq - 1;
+            known[f] = true;
+        }
+        if (!known[1 - f] && (d.tcp.flags & tcp_flag::ack)) {
+            base[1 - f] = d.tcp.ack - 1;
+            known[1 - f] = true;
+        }
+    }
+    /// True for a SYN without ACK whose sequence number differs from its side's first.
+    [[nodiscard]] bool starts_new_flow(const decoded_packet& d, bool from_originator) const noexcept {
+        if (!d.has_transport || d.transport != ip_protocol::tcp) return false;
+        const int f = from_originator ? 0 : 1;
+        return (d.tcp.flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn && known[f] && d.tcp.seq != base[f];
+    }
+    /// True for a SYN without ACK repeating its side's first sequence number.
+    [[nodiscard]] bool repeats_first(int side, std::uint32_t seq) const noexcept { return known[side] && seq == base[side]; }
+};
+
 class tcp_tracker {
 public:
     std::array<tcp_direction_metrics, 2> metrics{};  ///< [0] originator as sender, [1] responder
@@ -139,15 +170,8 @@ public:
         const std::uint32_t window = tcp.window;
 
         // A SYN repeating the first sequence number restores what a RST may have advanced.
-        if (syn && !ack_flag && fwd.base_set && seq == fwd.base_seq) fwd.nextseq = fwd.maxseqtobeacked;
-        if (!fwd.base_set) {
-            fwd.base_seq = syn ? seq : seq - 1;
-            fwd.base_set = true;
-        }
-        if (!rev.base_set && ack_flag) {
-            rev.base_seq = ack - 1;
-            rev.base_set = true;
-        }
+        if (syn && !ack_flag && initial_.repeats_first(f, seq)) fwd.nextseq = fwd.maxseqtobeacked;
+        initial_.observe(d, from_originator);
 
         std::uint8_t marks = 0;  // this segment's keep-alive / zero-window-probe marks
         bool lost = false, keep_alive = false;
@@ -248,10 +272,7 @@ public:
     /// sequence number differs from the first one seen from that side (Wireshark starts a new
     /// tcp.stream there too).
     [[nodiscard]] bool starts_new_flow(const decoded_packet& d, bool from_originator) const noexcept {
-        if (!d.has_transport || d.transport != ip_protocol::tcp) return false;
-        const side& fwd = sides_[from_originator ? 0 : 1];
-        return (d.tcp.flags & (tcp_flag::syn | tcp_flag::ack)) == tcp_flag::syn && fwd.base_set &&
-               d.tcp.seq != fwd.base_seq;
+        return initial_.starts_new_flow(d, from_originator);
     }
 
     /// Closes open intervals at the end of the flow (a zero window still advertised).
@@ -273,8 +294,6 @@ private:
         bool retransmitted = false;
     };
     struct side {
-        bool base_set = false;
-        std::uint32_t base_seq = 0;
         std::uint32_t nextseq = 0, maxseqtobeacked = 0, lastack = 0, window = 0xFFFFFFFFu, dupacknum = 0;
         timestamp nextseqtime{}, lastacktime{}, zero_since{};
         std::int8_t win_scale = -1;  // -1 unknown, -2 not used, 0..14 shift
@@ -408,6 +427,7 @@ private:
     }
 
     std::array<side, 2> sides_{};
+    tcp_initial_sequence initial_;
     timestamp last_syn_{};
 };
 

@@ -20,13 +20,17 @@
 // reason, flows by end reason, the source's and the sinks' errors.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <concepts>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <optional>
 #include <span>
 #include <stop_token>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -40,10 +44,16 @@
 #include "pktdyn/flow/flow_path.hpp"
 #include "pktdyn/flow/tcp_tracker.hpp"
 #include "pktdyn/models/scorer.hpp"
+#include "pktdyn/pipeline/spsc_ring.hpp"
 
 namespace pktdyn {
 
 struct run_options {
+    /// Threads analysing flows: 1 runs everything on the calling thread; N > 1 adds a reader (the
+    /// calling thread: read, decode, flow table), N shards (each flow's TCP tracker, accumulators,
+    /// scores and row) and a writer (the sinks, in the order flows ended). The output is the same
+    /// bytes for any N. 0: one per core.
+    unsigned threads = 1;
     std::stop_token stop{};  ///< checked between packets: a stop ends the input (open flows are flushed)
 };
 
@@ -99,6 +109,84 @@ inline bool dns_response_port(const decoded_packet& d) noexcept {
     return d.has_transport && d.transport == ip_protocol::udp &&
            (d.source_port == 53 || d.source_port == 5353 || d.source_port == 5355);
 }
+
+// What a sharded run's reader keeps per flow: enough to split reused tuples as the TCP tracker
+// would, and where the flow's state lives (its shard and slot there).
+struct reader_state {
+    tcp_initial_sequence initial;
+    std::uint32_t shard = 0, slot = 0;
+    void update(const decoded_packet& d, timestamp, bool from_originator) noexcept { initial.observe(d, from_originator); }
+    [[nodiscard]] bool starts_new_flow(const decoded_packet& d, bool from_originator) const noexcept {
+        return initial.starts_new_flow(d, from_originator);
+    }
+};
+
+// A flow's row, assembled from its record and state into buffers reused from flow to flow.
+template <class Features, class... M>
+class row_builder {
+public:
+    row_builder(std::size_t width, std::size_t score_width) : texts_(Features::text_width), as_doubles_(width), scores_(score_width) {
+        row_.reserve(width);
+    }
+    /// The row; its text views live until the next build().
+    std::span<const value> build(const flow_record& r, const flow_analysis<Features>& state, std::tuple<M...>& scorers) {
+        row_.clear();
+        text_.read(r);
+        append_flow_values({r, state.tcp}, text_, row_);
+        state.features.write_text(texts_);
+        for (const auto& t : texts_) row_.push_back(value::of_optional_text(t));
+        state.features.write(numbers_);
+        for (double v : numbers_) row_.push_back(value::of_number(v));
+        if constexpr (sizeof...(M) != 0) {
+            const std::size_t inputs = row_.size();
+            for (std::size_t i = 0; i < inputs; ++i) as_doubles_[i] = row_[i].as_double();
+            std::size_t at = 0;
+            std::apply([&](const auto&... m) {
+                ((m.score(std::span(as_doubles_).first(inputs), std::span(scores_).subspan(at, m.outputs().size())),
+                  at += m.outputs().size()), ...);
+            }, scorers);
+            for (std::size_t i = 0; i < at; ++i) row_.push_back(value::of_number(scores_[i]));
+        }
+        return row_;
+    }
+
+private:
+    std::vector<value> row_;
+    std::vector<std::string> texts_;
+    std::array<double, Features::width> numbers_{};
+    std::vector<double> as_doubles_, scores_;
+    flow_text text_;
+};
+
+// A row that crosses threads: its values, and the text they point into.
+struct owned_row {
+    std::vector<value> values;
+    std::vector<std::string> strings;
+    void assign(std::span<const value> row) {
+        std::size_t texts = 0;
+        for (const auto& v : row) texts += v.type == value::kind::text;
+        values.assign(row.begin(), row.end());
+        strings.clear();
+        strings.reserve(texts);  // no reallocation below: the views stay valid
+        for (auto& v : values)
+            if (v.type == value::kind::text) v.s = strings.emplace_back(v.s);
+    }
+};
+
+// What the reader sends a shard: a packet of one of its flows, a flow that ended, or the end.
+struct shard_message {
+    enum class kind : std::uint8_t { packet, ended, done };
+    kind type = kind::done;
+    bool from_originator = false;
+    bool created = false;
+    bool resolved = false;                 // created, and the reader looked the responder up
+    std::uint32_t slot = 0;
+    std::int64_t time_ns = 0;
+    std::uint32_t original_length = 0;
+    std::uint32_t interface = 0;
+    link_type link{};
+    std::uint32_t resolved_length = 0;     // the body starts with the name, then the packet
+};
 
 }  // namespace detail::pipeline
 
@@ -260,35 +348,37 @@ public:
             result.output_error = std::move(e);
             return result;
         }
-        // Reused from flow to flow: no allocation per flow in steady state.
-        std::vector<value> row;
-        row.reserve(s.size());
-        std::vector<std::string> texts(Features::text_width);
-        std::array<double, Features::width> numbers{};
-        std::vector<double> as_doubles(s.size());
-        std::vector<double> scores(s.size());
-        flow_text text;
-        const std::size_t scored_from = s.size() - score_width();
+        const unsigned threads = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+        if (threads <= 1) run_here(s, o, result);
+        else run_sharded(s, o, threads, result);
+        std::apply([&](auto&... k) { ((note(result, k.finish())), ...); }, sinks_);
+        return result;
+    }
+
+private:
+    using builder_type = detail::pipeline::row_builder<Features, M...>;
+
+    std::remove_reference_t<Source>& source() noexcept { return source_; }
+
+    template <class Path>
+    void report(const Path& path, run_result& result) {
+        if constexpr (reporting_packet_source<std::remove_cvref_t<Source>>) result.input_error = source().error();
+        result.decoding = path.decoding().stats();
+        result.flows = path.table().stats();
+        result.fragments = path.fragments().stats();
+        result.capacity = path.table().capacity();
+        result.peak_flows = path.table().peak_flows();
+        result.touched_bytes = path.table().touched_bytes();
+        result.reserved_bytes = path.table().memory_bytes();
+    }
+
+    // Everything on the calling thread.
+    void run_here(const schema& s, const run_options& o, run_result& result) {
+        builder_type builder(s.size(), score_width());
         const auto on_end = [&](typename flow_table<state_type>::entry& e) {
-            row.clear();
-            text.read(e.record);
-            append_flow_values({e.record, e.state.tcp}, text, row);
-            e.state.features.write_text(texts);
-            for (const auto& t : texts) row.push_back(value::of_optional_text(t));
-            e.state.features.write(numbers);
-            for (double v : numbers) row.push_back(value::of_number(v));
-            if constexpr (sizeof...(M) != 0) {
-                for (std::size_t i = 0; i < scored_from; ++i) as_doubles[i] = row[i].as_double();
-                std::size_t at = 0;
-                std::apply([&](const auto&... m) {
-                    ((m.score(std::span(as_doubles).first(scored_from), std::span(scores).subspan(at, m.outputs().size())),
-                      at += m.outputs().size()), ...);
-                }, scorers_);
-                for (std::size_t i = 0; i < at; ++i) row.push_back(value::of_number(scores[i]));
-            }
+            const auto row = builder.build(e.record, e.state, scorers_);
             std::apply([&](auto&... k) { (k.consume(row), ...); }, sinks_);
         };
-
         flow_path<state_type> path{flows_};
         std::optional<dns_cache> names;
         analysis_context context;
@@ -308,20 +398,144 @@ public:
             }
         }
         path.flush(on_end);
-        if constexpr (reporting_packet_source<std::remove_cvref_t<Source>>) result.input_error = source().error();
-        result.decoding = path.decoding().stats();
-        result.flows = path.table().stats();
-        result.fragments = path.fragments().stats();
-        result.capacity = path.table().capacity();
-        result.peak_flows = path.table().peak_flows();
-        result.touched_bytes = path.table().touched_bytes();
-        result.reserved_bytes = path.table().memory_bytes();
-        std::apply([&](auto&... k) { ((note(result, k.finish())), ...); }, sinks_);
-        return result;
+        report(path, result);
     }
 
-private:
-    std::remove_reference_t<Source>& source() noexcept { return source_; }
+    // A reader (this thread), `shards` threads keeping flows' states and making their rows, and a
+    // writer thread giving the rows to the sinks in the order the reader's table ended the flows:
+    // the reader's table decides everything the order and the splits depend on, as run_here's
+    // does, so the rows and their order are the same for any number of shards.
+    void run_sharded(const schema& s, const run_options& o, unsigned shards, run_result& result) {
+        using namespace detail::pipeline;
+        struct shard {
+            message_ring<shard_message> input{std::size_t{8} << 20};
+            spsc_queue<std::unique_ptr<owned_row>> output{4096};
+        };
+        std::vector<std::unique_ptr<shard>> all(shards);
+        for (auto& x : all) x = std::make_unique<shard>();
+        spsc_queue<std::uint32_t> order{std::size_t{1} << 16};  // for each flow ended, its shard
+        constexpr std::uint32_t finished = ~std::uint32_t{0};
+
+        // Shards: each flow's state in a slot the reader gave it.
+        const auto work = [&](shard& me, std::tuple<M...> scorers) {
+            decoder dec;
+            decoded_packet d;
+            std::vector<std::unique_ptr<state_type>> states;
+            builder_type builder(s.size(), score_width());
+            analysis_context context;
+            const analysis_context::scope in_context(&context);
+            for (;;) {
+                const auto m = me.input.front();
+                const shard_message& h = m.header;
+                if (h.type == shard_message::kind::done) {
+                    me.input.release();
+                    break;
+                }
+                if (h.slot >= states.size()) states.resize(h.slot + 1);
+                if (h.type == shard_message::kind::packet) {
+                    auto& state = states[h.slot];
+                    if (h.created || !state) state = std::make_unique<state_type>();
+                    const auto name = m.body.first(h.resolved_length);
+                    const packet_view p{from_ns(h.time_ns), m.body.subspan(h.resolved_length), h.original_length, h.link, h.interface};
+                    dec.decode(p, d);
+                    context.resolved.reset();
+                    if (h.resolved) context.resolved = std::string_view(reinterpret_cast<const char*>(name.data()), name.size());
+                    state->update(d, p.time, h.from_originator);
+                } else {  // ended: the record comes with the message
+                    flow_record r;
+                    std::memcpy(static_cast<void*>(&r), m.body.data(), sizeof r);
+                    auto& state = states[h.slot];
+                    if (!state) state = std::make_unique<state_type>();
+                    state->finish(r.last);
+                    auto out = std::make_unique<owned_row>();
+                    out->assign(builder.build(r, *state, scorers));
+                    state.reset();
+                    me.output.push(std::move(out));
+                }
+                me.input.release();
+            }
+        };
+        std::vector<std::jthread> workers;
+        for (auto& x : all) workers.emplace_back(work, std::ref(*x), scorers_);
+
+        // The writer: rows in the order the flows ended.
+        std::jthread writer([&] {
+            for (;;) {
+                const std::uint32_t from = order.pop();
+                if (from == finished) break;
+                const auto row = all[from]->output.pop();
+                std::apply([&](auto&... k) { (k.consume(std::span<const value>(row->values)), ...); }, sinks_);
+            }
+        });
+
+        // The reader: the flow table, and each flow's packets to its shard.
+        flow_path<reader_state> path{flows_};
+        std::optional<dns_cache> names;
+        if (names_) names.emplace(*names_);
+        std::vector<std::vector<std::uint32_t>> free_slots(shards);
+        std::vector<std::uint32_t> next_slot(shards, 0);
+        std::uint64_t created = 0;
+        static_assert(std::is_trivially_copyable_v<flow_record>);
+        const auto on_end = [&](typename flow_table<reader_state>::entry& e) {
+            shard_message h;
+            h.type = shard_message::kind::ended;
+            h.slot = e.state.slot;
+            all[e.state.shard]->input.push(h, std::as_bytes(std::span(&e.record, 1)));
+            order.push(e.state.shard);
+            free_slots[e.state.shard].push_back(e.state.slot);
+        };
+        std::vector<std::byte> body;
+        while (auto p = source().next()) {
+            ++result.packets;
+            const auto hit = path.push(*p, on_end);
+            if (hit.flow != nullptr) {
+                reader_state& st = hit.flow->state;
+                shard_message h;
+                h.type = shard_message::kind::packet;
+                h.from_originator = hit.from_originator;
+                h.created = hit.created;
+                h.time_ns = to_ns(clamp_time(p->time));
+                h.original_length = p->original_length;
+                h.interface = p->interface;
+                h.link = p->link;
+                body.clear();
+                if (hit.created) {
+                    st.shard = static_cast<std::uint32_t>(created++ % shards);  // round robin: balanced, and the same every run
+                    auto& spare = free_slots[st.shard];
+                    if (!spare.empty()) {
+                        st.slot = spare.back();
+                        spare.pop_back();
+                    } else {
+                        st.slot = next_slot[st.shard]++;
+                    }
+                    if (names) {
+                        h.resolved = true;
+                        if (const auto* e = names->lookup(hit.flow->record.responder(), from_ns(h.time_ns))) {
+                            const std::string_view n = e->query_name();
+                            body.insert(body.end(), reinterpret_cast<const std::byte*>(n.data()),
+                                        reinterpret_cast<const std::byte*>(n.data() + n.size()));
+                        }
+                        h.resolved_length = static_cast<std::uint32_t>(body.size());
+                    }
+                }
+                h.slot = st.slot;
+                body.insert(body.end(), p->data.begin(), p->data.end());
+                all[st.shard]->input.push(h, body);
+            }
+            if (names && dns_response_port(path.last_decoded()))
+                (void)names->insert_response(path.last_decoded().payload(), clamp_time(p->time));
+            if (o.stop.stop_requested()) {
+                result.stopped = true;
+                break;
+            }
+        }
+        path.flush(on_end);
+        for (auto& x : all) x->input.push(shard_message{}, {});
+        order.push(finished);
+        workers.clear();  // joins
+        writer.join();
+        report(path, result);
+    }
 
     template <class N>
     static void add_scores(schema& s, const N& m) {
