@@ -7,10 +7,12 @@
 // last rule is only a guard). A missing value is an empty CSV field and JSON null.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <iterator>
 #include <string_view>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "pktdyn/core/text.hpp"
@@ -40,7 +42,16 @@ inline void seconds(text_buffer& b, std::int64_t ns) {
 inline void append_plain(text_buffer& b, const value& v) {
     switch (v.type) {
         case value::kind::count: detail::format::digits(b, v.u); break;
-        case value::kind::number: fmt::format_to(std::back_inserter(b), "{}", v.d); break;
+        case value::kind::number:
+            // Whole numbers (most features: sizes, counts) as integer digits: the same characters as
+            // the shortest form below 1e15, at a fraction of its cost. -0 keeps its sign.
+            if (std::fabs(v.d) < 1e15 && v.d == std::trunc(v.d) && !(v.d == 0 && std::signbit(v.d))) {
+                if (v.d < 0) b.push_back('-');
+                detail::format::digits(b, static_cast<std::uint64_t>(std::fabs(v.d)));
+            } else {
+                fmt::format_to(std::back_inserter(b), FMT_COMPILE("{}"), v.d);
+            }
+            break;
         case value::kind::fixed1: fmt::format_to(std::back_inserter(b), "{:.1f}", v.d); break;
         case value::kind::seconds:
         case value::kind::time: detail::format::seconds(b, v.ns); break;

@@ -66,6 +66,14 @@ consteval bool diagnose_sink() {
     return sink<K>;
 }
 
+/// Whether a sink takes rows at all: a sink may say it does not (`bool wants_rows() const`, as an
+/// empty one_of_sinks), so that a run with nothing to write builds no rows.
+template <class K>
+[[nodiscard]] bool wants_rows(const K& k) noexcept {
+    if constexpr (requires { { k.wants_rows() } -> std::convertible_to<bool>; }) return k.wants_rows();
+    else return true;
+}
+
 /// A sink that hands every row to the user: `on_row(const schema&, std::span<const value>)`.
 template <class F>
 class callback_sink {
@@ -101,6 +109,9 @@ public:
     }
     template <std::size_t I>
     [[nodiscard]] auto& get() noexcept { return std::get<I>(sinks_); }
+    [[nodiscard]] bool wants_rows() const noexcept {
+        return std::apply([](const auto&... k) { return (pktdyn::wants_rows(k) || ...); }, sinks_);
+    }
 
 private:
     static result<void> first_error(std::initializer_list<result<void>> all) {
@@ -130,6 +141,12 @@ public:
         return sink_.template emplace<S>(std::forward<Args>(args)...);
     }
     [[nodiscard]] bool empty() const noexcept { return sink_.index() == 0; }
+    [[nodiscard]] bool wants_rows() const noexcept {
+        return std::visit([](const auto& k) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(k)>, std::monostate>) return false;
+            else return pktdyn::wants_rows(k);
+        }, sink_);
+    }
     result<void> begin(const schema& s) {
         return std::visit([&](auto& k) -> result<void> {
             if constexpr (requires { k.begin(s); }) return k.begin(s);

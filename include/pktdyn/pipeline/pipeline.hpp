@@ -372,10 +372,16 @@ private:
         result.reserved_bytes = path.table().memory_bytes();
     }
 
+    [[nodiscard]] bool rows_wanted() const noexcept {
+        return std::apply([](const auto&... k) { return (pktdyn::wants_rows(k) || ...); }, sinks_);
+    }
+
     // Everything on the calling thread.
     void run_here(const schema& s, const run_options& o, run_result& result) {
         builder_type builder(s.size(), score_width());
+        const bool rows = rows_wanted();
         const auto on_end = [&](typename flow_table<state_type>::entry& e) {
+            if (!rows) return;  // no sink takes rows: none is built
             const auto row = builder.build(e.record, e.state, scorers_);
             std::apply([&](auto&... k) { (k.consume(row), ...); }, sinks_);
         };
@@ -408,8 +414,8 @@ private:
     void run_sharded(const schema& s, const run_options& o, unsigned shards, run_result& result) {
         using namespace detail::pipeline;
         struct shard {
-            message_ring<shard_message> input{std::size_t{8} << 20};
-            spsc_queue<std::unique_ptr<owned_row>> output{4096};
+            message_ring<shard_message> input{std::size_t{4} << 20};
+            spsc_queue<std::unique_ptr<owned_row>> output{512};
         };
         std::vector<std::unique_ptr<shard>> all(shards);
         for (auto& x : all) x = std::make_unique<shard>();
@@ -476,11 +482,17 @@ private:
         std::vector<std::uint32_t> next_slot(shards, 0);
         std::uint64_t created = 0;
         static_assert(std::is_trivially_copyable_v<flow_record>);
+        const bool rows = rows_wanted();
         const auto on_end = [&](typename flow_table<reader_state>::entry& e) {
+            if (!rows) {  // no sink takes rows: the shard frees the state, the writer has nothing to do
+                free_slots[e.state.shard].push_back(e.state.slot);
+                return;
+            }
             shard_message h;
             h.type = shard_message::kind::ended;
             h.slot = e.state.slot;
             all[e.state.shard]->input.push(h, std::as_bytes(std::span(&e.record, 1)));
+            all[e.state.shard]->input.publish();  // the writer will wait for this row: never hold it back
             order.push(e.state.shard);
             free_slots[e.state.shard].push_back(e.state.slot);
         };
@@ -530,7 +542,10 @@ private:
             }
         }
         path.flush(on_end);
-        for (auto& x : all) x->input.push(shard_message{}, {});
+        for (auto& x : all) {
+            x->input.push(shard_message{}, {});
+            x->input.publish();
+        }
         order.push(finished);
         workers.clear();  // joins
         writer.join();

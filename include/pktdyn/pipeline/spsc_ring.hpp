@@ -35,32 +35,48 @@ void wait_for(const std::atomic<std::uint64_t>& watched, Ready&& ready) noexcept
 }
 
 /// Messages of a header type H and up to `max_body` bytes after it, in a ring of `capacity` bytes
-/// (a power of two, at least twice the largest message).
+/// (a power of two, at least twice the largest message). Both sides work in batches: the producer
+/// makes its messages visible every `batch` messages (and before it would wait, and at publish()),
+/// the consumer frees space every `batch` messages (and before it would wait), so the threads touch
+/// the shared counters a few times per batch, not per packet.
 template <class H>
 class message_ring {
     static_assert(std::is_trivially_copyable_v<H>);
 
 public:
-    explicit message_ring(std::size_t capacity)
-        : capacity_(std::bit_ceil(capacity)), bytes_(std::make_unique<std::byte[]>(capacity_)) {}
+    explicit message_ring(std::size_t capacity, std::size_t batch = 64)
+        : capacity_(std::bit_ceil(capacity)), batch_(batch), bytes_(std::make_unique<std::byte[]>(capacity_)) {}
 
     /// Copies a message in; waits while the ring is full.
     void push(const H& header, std::span<const std::byte> body) noexcept {
         const std::size_t need = record_size(body.size());
-        std::uint64_t head = head_.load(std::memory_order_relaxed);
-        std::size_t at = static_cast<std::size_t>(head & (capacity_ - 1));
+        std::size_t at = static_cast<std::size_t>(write_ & (capacity_ - 1));
         // A message never wraps: when it does not fit before the end, skip to the start.
         const std::size_t skip = at + need > capacity_ ? capacity_ - at : 0;
-        wait_for(tail_, [&] { return head + skip + need - tail_.load(std::memory_order_acquire) <= capacity_; });
+        if (write_ + skip + need - free_seen_ > capacity_) {
+            free_seen_ = tail_.load(std::memory_order_acquire);
+            if (write_ + skip + need - free_seen_ > capacity_) {
+                publish();  // the consumer may be waiting for what is written
+                wait_for(tail_, [&] { return write_ + skip + need - tail_.load(std::memory_order_acquire) <= capacity_; });
+                free_seen_ = tail_.load(std::memory_order_acquire);
+            }
+        }
         if (skip != 0) {
             write_length(at, skip_marker);
-            head += skip;
+            write_ += skip;
             at = 0;
         }
         write_length(at, body.size());
         std::memcpy(bytes_.get() + at + sizeof(std::uint64_t), &header, sizeof(H));
         if (!body.empty()) std::memcpy(bytes_.get() + at + sizeof(std::uint64_t) + sizeof(H), body.data(), body.size());
-        head_.store(head + need, std::memory_order_release);
+        write_ += need;
+        if (++unpublished_ >= batch_) publish();
+    }
+    /// Makes every message pushed so far visible to the consumer.
+    void publish() noexcept {
+        if (unpublished_ == 0) return;
+        unpublished_ = 0;
+        head_.store(write_, std::memory_order_release);
         head_.notify_one();
     }
 
@@ -70,16 +86,24 @@ public:
         std::span<const std::byte> body;
     };
     view front() noexcept {
-        std::uint64_t tail = tail_.load(std::memory_order_relaxed);
-        wait_for(head_, [&] { return head_.load(std::memory_order_acquire) != tail; });
-        std::size_t at = static_cast<std::size_t>(tail & (capacity_ - 1));
+        if (read_ == written_seen_) {
+            written_seen_ = head_.load(std::memory_order_acquire);
+            if (read_ == written_seen_) {
+                give_back();  // the producer may be waiting for space
+                wait_for(head_, [&] { return head_.load(std::memory_order_acquire) != read_; });
+                written_seen_ = head_.load(std::memory_order_acquire);
+            }
+        }
+        std::size_t at = static_cast<std::size_t>(read_ & (capacity_ - 1));
         std::uint64_t length = read_length(at);
         if (length == skip_marker) {
-            tail += capacity_ - at;
-            tail_.store(tail, std::memory_order_release);
-            tail_.notify_one();
-            wait_for(head_, [&] { return head_.load(std::memory_order_acquire) != tail; });
+            read_ += capacity_ - at;
             at = 0;
+            if (read_ == written_seen_) {
+                give_back();
+                wait_for(head_, [&] { return head_.load(std::memory_order_acquire) != read_; });
+                written_seen_ = head_.load(std::memory_order_acquire);
+            }
             length = read_length(0);
         }
         view v;
@@ -90,8 +114,8 @@ public:
     }
     /// Frees the message front() returned.
     void release() noexcept {
-        tail_.store(tail_.load(std::memory_order_relaxed) + current_, std::memory_order_release);
-        tail_.notify_one();
+        read_ += current_;
+        if (++unreleased_ >= batch_) give_back();
     }
 
 private:
@@ -105,12 +129,23 @@ private:
         std::memcpy(&n, bytes_.get() + at, sizeof n);
         return n;
     }
+    void give_back() noexcept {
+        if (unreleased_ == 0 && tail_.load(std::memory_order_relaxed) == read_) return;
+        unreleased_ = 0;
+        tail_.store(read_, std::memory_order_release);
+        tail_.notify_one();
+    }
 
-    std::size_t capacity_;
+    std::size_t capacity_, batch_;
     std::unique_ptr<std::byte[]> bytes_;
-    std::size_t current_ = 0;  // consumer side: the size of the message front() returned
-    alignas(64) std::atomic<std::uint64_t> head_{0};  // bytes written, ever
-    alignas(64) std::atomic<std::uint64_t> tail_{0};  // bytes released, ever
+    // The producer's own: bytes written, the free space last seen, messages not yet visible.
+    alignas(64) std::uint64_t write_ = 0, free_seen_ = 0;
+    std::size_t unpublished_ = 0;
+    // The consumer's own: bytes read, what it last saw written, messages not yet freed.
+    alignas(64) std::uint64_t read_ = 0, written_seen_ = 0;
+    std::size_t unreleased_ = 0, current_ = 0;
+    alignas(64) std::atomic<std::uint64_t> head_{0};  // bytes visible to the consumer
+    alignas(64) std::atomic<std::uint64_t> tail_{0};  // bytes the consumer has freed
 };
 
 /// A bounded queue of values.
