@@ -14,9 +14,13 @@ macro(_pktdyn_find)
 endmacro()
 
 _pktdyn_find(fmt 9)
-_pktdyn_find(Eigen3 3.4 NO_MODULE)
-_pktdyn_find(xsimd 8)
-_pktdyn_find(xtensor 0.24)
+if(PKTDYN_EIGEN)
+  _pktdyn_find(Eigen3 3.4 NO_MODULE)
+endif()
+if(PKTDYN_XTENSOR)
+  _pktdyn_find(xsimd 8)
+  _pktdyn_find(xtensor 0.24)
+endif()
 
 if(PKTDYN_LIBPCAP)
   find_package(PkgConfig REQUIRED)
@@ -29,8 +33,9 @@ if(PKTDYN_CRYPTO)
   _pktdyn_find(OpenSSL 3)
 endif()
 
-# xtensor's SIMD define changes its allocator types, so every translation unit must see the same
-# one: it rides on pktdyn's interface target, never on a single file.
+# The core needs fmt only. Eigen rides on pktdyn::eigen, xtensor on pktdyn::xtensor: a consumer of
+# the core compiles and links without them. xtensor's SIMD define changes its allocator types, so
+# every translation unit that sees xtensor must see the same one: it rides on pktdyn::xtensor.
 function(pktdyn_link_dependencies target)
-  target_link_libraries(${target} INTERFACE fmt::fmt Eigen3::Eigen xtensor xtensor::use_xsimd)
+  target_link_libraries(${target} INTERFACE fmt::fmt)
 endfunction()

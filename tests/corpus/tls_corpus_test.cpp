@@ -20,7 +20,7 @@
 #include "corpus/corpus.hpp"
 #include "pktdyn/capture/capture_file.hpp"
 #include "pktdyn/proto/decoder.hpp"
-#include "pktdyn/proto/tls_fingerprint.hpp"
+#include "pktdyn/crypto/fingerprints.hpp"
 
 namespace {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "pktdyn/proto/ssh.hpp"
+#include "pktdyn/crypto/fingerprints.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::vector<std::byte> bytes(reinterpret_cast<const std::byte*>(data), reinterpret_cast<const std::byte*>(data + size));

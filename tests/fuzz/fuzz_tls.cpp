@@ -8,7 +8,7 @@
 
 #include "pktdyn/crypto/x509.hpp"
 #include "pktdyn/proto/tls.hpp"
-#include "pktdyn/proto/tls_fingerprint.hpp"
+#include "pktdyn/crypto/fingerprints.hpp"
 
 namespace {
 

@@ -1,11 +1,17 @@
 // A program a user would write against an installed pktdyn: read a capture from bytes, live-capture
-// support through pktdyn::libpcap.
+// support through pktdyn::libpcap, and the umbrella header with nothing but the core target.
 #include <pktdyn/capture/capture_file.hpp>
 #include <pktdyn/capture/libpcap_source.hpp>
 #include <pktdyn/core/concepts.hpp>
+#include <pktdyn/pktdyn.hpp>
 
 #include <array>
 #include <cstdio>
+
+// The core drags no optional dependency in: Eigen rides on pktdyn::eigen only.
+#if __has_include(<Eigen/Core>)
+#error "pktdyn::pktdyn must not put Eigen on the include path"
+#endif
 
 int main() {
     // A one-packet pcap file: global header + one 4-byte record.

@@ -34,6 +34,7 @@
 #include "pktdyn/proto/dns.hpp"
 #include "pktdyn/proto/dns_transport.hpp"
 #include "pktdyn/proto/quic.hpp"
+#include "pktdyn/crypto/fingerprints.hpp"
 #include "pktdyn/proto/ssh.hpp"
 #include "pktdyn/proto/tls.hpp"
 #include "pktdyn/proto/tls_fingerprint.hpp"

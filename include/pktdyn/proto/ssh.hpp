@@ -9,7 +9,7 @@
 //     kex, server host key, encryption c2s, s2c, MAC c2s, s2c, compression c2s, s2c, languages c2s,
 //     s2c; boolean first_kex_packet_follows; uint32 reserved (0).
 //   HASSH       = md5("kex;enc_c2s;mac_c2s;cmp_c2s") of the client's KEXINIT,
-//   HASSHServer = md5("kex;enc_s2c;mac_s2c;cmp_s2c") of the server's. hassh_md5 needs pktdyn::crypto.
+//   HASSHServer = md5("kex;enc_s2c;mac_s2c;cmp_s2c") of the server's. hassh_md5 is in crypto/fingerprints.hpp.
 //
 // The parsers see contiguous bytes (the start of one TCP direction, reassembled by the caller) and
 // keep no state: each says whether it is complete, needs more bytes (what it read so far stays
@@ -27,7 +27,6 @@
 #include <type_traits>
 
 #include "pktdyn/core/cursor.hpp"
-#include "pktdyn/crypto/digest.hpp"
 
 namespace pktdyn {
 
@@ -312,13 +311,6 @@ private:
     s.append(pick(ssh_kexinit::mac_c2s, ssh_kexinit::mac_s2c)).append(";");
     s.append(pick(ssh_kexinit::compression_c2s, ssh_kexinit::compression_s2c));
     return s;
-}
-
-/// HASSH (server = false, of the client's KEXINIT) or HASSHServer (server = true): 32 lowercase hex
-/// digits, empty when hassh_algorithms() is. Needs pktdyn::crypto.
-[[nodiscard]] inline std::string hassh_md5(const ssh_kexinit& k, bool server) {
-    const std::string s = hassh_algorithms(k, server);
-    return s.empty() ? std::string{} : crypto::md5_hex(s);
 }
 
 }  // namespace pktdyn

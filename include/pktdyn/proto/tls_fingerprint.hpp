@@ -1,5 +1,6 @@
 // pktdyn — TLS handshake fingerprints: JA3 / JA3S (Salesforce) and JA4 / JA4S (FoxIO), from parsed
-// hellos. Needs pktdyn::crypto (MD5 and SHA-256 through libcrypto).
+// hellos. This header makes their texts (ja3_string, ja4_r, ...); the hashed forms (ja3, ja4, ...)
+// are in crypto/fingerprints.hpp, which needs pktdyn::crypto (MD5 and SHA-256 through libcrypto).
 //
 // Computed once per flow, so these return std::string. A fingerprint of a truncated hello covers
 // only what was present: callers that want comparable values compute them on complete hellos.
@@ -25,7 +26,6 @@
 
 #include <fmt/format.h>
 
-#include "pktdyn/crypto/digest.hpp"
 #include "pktdyn/proto/tls.hpp"
 
 namespace pktdyn::tls {
@@ -104,10 +104,6 @@ inline std::vector<std::uint16_t> extension_types(const extension_list& l) {
 
 [[nodiscard]] inline std::string two_digits(std::size_t n) { return fmt::format("{:02}", std::min<std::size_t>(n, 99)); }
 
-[[nodiscard]] inline std::string ja4_hash(const std::string& list) {
-    return list.empty() ? std::string(12, '0') : crypto::sha256_hex(list, 12);
-}
-
 /// The parts of JA4 before hashing: a, the cipher list, the extension(+signature) list.
 struct ja4_lists {
     std::string a, ciphers, extensions;
@@ -165,8 +161,6 @@ struct ja4_lists {
     }
     return s;
 }
-/// JA3: MD5 of ja3_string, 32 lowercase hex digits.
-[[nodiscard]] inline std::string ja3(const client_hello& h) { return crypto::md5_hex(ja3_string(h)); }
 
 /// JA3S's text: "SSLVersion,Cipher,Extensions" (legacy_version and cipher in decimal).
 [[nodiscard]] inline std::string ja3s_string(const server_hello& h) {
@@ -176,22 +170,11 @@ struct ja4_lists {
     detail::append_decimal(s, exts);
     return s;
 }
-[[nodiscard]] inline std::string ja3s(const server_hello& h) { return crypto::md5_hex(ja3s_string(h)); }
 
-/// JA4 (e.g. "t13d1516h2_8daaf6152771_e5627efa2ab1").
-[[nodiscard]] inline std::string ja4(const client_hello& h, transport t = transport::tcp) {
-    const auto l = detail::ja4_compute(h, t, false);
-    return l.a + '_' + detail::ja4_hash(l.ciphers) + '_' + detail::ja4_hash(l.extensions);
-}
 /// JA4_r: JA4 with the sorted lists in place of their hashes.
 [[nodiscard]] inline std::string ja4_r(const client_hello& h, transport t = transport::tcp) {
     const auto l = detail::ja4_compute(h, t, false);
     return l.a + '_' + l.ciphers + '_' + l.extensions;
-}
-/// JA4_o: JA4 over the lists in wire order, SNI and ALPN kept.
-[[nodiscard]] inline std::string ja4_o(const client_hello& h, transport t = transport::tcp) {
-    const auto l = detail::ja4_compute(h, t, true);
-    return l.a + '_' + detail::ja4_hash(l.ciphers) + '_' + detail::ja4_hash(l.extensions);
 }
 /// JA4_ro: the raw wire-order lists.
 [[nodiscard]] inline std::string ja4_ro(const client_hello& h, transport t = transport::tcp) {
@@ -214,11 +197,6 @@ inline std::pair<std::string, std::string> ja4s_parts(const server_hello& h, tra
 }
 }  // namespace detail
 
-/// JA4S (e.g. "t120400_c030_4e8089b08790").
-[[nodiscard]] inline std::string ja4s(const server_hello& h, transport t = transport::tcp) {
-    const auto [a, list] = detail::ja4s_parts(h, t);
-    return a + '_' + detail::ja4_hash(list);
-}
 /// JA4S_r: the extension list in place of its hash.
 [[nodiscard]] inline std::string ja4s_r(const server_hello& h, transport t = transport::tcp) {
     const auto [a, list] = detail::ja4s_parts(h, t);
