@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
@@ -544,4 +545,98 @@ TEST_CASE("server names, ALPN, JA3, JA3S, versions and QUIC versions agree with 
         for (const auto& u : t.unexplained) UNSCOPED_INFO(u);
         CHECK(t.unexplained.empty());  // the agreement is reported; every difference must be explained
     }
+}
+
+namespace {
+
+/// handshake_metadata and its four parts side by side on one flow.
+struct all_parts {
+    tcp_tracker tcp;
+    handshake_metadata whole;
+    tls_meta tls;
+    quic_meta quic;
+    ssh_meta ssh;
+    dns_meta dns;
+    void update(const decoded_packet& d, timestamp now, bool from_originator) noexcept {
+        tcp.update(d, now, from_originator);
+        const auto p = flow_packet::from(d, now, from_originator);
+        whole.update(p);
+        tls.update(p);
+        quic.update(p);
+        ssh.update(p);
+        dns.update(p);
+    }
+    [[nodiscard]] bool starts_new_flow(const decoded_packet& d, bool from_originator) const noexcept {
+        return tcp.starts_new_flow(d, from_originator);
+    }
+};
+
+/// Columns of `part` whose value differs from handshake_metadata's column of the same name.
+template <class Part>
+void compare_by_name(const Part& part, const handshake_metadata& whole, std::map<std::string, std::size_t>& differ,
+                     std::size_t& compared) {
+    std::array<double, Part::features.size()> numbers;
+    std::array<double, handshake_metadata::features.size()> whole_numbers;
+    std::array<std::string, Part::text_features.size()> texts;
+    std::array<std::string, handshake_metadata::text_features.size()> whole_texts;
+    part.write(numbers);
+    whole.write(whole_numbers);
+    part.write_text(texts);
+    whole.write_text(whole_texts);
+    for (std::size_t i = 0; i < numbers.size(); ++i) {
+        const double w = whole_numbers[number_index(Part::features[i].column())];
+        ++compared;
+        if (!(numbers[i] == w || (std::isnan(numbers[i]) && std::isnan(w)))) ++differ[Part::features[i].column()];
+    }
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        ++compared;
+        if (texts[i] != whole_texts[text_index(Part::text_features[i].column())]) ++differ[Part::text_features[i].column()];
+    }
+}
+
+}  // namespace
+
+TEST_CASE("tls_meta, quic_meta, ssh_meta and dns_meta alone write what handshake_metadata writes in their columns, on the corpus",
+          "[corpus][handshakes]") {
+    const auto root = test::corpus_root();
+    if (!root) {
+        WARN("corpus not found (set PKTDYN_CORPUS): part comparison skipped");
+        return;
+    }
+    // The parts cover every column but the flow's handshake kind and its streams' health, once each.
+    CHECK(tls_meta::features.size() + quic_meta::features.size() + ssh_meta::features.size() + dns_meta::features.size() + 2 ==
+          handshake_metadata::features.size());
+    CHECK(tls_meta::text_features.size() + quic_meta::text_features.size() + ssh_meta::text_features.size() +
+              dns_meta::text_features.size() + 1 ==
+          handshake_metadata::text_features.size());
+    std::map<std::string, std::size_t> differ;
+    std::size_t compared = 0, flows = 0;
+    std::map<std::string, std::size_t> kinds;
+    for (const auto& rel : test::corpus_captures(*root)) {
+        auto f = capture_file::open(*root / "pcap" / rel);
+        if (!f) continue;
+        flow_path<all_parts> path{flow_options{.capacity = 1 << 14, .idle = 120s, .active = 1'000'000'000s, .linger = 5s, .seed = 1}};
+        const auto on_end = [&](flow_table<all_parts>::entry& e) {
+            const auto& s = e.state;
+            compare_by_name(s.tls, s.whole, differ, compared);
+            compare_by_name(s.quic, s.whole, differ, compared);
+            compare_by_name(s.ssh, s.whole, differ, compared);
+            compare_by_name(s.dns, s.whole, differ, compared);
+            ++kinds[std::string(to_string(s.whole.kind()))];
+            ++flows;
+        };
+        while (auto p = f->next()) (void)path.push(*p, on_end);
+        path.flush(on_end);
+    }
+    std::string kind_list;
+    for (const auto& [k, n] : kinds) kind_list += fmt::format(" {}={}", k.empty() ? "none" : k, n);
+    INFO(flows << " flows," << kind_list << "; " << compared << " values compared");
+    std::string differences;
+    for (const auto& [column, n] : differ) differences += fmt::format("\n  {} differs in {} flows", column, n);
+    INFO("columns where a part differs:" << differences);
+    CHECK(kinds["tls"] > 1000);  // the corpus has every kind, in numbers
+    CHECK(kinds["quic"] > 100);
+    CHECK(kinds["ssh"] > 10);
+    CHECK(kinds["dns"] > 1000);
+    CHECK(differ.empty());
 }

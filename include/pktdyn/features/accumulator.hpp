@@ -48,6 +48,33 @@ struct feature_info {
     }
 };
 
+/// A column's name as a template argument, so that an accumulator ties each value to its column by
+/// name (column_index at compile time), never by position: `put<"tls_cipher_suite">(out, ...)`.
+template <std::size_t N>
+struct column_name {
+    std::array<char, N - 1> text{};
+    consteval column_name(const char (&s)[N]) {  // NOLINT: implicit, so a string literal is the argument
+        for (std::size_t i = 0; i + 1 < N; ++i) text[i] = s[i];
+    }
+    [[nodiscard]] constexpr std::string_view view() const noexcept { return {text.data(), N - 1}; }
+};
+
+inline constexpr std::size_t no_column = static_cast<std::size_t>(-1);
+
+/// The position of the column named `name` (feature_info::column(): "scope_name", or "name" without
+/// a scope) in `features`; no_column when it has none.
+template <std::size_t N>
+[[nodiscard]] constexpr std::size_t column_index(const std::array<feature_info, N>& features, std::string_view name) noexcept {
+    for (std::size_t i = 0; i < N; ++i) {
+        const auto& f = features[i];
+        if (f.scope.empty() ? f.name == name
+                            : name.size() == f.scope.size() + 1 + f.name.size() && name.starts_with(f.scope) &&
+                                  name[f.scope.size()] == '_' && name.ends_with(f.name))
+            return i;
+    }
+    return no_column;
+}
+
 namespace detail {
 /// Column names "<prefix><first>", "<prefix><first + 1>", ... built at compile time, so that a
 /// feature list's string_views can point into them (numbers up to 999).

@@ -1,7 +1,12 @@
 // pktdyn — handshake metadata of a flow: what TLS, DTLS, QUIC, SSH and DNS say in the clear.
 //
 // `handshake_metadata` is a flow accumulator with text values (needs pktdyn::crypto: fingerprints
-// are digests, certificates are read by libcrypto). A flow's first payloads decide what it is:
+// are digests, certificates are read by libcrypto). Its parts are accumulators on their own, for a
+// pipeline that wants one: `tls_meta` (TLS, DTLS and the TLS hellos inside QUIC), `quic_meta`
+// (version, spin bit), `ssh_meta` (banners, HASSH), `dns_meta` (DNS messages, the responder's
+// resolved name, DNS transport). All share one identification step (decide() below) and one
+// column table, and write their values into columns by name; handshake_metadata writes them all,
+// plus the flow's handshake kind and its streams' health. A flow's first payloads decide what it is:
 //   TCP  TLS records → TLS; "SSH-" → SSH; port 53 → DNS over TCP
 //   UDP  ports 53, 5353, 5355 → DNS; a DTLS record → DTLS; a QUIC long header → QUIC
 // Everything else costs one branch per packet from then on. A handshake flow allocates its state
@@ -49,6 +54,16 @@ enum class handshake_kind : std::uint8_t { undecided, none, tls, dtls, quic, ssh
     constexpr std::array<std::string_view, 7> names{"", "", "tls", "dtls", "quic", "ssh", "dns"};
     return names[static_cast<std::size_t>(k)];
 }
+
+/// The parts of handshake_metadata, as bits: each part's columns, and the handshakes it reads.
+namespace handshake_parts {
+inline constexpr std::uint8_t tls = 1;     ///< TLS, DTLS, and the TLS hellos inside QUIC
+inline constexpr std::uint8_t quic = 2;    ///< QUIC's version and spin bit
+inline constexpr std::uint8_t ssh = 4;     ///< banners and HASSH
+inline constexpr std::uint8_t dns = 8;     ///< DNS messages, resolved name, DNS transport
+inline constexpr std::uint8_t common = 16; ///< the handshake kind, and the health of the handshake streams
+inline constexpr std::uint8_t all = tls | quic | ssh | dns | common;
+}  // namespace handshake_parts
 
 namespace detail::handshakes {
 
@@ -265,71 +280,108 @@ constexpr std::array<feature_info, fixed_features + 2 * 3 * records> make_featur
     return f;
 }
 
+inline constexpr auto all_numbers = make_features();
+
+inline constexpr std::array<feature_info, 29> all_texts{{
+    {"", "handshake", "text", "what the flow's first payloads are: tls, dtls, quic, ssh, dns; empty for anything else"},
+    {"", "server_name", "text", "host name of the ClientHello's server_name extension (TLS, DTLS, QUIC), as sent"},
+    {"", "alpn_offered", "text", "ALPN protocols the ClientHello offers, in order, comma-separated"},
+    {"", "alpn_selected", "text", "ALPN protocol the ServerHello selects"},
+    {"", "tls_version_name", "text", "TLS version in nDPI's words (TLSv1.2, TLSv1.3, DTLSv1.2, ...): the ServerHello's selection, else the ClientHello's highest offer"},
+    {"", "ja3", "hex", "JA3: MD5 of ja3_raw"},
+    {"", "ja3_raw", "text", "JA3 string: SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats, GREASE removed, decimal values joined by '-'"},
+    {"", "ja3s", "hex", "JA3S: MD5 of ja3s_raw"},
+    {"", "ja3s_raw", "text", "JA3S string: SSLVersion,Cipher,Extensions of the ServerHello"},
+    {"", "ja4", "text", "JA4 (FoxIO): protocol, version, SNI, counts and ALPN, then truncated SHA-256 of the sorted ciphers and of the sorted extensions with the signature algorithms"},
+    {"", "ja4_r", "text", "JA4 with its lists in clear instead of hashed (ja4_r)"},
+    {"", "ja4s", "text", "JA4S (FoxIO) of the ServerHello"},
+    {"", "cert_subject_cn", "text", "last commonName of the leaf certificate's subject (TLS <= 1.2, DTLS)"},
+    {"", "cert_issuer_cn", "text", "last commonName of the leaf certificate's issuer"},
+    {"", "cert_names", "text", "the leaf certificate's subjectAltName DNS names, comma-separated, in order"},
+    {"", "quic_version_name", "text", "the QUIC version the connection used (quic_version) in nDPI's words: V-1, V-2, Draft-29, Q046, T051, MVFST-22; Ver-Negotiation when only a Version Negotiation or greased version was seen"},
+    {"", "quic_spin", "text", "what the spin bit did: unseen (no short header packet), constant, random (greased), in use"},
+    {"", "ssh_client_banner", "text", "the originator's SSH identification line, without CR LF (SSH-2.0-software comments)"},
+    {"", "ssh_server_banner", "text", "the responder's SSH identification line"},
+    {"", "hassh", "hex", "HASSH: MD5 of hassh_raw"},
+    {"", "hassh_raw", "text", "the client's KEXINIT kex;encryption c2s;mac c2s;compression c2s name-lists (salesforce/hassh)"},
+    {"", "hassh_server", "hex", "HASSHServer: MD5 of hassh_server_raw"},
+    {"", "hassh_server_raw", "text", "the server's KEXINIT kex;encryption s2c;mac s2c;compression s2c name-lists"},
+    {"", "dns_query", "text", "name of the first question of the flow's first DNS message: labels joined by '.' (case as sent, no trailing dot), \\xHH for a '.' inside a label, space and bytes outside printable ASCII"},
+    {"", "dns_qtype", "text", "type of that question (A, AAAA, PTR, TXT, ... or TYPEn)"},
+    {"", "dns_answers", "text", "addresses of the first response's A and AAAA answers, comma-separated, in order"},
+    {"", "resolved_name", "text", "the question's name of the latest DNS answer seen before the flow's first packet that gave the responder's address (responses on UDP 53/5353/5355 anywhere in the run; empty without a pipeline's DNS names)"},
+    {"", "dns_transport", "text", "dns, mdns, llmnr (plain DNS by port); dot (TCP 853), doq (UDP 853); doh (443 to a known public resolver by address or server name)"},
+    {"", "dns_resolver", "text", "the public resolver's provider when the responder's address or the server name is a known one (Cloudflare, Google, Quad9, ...)"},
+}};
+
+/// The part a column belongs to (handshake_parts), by its name.
+[[nodiscard]] constexpr std::uint8_t part_of_number(const feature_info& f) noexcept {
+    if (f.scope == "quic") return handshake_parts::quic;
+    if (f.scope == "dns") return handshake_parts::dns;
+    if (f.scope == "handshake") return handshake_parts::common;
+    return handshake_parts::tls;  // tls_*, {orig,resp}_tls_*, handshake_records
+}
+[[nodiscard]] constexpr std::uint8_t part_of_text(const feature_info& f) noexcept {
+    if (f.name == "handshake") return handshake_parts::common;
+    if (f.name.starts_with("quic_")) return handshake_parts::quic;
+    if (f.name.starts_with("ssh_") || f.name.starts_with("hassh")) return handshake_parts::ssh;
+    if (f.name.starts_with("dns_") || f.name == "resolved_name") return handshake_parts::dns;
+    return handshake_parts::tls;
+}
+
+/// The columns of `all` that belong to `Parts`, in the order of `all`.
+template <std::uint8_t Parts, std::size_t N, const std::array<feature_info, N>& All, auto PartOf>
+inline constexpr auto columns_of = [] {
+    constexpr std::size_t n = [] {
+        std::size_t k = 0;
+        for (const auto& f : All) k += (PartOf(f) & Parts) != 0;
+        return k;
+    }();
+    std::array<feature_info, n> out{};
+    std::size_t k = 0;
+    for (const auto& f : All)
+        if ((PartOf(f) & Parts) != 0) out[k++] = f;
+    return out;
+}();
+template <std::uint8_t Parts>
+inline constexpr auto numbers_of = columns_of<Parts, all_numbers.size(), all_numbers, &part_of_number>;
+template <std::uint8_t Parts>
+inline constexpr auto texts_of = columns_of<Parts, all_texts.size(), all_texts, &part_of_text>;
+
 }  // namespace detail::handshakes
 
-class handshake_metadata {
+/// Handshake metadata of the parts `Parts` (handshake_parts bits); use the names below.
+template <std::uint8_t Parts>
+class handshake_columns {
+    static_assert(Parts != 0 && (Parts & ~handshake_parts::all) == 0, "Parts: handshake_parts bits");
+
 public:
     static constexpr std::size_t records = detail::handshakes::records;
-
-private:
-    static constexpr std::size_t fixed_features = detail::handshakes::fixed_features;
-
-public:
-    static constexpr auto features = detail::handshakes::make_features();
+    static constexpr auto features = detail::handshakes::numbers_of<Parts>;
     /// Its numbers describe the handshake (versions, codes, record lengths): they are written with
     /// the record, not into a feature matrix (export: a pipeline's .npy holds feature columns).
     static constexpr bool feature_matrix = false;
     static_assert([] {
-        for (const auto& f : features)
+        for (const auto& f : detail::handshakes::all_numbers)
             if (f.name.empty()) return false;
         return true;
     }(), "every handshake feature has a name: fixed_features must count the entries of make_features()");
 
-    static constexpr std::array<feature_info, 29> text_features{{
-        {"", "handshake", "text", "what the flow's first payloads are: tls, dtls, quic, ssh, dns; empty for anything else"},
-        {"", "server_name", "text", "host name of the ClientHello's server_name extension (TLS, DTLS, QUIC), as sent"},
-        {"", "alpn_offered", "text", "ALPN protocols the ClientHello offers, in order, comma-separated"},
-        {"", "alpn_selected", "text", "ALPN protocol the ServerHello selects"},
-        {"", "tls_version_name", "text", "TLS version in nDPI's words (TLSv1.2, TLSv1.3, DTLSv1.2, ...): the ServerHello's selection, else the ClientHello's highest offer"},
-        {"", "ja3", "hex", "JA3: MD5 of ja3_raw"},
-        {"", "ja3_raw", "text", "JA3 string: SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats, GREASE removed, decimal values joined by '-'"},
-        {"", "ja3s", "hex", "JA3S: MD5 of ja3s_raw"},
-        {"", "ja3s_raw", "text", "JA3S string: SSLVersion,Cipher,Extensions of the ServerHello"},
-        {"", "ja4", "text", "JA4 (FoxIO): protocol, version, SNI, counts and ALPN, then truncated SHA-256 of the sorted ciphers and of the sorted extensions with the signature algorithms"},
-        {"", "ja4_r", "text", "JA4 with its lists in clear instead of hashed (ja4_r)"},
-        {"", "ja4s", "text", "JA4S (FoxIO) of the ServerHello"},
-        {"", "cert_subject_cn", "text", "last commonName of the leaf certificate's subject (TLS <= 1.2, DTLS)"},
-        {"", "cert_issuer_cn", "text", "last commonName of the leaf certificate's issuer"},
-        {"", "cert_names", "text", "the leaf certificate's subjectAltName DNS names, comma-separated, in order"},
-        {"", "quic_version_name", "text", "the QUIC version the connection used (quic_version) in nDPI's words: V-1, V-2, Draft-29, Q046, T051, MVFST-22; Ver-Negotiation when only a Version Negotiation or greased version was seen"},
-        {"", "quic_spin", "text", "what the spin bit did: unseen (no short header packet), constant, random (greased), in use"},
-        {"", "ssh_client_banner", "text", "the originator's SSH identification line, without CR LF (SSH-2.0-software comments)"},
-        {"", "ssh_server_banner", "text", "the responder's SSH identification line"},
-        {"", "hassh", "hex", "HASSH: MD5 of hassh_raw"},
-        {"", "hassh_raw", "text", "the client's KEXINIT kex;encryption c2s;mac c2s;compression c2s name-lists (salesforce/hassh)"},
-        {"", "hassh_server", "hex", "HASSHServer: MD5 of hassh_server_raw"},
-        {"", "hassh_server_raw", "text", "the server's KEXINIT kex;encryption s2c;mac s2c;compression s2c name-lists"},
-        {"", "dns_query", "text", "name of the first question of the flow's first DNS message: labels joined by '.' (case as sent, no trailing dot), \\xHH for a '.' inside a label, space and bytes outside printable ASCII"},
-        {"", "dns_qtype", "text", "type of that question (A, AAAA, PTR, TXT, ... or TYPEn)"},
-        {"", "dns_answers", "text", "addresses of the first response's A and AAAA answers, comma-separated, in order"},
-        {"", "resolved_name", "text", "the question's name of the latest DNS answer seen before the flow's first packet that gave the responder's address (responses on UDP 53/5353/5355 anywhere in the run; empty without a pipeline's DNS names)"},
-        {"", "dns_transport", "text", "dns, mdns, llmnr (plain DNS by port); dot (TCP 853), doq (UDP 853); doh (443 to a known public resolver by address or server name)"},
-        {"", "dns_resolver", "text", "the public resolver's provider when the responder's address or the server name is a known one (Cloudflare, Google, Quad9, ...)"},
-    }};
+    static constexpr auto text_features = detail::handshakes::texts_of<Parts>;
 
-    handshake_metadata() = default;
+    handshake_columns() = default;
     /// A copy keeps the values read so far and reads no further (its stream readers are not copied).
-    handshake_metadata(const handshake_metadata& o)
+    handshake_columns(const handshake_columns& o)
         : first_time_(o.first_time_), kind_(o.kind_), decided_by_(o.decided_by_), seen_(o.seen_),
           responder_(o.responder_), responder_port_(o.responder_port_), protocol_(o.protocol_), resolved_(o.resolved_) {
         if (o.state_) state_ = std::make_unique<flow_state>(o.state_->values, o.state_->flow_start);
     }
-    handshake_metadata& operator=(const handshake_metadata& o) {
-        if (this != &o) *this = handshake_metadata(o);
+    handshake_columns& operator=(const handshake_columns& o) {
+        if (this != &o) *this = handshake_columns(o);
         return *this;
     }
-    handshake_metadata(handshake_metadata&&) noexcept = default;
-    handshake_metadata& operator=(handshake_metadata&&) noexcept = default;
+    handshake_columns(handshake_columns&&) noexcept = default;
+    handshake_columns& operator=(handshake_columns&&) noexcept = default;
 
     void update(const flow_packet& p) noexcept {
         if (kind_ == handshake_kind::none) return;
@@ -349,124 +401,169 @@ public:
         case handshake_kind::tls: tls_segment(p); break;
         case handshake_kind::quic: quic_datagram(p); break;
         case handshake_kind::dtls: dtls_datagram(p); break;
-        case handshake_kind::ssh: tcp_gathered(p, &handshake_metadata::ssh_bytes); break;
-        case handshake_kind::dns: p.tcp ? tcp_gathered(p, &handshake_metadata::dns_tcp_bytes) : dns_message(p.payload); break;
+        case handshake_kind::ssh: tcp_gathered(p, &handshake_columns::ssh_bytes); break;
+        case handshake_kind::dns: p.tcp ? tcp_gathered(p, &handshake_columns::dns_tcp_bytes) : dns_message(p.payload); break;
         default: break;
         }
     }
 
     /// A later part of the same flow adds nothing: a handshake is at a flow's start.
-    void merge(const handshake_metadata&) noexcept {}
+    void merge(const handshake_columns&) noexcept {}
 
     void write(std::span<double> out) const noexcept {
         std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
         if (!state_) return;
         const auto& v = state_->values;
-        const auto set = [&](std::size_t i, bool present, double x) {
-            if (present) out[i] = x;
-        };
-        set(0, v.client_hello_seen, v.client_version);
-        set(1, v.server_hello_seen, v.server_version);
-        set(2, v.server_hello_seen, v.cipher_suite);
-        set(3, v.client_hello_seen, v.client_cipher_suites);
-        set(4, v.client_hello_seen, v.client_extensions);
-        set(5, v.server_hello_seen, v.hello_retry);
-        set(6, v.client_hello_seen, v.resumption_offered);
-        set(7, v.server_hello_seen, v.resumed);
-        set(8, v.alert_seen, v.alert_level);
-        set(9, v.alert_seen, v.alert_description);
-        set(10, v.certificate_seen, v.certificates);
-        set(11, v.certificate_seen && v.not_before != 0, static_cast<double>(v.not_before));
-        set(12, v.certificate_seen && v.not_after != 0, static_cast<double>(v.not_after));
-        set(13, v.certificate_seen && v.certificates != 0, v.self_signed);
         const auto since = [](timestamp from, timestamp to) { return static_cast<double>((to - from).count()) / 1e9; };
-        set(14, v.client_hello_seen && v.server_hello_seen, since(v.client_hello_time, v.server_hello_time));
-        for (int side = 0; side < 2; ++side)
-            set(15 + static_cast<std::size_t>(side), v.client_hello_seen && v.sequence[side].first_application_data != timestamp{},
-                since(v.client_hello_time, v.sequence[side].first_application_data));
-        set(17, kind_ == handshake_kind::tls || kind_ == handshake_kind::dtls,
-            v.sequence[0].count + v.sequence[1].count);
-        set(18, v.quic_seen, v.quic_version);
-        set(19, v.quic_seen, v.quic_first_version);
+        number<"tls_client_version">(out, v.client_hello_seen, v.client_version);
+        number<"tls_server_version">(out, v.server_hello_seen, v.server_version);
+        number<"tls_cipher_suite">(out, v.server_hello_seen, v.cipher_suite);
+        number<"tls_client_cipher_suites">(out, v.client_hello_seen, v.client_cipher_suites);
+        number<"tls_client_extensions">(out, v.client_hello_seen, v.client_extensions);
+        number<"tls_hello_retry">(out, v.server_hello_seen, v.hello_retry);
+        number<"tls_resumption_offered">(out, v.client_hello_seen, v.resumption_offered);
+        number<"tls_resumed">(out, v.server_hello_seen, v.resumed);
+        number<"tls_alert_level">(out, v.alert_seen, v.alert_level);
+        number<"tls_alert_description">(out, v.alert_seen, v.alert_description);
+        number<"tls_certificates">(out, v.certificate_seen, v.certificates);
+        number<"tls_cert_not_before">(out, v.certificate_seen && v.not_before != 0, static_cast<double>(v.not_before));
+        number<"tls_cert_not_after">(out, v.certificate_seen && v.not_after != 0, static_cast<double>(v.not_after));
+        number<"tls_cert_self_signed">(out, v.certificate_seen && v.certificates != 0, v.self_signed);
+        number<"tls_server_hello_delay_s">(out, v.client_hello_seen && v.server_hello_seen, since(v.client_hello_time, v.server_hello_time));
+        const auto first_app_data = [&](int side) {
+            return std::pair{v.client_hello_seen && v.sequence[side].first_application_data != timestamp{},
+                             since(v.client_hello_time, v.sequence[side].first_application_data)};
+        };
+        number<"orig_tls_first_app_data_s">(out, first_app_data(0).first, first_app_data(0).second);
+        number<"resp_tls_first_app_data_s">(out, first_app_data(1).first, first_app_data(1).second);
+        number<"handshake_records">(out, kind_ == handshake_kind::tls || kind_ == handshake_kind::dtls,
+                                    v.sequence[0].count + v.sequence[1].count);
+        number<"quic_version">(out, v.quic_seen, v.quic_version);
+        number<"quic_first_version">(out, v.quic_seen, v.quic_first_version);
         const auto spin = v.spin.result();
         const bool spinning = spin.state == quic::spin_state::in_use;
-        set(20, v.quic_seen, spinning ? spin.samples : 0);
-        set(21, spinning && spin.samples != 0, static_cast<double>(spin.min_ns) / 1e9);
-        set(22, spinning && spin.samples != 0, static_cast<double>(spin.mean_ns) / 1e9);
+        number<"quic_spin_rtt_samples">(out, v.quic_seen, spinning ? spin.samples : 0);
+        number<"quic_spin_rtt_min_s">(out, spinning && spin.samples != 0, static_cast<double>(spin.min_ns) / 1e9);
+        number<"quic_spin_rtt_mean_s">(out, spinning && spin.samples != 0, static_cast<double>(spin.mean_ns) / 1e9);
         const bool dns = kind_ == handshake_kind::dns;
-        set(23, dns, v.dns_queries);
-        set(24, dns, v.dns_responses);
-        set(25, v.dns_response_seen, v.dns_rcode);
-        set(26, v.dns_response_seen, v.dns_answer_count);
-        set(27, v.dns_ttl_seen, v.dns_ttl_min);
-        if (kind_ == handshake_kind::tls || kind_ == handshake_kind::ssh || (dns && state_->stream[0].delivered() + state_->stream[1].delivered() != 0)) {
-            const auto& st = state_->stream;
-            set(28, true, st[0].out_of_order() + st[1].out_of_order());
-            const auto cut = [](const tcp_stream& t) { return t.state() == tcp_stream::status::lost || t.stalled(); };
-            set(29, true, cut(st[0]) || cut(st[1]));
-        }
-        std::size_t at = fixed_features;
-        for (int side = 0; side < 2; ++side) {
-            const auto& s = v.sequence[side];
-            for (std::size_t i = 0; i < records; ++i) set(at + i, i < s.count, s.length[i]);
-            for (std::size_t i = 0; i < records; ++i) set(at + records + i, i < s.count, s.type[i]);
-            for (std::size_t i = 0; i < records; ++i) set(at + 2 * records + i, i < s.count, since(state_->flow_start, s.time[i]));
-            at += 3 * records;
+        number<"dns_queries">(out, dns, v.dns_queries);
+        number<"dns_responses">(out, dns, v.dns_responses);
+        number<"dns_rcode">(out, v.dns_response_seen, v.dns_rcode);
+        number<"dns_answer_records">(out, v.dns_response_seen, v.dns_answer_count);
+        number<"dns_ttl_min_s">(out, v.dns_ttl_seen, v.dns_ttl_min);
+        const auto& st = state_->stream;
+        const bool streams = kind_ == handshake_kind::tls || kind_ == handshake_kind::ssh ||
+                             (dns && st[0].delivered() + st[1].delivered() != 0);
+        const auto cut = [](const tcp_stream& t) { return t.state() == tcp_stream::status::lost || t.stalled(); };
+        number<"handshake_out_of_order">(out, streams, st[0].out_of_order() + st[1].out_of_order());
+        number<"handshake_incomplete">(out, streams, cut(st[0]) || cut(st[1]));
+        // The record sequences: per direction, `records` lengths, then types, then times.
+        constexpr std::array<std::size_t, 2> first{column_index(features, "orig_tls_record_length_1"),
+                                                   column_index(features, "resp_tls_record_length_1")};
+        if constexpr (first[0] != no_column) {
+            static_assert(first[1] == first[0] + 3 * records, "a direction's records are 3 x records columns, orig then resp");
+            for (int side = 0; side < 2; ++side) {
+                const auto& s = v.sequence[side];
+                const std::size_t at = first[static_cast<std::size_t>(side)];
+                for (std::size_t i = 0; i < s.count; ++i) {
+                    out[at + i] = s.length[i];
+                    out[at + records + i] = s.type[i];
+                    out[at + 2 * records + i] = since(state_->flow_start, s.time[i]);
+                }
+            }
         }
     }
 
     void write_text(std::span<std::string> out) const {
         for (auto& s : out) s.clear();
-        out[0] = std::string(to_string(kind_));
+        text<"handshake">(out, [&] { return std::string(to_string(kind_)); });
         // Every flow: the responder's name from DNS, and DNS transport signals.
-        out[26] = resolved_;
-        const auto signal = classify_dns_transport(protocol_, responder_port_, responder_, state_ ? std::string_view(state_->values.server_name) : std::string_view());
-        if (signal.transport != dns_transport::none) out[27] = std::string(to_string(signal.transport));
-        out[28] = std::string(signal.provider);
+        text<"resolved_name">(out, [&] { return resolved_; });
+        if constexpr (column_index(text_features, "dns_transport") != no_column) {
+            const auto signal = classify_dns_transport(protocol_, responder_port_, responder_,
+                                                       state_ ? std::string_view(state_->values.server_name) : std::string_view());
+            if (signal.transport != dns_transport::none) text<"dns_transport">(out, [&] { return std::string(to_string(signal.transport)); });
+            text<"dns_resolver">(out, [&] { return std::string(signal.provider); });
+        }
         if (!state_) return;
         const auto& v = state_->values;
         // Values a peer wrote are pktdyn text (core/text.hpp); DNS names already are.
-        out[1] = escape_text(v.server_name);
-        out[2] = escape_text(v.alpn_offered);
-        out[3] = escape_text(v.alpn_selected);
+        text<"server_name">(out, [&] { return escape_text(v.server_name); });
+        text<"alpn_offered">(out, [&] { return escape_text(v.alpn_offered); });
+        text<"alpn_selected">(out, [&] { return escape_text(v.alpn_selected); });
         const std::uint16_t version = v.server_hello_seen && v.server_version ? v.server_version : v.client_version;
         if (version != 0) {
             std::array<char, 12> buf{};
-            out[4] = std::string(tls::version_name(version, buf));
+            text<"tls_version_name">(out, [&] { return std::string(tls::version_name(version, buf)); });
         }
         if (!v.ja3_raw.empty()) {
-            out[5] = crypto::md5_hex(v.ja3_raw);
-            out[6] = v.ja3_raw;
+            text<"ja3">(out, [&] { return crypto::md5_hex(v.ja3_raw); });
+            text<"ja3_raw">(out, [&] { return v.ja3_raw; });
         }
         if (!v.ja3s_raw.empty()) {
-            out[7] = crypto::md5_hex(v.ja3s_raw);
-            out[8] = v.ja3s_raw;
+            text<"ja3s">(out, [&] { return crypto::md5_hex(v.ja3s_raw); });
+            text<"ja3s_raw">(out, [&] { return v.ja3s_raw; });
         }
-        out[9] = v.ja4;
-        out[10] = v.ja4_r;
-        out[11] = v.ja4s;
-        out[12] = escape_text(v.cert_subject_cn);
-        out[13] = escape_text(v.cert_issuer_cn);
-        out[14] = escape_text(v.cert_names);
+        text<"ja4">(out, [&] { return v.ja4; });
+        text<"ja4_r">(out, [&] { return v.ja4_r; });
+        text<"ja4s">(out, [&] { return v.ja4s; });
+        text<"cert_subject_cn">(out, [&] { return escape_text(v.cert_subject_cn); });
+        text<"cert_issuer_cn">(out, [&] { return escape_text(v.cert_issuer_cn); });
+        text<"cert_names">(out, [&] { return escape_text(v.cert_names); });
         if (v.quic_seen) {
-            out[15] = std::string(quic::name_of(v.quic_version).view());
-            out[16] = std::string(quic::to_string(v.spin.result().state));
+            text<"quic_version_name">(out, [&] { return std::string(quic::name_of(v.quic_version).view()); });
+            text<"quic_spin">(out, [&] { return std::string(quic::to_string(v.spin.result().state)); });
         }
-        out[17] = escape_text(v.ssh_banner[0]);
-        out[18] = escape_text(v.ssh_banner[1]);
-        for (int side = 0; side < 2; ++side)
-            if (!v.hassh_raw[side].empty()) {
-                out[19 + 2 * static_cast<std::size_t>(side)] = crypto::md5_hex(v.hassh_raw[side]);
-                out[20 + 2 * static_cast<std::size_t>(side)] = escape_text(v.hassh_raw[side]);
-            }
-        out[23] = v.dns_query;
-        if (!v.dns_query.empty()) out[24] = std::string(dns_type_name(v.dns_qtype));
-        out[25] = v.dns_answers;
+        text<"ssh_client_banner">(out, [&] { return escape_text(v.ssh_banner[0]); });
+        text<"ssh_server_banner">(out, [&] { return escape_text(v.ssh_banner[1]); });
+        if (!v.hassh_raw[0].empty()) {
+            text<"hassh">(out, [&] { return crypto::md5_hex(v.hassh_raw[0]); });
+            text<"hassh_raw">(out, [&] { return escape_text(v.hassh_raw[0]); });
+        }
+        if (!v.hassh_raw[1].empty()) {
+            text<"hassh_server">(out, [&] { return crypto::md5_hex(v.hassh_raw[1]); });
+            text<"hassh_server_raw">(out, [&] { return escape_text(v.hassh_raw[1]); });
+        }
+        text<"dns_query">(out, [&] { return v.dns_query; });
+        if (!v.dns_query.empty()) text<"dns_qtype">(out, [&] { return std::string(dns_type_name(v.dns_qtype)); });
+        text<"dns_answers">(out, [&] { return v.dns_answers; });
     }
 
     [[nodiscard]] handshake_kind kind() const noexcept { return kind_; }
 
 private:
+    // A value goes to its column by name; a part without that column drops it at compile time.
+    template <column_name Name>
+    static void number(std::span<double> out, bool present, double x) noexcept {
+        constexpr std::size_t at = column_index(features, Name.view());
+        static_assert(at != no_column || column_index(detail::handshakes::all_numbers, Name.view()) != no_column,
+                      "no handshake column has this name");
+        if constexpr (at != no_column)
+            if (present) out[at] = x;
+    }
+    template <column_name Name, class Make>
+    static void text(std::span<std::string> out, Make&& make) {
+        constexpr std::size_t at = column_index(text_features, Name.view());
+        static_assert(at != no_column || column_index(detail::handshakes::all_texts, Name.view()) != no_column,
+                      "no handshake text column has this name");
+        if constexpr (at != no_column) out[at] = std::forward<Make>(make)();
+    }
+
+    // The handshakes this part reads: DNS reads TLS and QUIC hellos too (DNS over HTTPS is known by
+    // its server name); QUIC Initials are decrypted only for the hellos inside.
+    static constexpr bool reads(handshake_kind k) noexcept {
+        namespace part = handshake_parts;
+        switch (k) {
+        case handshake_kind::tls:
+        case handshake_kind::dtls: return (Parts & (part::tls | part::dns | part::common)) != 0;
+        case handshake_kind::quic: return (Parts & (part::tls | part::quic | part::dns | part::common)) != 0;
+        case handshake_kind::ssh: return (Parts & (part::ssh | part::common)) != 0;
+        case handshake_kind::dns: return (Parts & (part::dns | part::common)) != 0;
+        default: return false;
+        }
+    }
+    static constexpr bool reads_quic_hellos = (Parts & (handshake_parts::tls | handshake_parts::dns)) != 0;
+
     /// A handshake flow's state: its values, and the readers while the handshake lasts.
     struct flow_state {
         flow_state() = default;
@@ -512,7 +609,7 @@ private:
                 state_->quic_client = p.direction;
                 state_->values.quic_seen = true;
                 state_->values.quic_version = state_->values.quic_first_version = q.version;
-                state_->quic.reset(new (std::nothrow) detail::handshakes::quic_reader());
+                if constexpr (reads_quic_hellos) state_->quic.reset(new (std::nothrow) detail::handshakes::quic_reader());
             }
         }
         const int within = p.tcp ? detail::handshakes::decide_within_tcp : detail::handshakes::decide_within_udp;
@@ -520,6 +617,10 @@ private:
     }
 
     void start(handshake_kind k, const flow_packet& p) noexcept {
+        if (!reads(k)) {  // identified, and nothing this part writes: one branch per packet from now on
+            kind_ = handshake_kind::none;
+            return;
+        }
         state_.reset(new (std::nothrow) flow_state());
         if (!state_) {
             kind_ = handshake_kind::none;
@@ -642,7 +743,7 @@ private:
 
     // ---- SSH and DNS over TCP: the first bytes of each direction, gathered, parsed as they grow
 
-    using gathered_parser = bool (handshake_metadata::*)(int side, std::span<const std::byte> bytes) noexcept;
+    using gathered_parser = bool (handshake_columns::*)(int side, std::span<const std::byte> bytes) noexcept;
 
     void tcp_gathered(const flow_packet& p, gathered_parser parse) noexcept {
         const int side = p.direction;
@@ -731,7 +832,7 @@ private:
     // ---- TLS over TCP
 
     struct tls_handler {
-        handshake_metadata& self;
+        handshake_columns& self;
         const flow_packet& p;
         int side;
         bool on_record(const tls::stream_record& r) noexcept {
@@ -883,7 +984,23 @@ private:
     std::string resolved_;
 };
 
-static_assert(flow_accumulator<handshake_metadata>);
-static_assert(text_accumulator<handshake_metadata>);
+/// Everything: TLS, DTLS, QUIC, SSH and DNS, the handshake kind and the streams' health.
+using handshake_metadata = handshake_columns<handshake_parts::all>;
+/// TLS and DTLS handshakes, and the TLS hellos inside QUIC: versions, suites, names, ALPN,
+/// certificate, JA3/JA4, the first records.
+using tls_meta = handshake_columns<handshake_parts::tls>;
+/// QUIC: the version used and first offered, the spin bit (reads no hello: no Initial is decrypted).
+using quic_meta = handshake_columns<handshake_parts::quic>;
+/// SSH: both identification lines, HASSH and HASSHServer.
+using ssh_meta = handshake_columns<handshake_parts::ssh>;
+/// DNS: counts, the first question and answers, the responder's resolved name, and the DNS transport
+/// (which reads TLS and QUIC hellos too: DNS over HTTPS is known by its server name).
+using dns_meta = handshake_columns<handshake_parts::dns>;
+
+static_assert(flow_accumulator<handshake_metadata> && text_accumulator<handshake_metadata>);
+static_assert(flow_accumulator<tls_meta> && text_accumulator<tls_meta>);
+static_assert(flow_accumulator<quic_meta> && text_accumulator<quic_meta>);
+static_assert(flow_accumulator<ssh_meta> && text_accumulator<ssh_meta>);
+static_assert(flow_accumulator<dns_meta> && text_accumulator<dns_meta>);
 
 }  // namespace pktdyn
