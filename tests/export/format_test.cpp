@@ -4,7 +4,7 @@
 #include <random>
 #include <string>
 
-#include "pktdyn/models/json.hpp"
+#include "pktdyn/core/json.hpp"
 
 using namespace pktdyn;
 

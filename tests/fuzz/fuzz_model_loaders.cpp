@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "pktdyn/models/json.hpp"
+#include "pktdyn/core/json.hpp"
 #include "pktdyn/models/lightgbm_text.hpp"
 #include "pktdyn/models/xgboost_json.hpp"
 

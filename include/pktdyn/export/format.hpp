@@ -15,6 +15,7 @@
 #include <fmt/compile.h>
 #include <fmt/format.h>
 
+#include "pktdyn/core/json.hpp"
 #include "pktdyn/core/text.hpp"
 #include "pktdyn/export/schema.hpp"
 
@@ -71,26 +72,8 @@ inline void append_csv(text_buffer& b, const value& v) {
     b.push_back('"');
 }
 
-/// A JSON string (RFC 8259 §7).
-inline void append_json_string(text_buffer& b, std::string_view s) {
-    b.push_back('"');
-    for (std::size_t i = 0; i < s.size();) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        const std::size_t n = detail::text::utf8_length(s, i);
-        if (c == '"' || c == '\\') {
-            b.push_back('\\');
-            b.push_back(static_cast<char>(c));
-        } else if (c < 0x20 || n == 0) {
-            fmt::format_to(std::back_inserter(b), "\\u{:04x}", c);
-        } else {
-            b.append(s.substr(i, n));
-            i += n;
-            continue;
-        }
-        ++i;
-    }
-    b.push_back('"');
-}
+/// A JSON string (RFC 8259 §7), by the library's one JSON writer (core/json.hpp).
+inline void append_json_string(text_buffer& b, std::string_view s) { json::append_string(b, s); }
 
 /// A JSON value: numbers bare, text as a string, missing as null.
 inline void append_json(text_buffer& b, const value& v) {

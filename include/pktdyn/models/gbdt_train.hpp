@@ -37,6 +37,7 @@
 
 #include <fmt/format.h>
 
+#include "pktdyn/core/json.hpp"
 #include "pktdyn/core/result.hpp"
 #include "pktdyn/models/forest.hpp"
 #include "pktdyn/models/xgboost_json.hpp"
@@ -95,7 +96,7 @@ public:
         fmt::format_to(std::back_inserter(s), R"({{"learner":{{"attributes":{{}},"feature_names":[)");
         for (std::size_t i = 0; i < feature_names.size(); ++i) {
             s += i ? "," : "";
-            append_string(s, feature_names[i]);
+            json::append_string(s, feature_names[i]);
         }
         s += R"(],"feature_types":[)";
         for (std::size_t i = 0; i < feature_names.size(); ++i) s += i ? R"(,"float")" : R"("float")";
@@ -140,15 +141,6 @@ public:
     [[nodiscard]] result<forest> to_forest() const { return load_xgboost_json(to_xgboost_json(), "trained model"); }
 
 private:
-    static void append_string(std::string& s, const std::string& v) {
-        s += '"';
-        for (char c : v) {
-            if (c == '"' || c == '\\') s += '\\';
-            if (static_cast<unsigned char>(c) < 0x20) fmt::format_to(std::back_inserter(s), "\\u{:04x}", static_cast<unsigned>(c));
-            else s += c;
-        }
-        s += '"';
-    }
     template <class T>
     static void append_array(std::string& s, const char* key, const std::vector<T>& v) {
         fmt::format_to(std::back_inserter(s), R"("{}":[)", key);

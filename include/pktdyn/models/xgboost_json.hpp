@@ -25,7 +25,7 @@
 #include "pktdyn/capture/mapped_file.hpp"
 #include "pktdyn/core/result.hpp"
 #include "pktdyn/models/forest.hpp"
-#include "pktdyn/models/json.hpp"
+#include "pktdyn/core/json.hpp"
 
 namespace pktdyn {
 

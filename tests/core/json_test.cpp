@@ -1,4 +1,4 @@
-#include "pktdyn/models/json.hpp"
+#include "pktdyn/core/json.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 namespace json = pktdyn::json;
 
-TEST_CASE("a JSON document reads into values; arrays of numbers stay compact", "[models][json]") {
+TEST_CASE("a JSON document reads into values; arrays of numbers stay compact", "[core][json]") {
     auto doc = json::parse(R"({"a": [1, -2.5e3, 0], "b": {"c": "x\n\u00e9\ud83d\ude00"}, "d": [true, null, "s"], "e": []})");
     REQUIRE(doc);
     const json::value* a = doc->find("a");
@@ -22,7 +22,7 @@ TEST_CASE("a JSON document reads into values; arrays of numbers stay compact", "
     CHECK(doc->find("missing") == nullptr);
 }
 
-TEST_CASE("JSON reads XGBoost's non-finite literals", "[models][json]") {
+TEST_CASE("JSON reads XGBoost's non-finite literals", "[core][json]") {
     auto doc = json::parse("[NaN, Infinity, -Infinity, 1E-1]");
     REQUIRE(doc);
     REQUIRE(doc->all_numbers());
@@ -32,7 +32,7 @@ TEST_CASE("JSON reads XGBoost's non-finite literals", "[models][json]") {
     CHECK(doc->numbers()[3] == 0.1);
 }
 
-TEST_CASE("an array that mixes numbers and other values keeps every item in order", "[models][json]") {
+TEST_CASE("an array that mixes numbers and other values keeps every item in order", "[core][json]") {
     auto doc = json::parse(R"([1, 2, "three", 4])");
     REQUIRE(doc);
     REQUIRE(doc->items().size() == 4);
@@ -41,7 +41,7 @@ TEST_CASE("an array that mixes numbers and other values keeps every item in orde
     CHECK(doc->items()[3].number() == 4);
 }
 
-TEST_CASE("malformed JSON is refused with the byte offset and what was expected", "[models][json]") {
+TEST_CASE("malformed JSON is refused with the byte offset and what was expected", "[core][json]") {
     struct bad {
         std::string text, message;
     };
@@ -74,7 +74,7 @@ TEST_CASE("malformed JSON is refused with the byte offset and what was expected"
     }
 }
 
-TEST_CASE("nesting deeper than the limit is refused, not recursed into", "[models][json]") {
+TEST_CASE("nesting deeper than the limit is refused, not recursed into", "[core][json]") {
     const std::string deep = std::string(100'000, '[') + std::string(100'000, ']');
     auto doc = json::parse(deep, "deep.json");
     REQUIRE_FALSE(doc);
@@ -83,11 +83,31 @@ TEST_CASE("nesting deeper than the limit is refused, not recursed into", "[model
     CHECK(json::parse(std::string(64, '[') + std::string(64, ']')));
 }
 
-TEST_CASE("every prefix of a document is refused without reading past it", "[models][json]") {
+TEST_CASE("every prefix of a document is refused without reading past it", "[core][json]") {
     const std::string text = R"({"k": [1.5, -2e-3, NaN, -Infinity], "s": "\u00e9\"", "o": {"t": true, "n": null}})";
     REQUIRE(json::parse(text));
     for (std::size_t n = 0; n < text.size(); ++n) {
         const std::string prefix = text.substr(0, n);  // its own allocation: ASan sees any overread
         CHECK_FALSE(json::parse(prefix));
     }
+}
+
+TEST_CASE("append_string writes RFC 8259 strings that read back as the text", "[core][json]") {
+    // RFC 8259 §7: '"' and '\' escaped, U+0000..U+001F as \u00XX; UTF-8 passes as is.
+    std::string out;
+    json::append_string(out, "a\"b\\c\n\x01\xc3\xa9");
+    CHECK(out == "\"a\\\"b\\\\c\\u000a\\u0001\xc3\xa9\"");
+    auto back = json::parse(out);
+    REQUIRE(back);
+    CHECK(back->string() == "a\"b\\c\n\x01\xc3\xa9");
+    // A byte that is not UTF-8 cannot be a JSON string's content: it is written as \u00XX, and the
+    // document stays valid.
+    out.clear();
+    json::append_string(out, "x\xff");
+    CHECK(out == "\"x\\u00ff\"");
+    CHECK(json::parse(out));
+    // The same writer into an fmt buffer, as the sinks use it.
+    fmt::memory_buffer b;
+    json::append_string(b, "q\"");
+    CHECK(fmt::to_string(b) == "\"q\\\"\"");
 }

@@ -1,4 +1,9 @@
-// pktdyn — a small, bounded JSON reader for model files.
+// pktdyn — the library's one JSON reader and one JSON string writer.
+//
+// Writing: append_string() makes any text a JSON string (RFC 8259 §7); the sinks (export/format.hpp)
+// and the XGBoost model writer (models/gbdt_train.hpp) both use it.
+//
+// Reading: a small, bounded reader for model files.
 //
 // Model files are untrusted input: the reader never reads past the end of the text, bounds the
 // nesting depth (so a hostile file cannot exhaust the stack), and reports the first problem as an
@@ -14,6 +19,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <string>
@@ -24,8 +30,33 @@
 #include <fmt/format.h>
 
 #include "pktdyn/core/result.hpp"
+#include "pktdyn/core/text.hpp"
 
 namespace pktdyn::json {
+
+/// Appends `s` as a JSON string: quotes and backslashes escaped, control characters and bytes that
+/// are not UTF-8 as \u00XX (text from the wire is already pktdyn text, core/text.hpp, so that last
+/// rule is a guard). `Out`: std::string or fmt::memory_buffer.
+template <class Out>
+void append_string(Out& out, std::string_view s) {
+    out.push_back('"');
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        const std::size_t n = detail::text::utf8_length(s, i);
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+            out.push_back(static_cast<char>(c));
+        } else if (c < 0x20 || n == 0) {
+            fmt::format_to(std::back_inserter(out), "\\u{:04x}", c);
+        } else {
+            out.append(s.data() + i, s.data() + i + n);
+            i += n;
+            continue;
+        }
+        ++i;
+    }
+    out.push_back('"');
+}
 
 enum class kind : std::uint8_t { null, boolean, number, string, array, object };
 
