@@ -539,7 +539,7 @@ int train(const options& o) {
         }
     }
     if (!o.save.empty()) {
-        if (auto e = model->save_xgboost_json(o.save)) throw failure{e->message()};
+        if (auto saved = model->save_xgboost_json(o.save); !saved) throw failure{saved.error().message()};
         const fs::path names = classes_file(o.save);
         std::ofstream out(names);
         for (const auto& n : k.names) out << n << '\n';
@@ -555,7 +555,8 @@ int score(const options& o) {
     if (!model) throw failure{model.error().message()};
     const table t = read_table(o.file, "", {});
     if (model->has_feature_names()) {
-        if (auto e = model->use_columns(t.columns)) throw failure{fmt::format("{} on {}: {}", o.model, o.file, e->message())};
+        if (auto bound = model->use_columns(t.columns); !bound)
+            throw failure{fmt::format("{} on {}: {}", o.model, o.file, bound.error().message())};
     } else if (t.columns.size() == model->num_features()) {  // as XGBoost scores a model saved without names
         fmt::print(stderr, "pktdyn-gbdt: {} has no feature names: reading the {} feature columns of {} by position, in file order\n",
                    o.model, t.columns.size(), o.file);

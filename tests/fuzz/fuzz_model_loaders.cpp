@@ -39,7 +39,7 @@ void exercise(pktdyn::result<pktdyn::forest>& loaded) {
     std::vector<double> batch(width * 3, 2.0), batch_out(outputs * 3);
     f.predict(pktdyn::dense_rows{batch, width}, batch_out);
     std::vector<std::string> columns(f.feature_names().rbegin(), f.feature_names().rend());
-    if (!f.use_columns(columns)) {
+    if (f.use_columns(columns)) {
         const std::vector<double> row(f.num_features(), 1.0);
         f.predict(row, out);
     }

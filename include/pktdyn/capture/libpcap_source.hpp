@@ -44,7 +44,7 @@ public:
         if (o.buffer_bytes > 0) pcap_set_buffer_size(p, o.buffer_bytes);
         pcap_set_tstamp_precision(p, PCAP_TSTAMP_PRECISION_NANO);  // falls back to microseconds
         if (const int rc = pcap_activate(p); rc < 0) return activation_error(device, rc, pcap_geterr(p));
-        if (auto e = s.set_filter(o.filter)) return *e;
+        if (auto r = s.set_filter(o.filter); !r) return r.error();
         s.nano_ = pcap_get_tstamp_precision(p) == PCAP_TSTAMP_PRECISION_NANO;
         s.link_ = static_cast<link_type>(pcap_datalink(p));  // known only once activated
         return s;
@@ -73,7 +73,7 @@ public:
         pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, err);
         if (p == nullptr) return pktdyn::error{errc::io_error, fmt::format("libpcap cannot read {}: {}", path, err)};
         libpcap_source s{p, path, false};
-        if (auto e = s.set_filter(filter)) return *e;
+        if (auto r = s.set_filter(filter); !r) return r.error();
         s.nano_ = true;
         s.link_ = static_cast<link_type>(pcap_datalink(p));
         return s;
@@ -124,8 +124,8 @@ private:
     libpcap_source(pcap_t* p, std::string name, bool live)
         : handle_(p), name_(std::move(name)), live_(live), stop_(std::make_unique<std::atomic<bool>>(false)) {}
 
-    std::optional<pktdyn::error> set_filter(const std::string& filter) {
-        if (filter.empty()) return std::nullopt;
+    result<void> set_filter(const std::string& filter) {
+        if (filter.empty()) return {};
         bpf_program prog{};
         if (pcap_compile(handle_.get(), &prog, filter.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0 ||
             pcap_setfilter(handle_.get(), &prog) != 0) {
@@ -134,7 +134,7 @@ private:
                                  fmt::format("{}: bad filter \"{}\": {}", name_, filter, pcap_geterr(handle_.get()))};
         }
         pcap_freecode(&prog);
-        return std::nullopt;
+        return {};
     }
 
     std::unique_ptr<pcap_t, closer> handle_;

@@ -56,7 +56,7 @@ namespace pktdyn {
 
 /// Writes `base`.npy, `base`.columns.txt and `base`.rows.txt; an error names the file that could not
 /// be written. Each file is checked after it is closed, so a full disk is an error, not a short file.
-[[nodiscard]] inline std::optional<error> write_npy(const feature_matrix& m, const std::string& base) {
+[[nodiscard]] inline result<void> write_npy(const feature_matrix& m, const std::string& base) {
     const auto failed = [](const std::string& path) {
         const int e = errno;
         return error{errc::io_error, e != 0 ? fmt::format("cannot write {}: {}", path, std::strerror(e))
@@ -75,17 +75,16 @@ namespace pktdyn {
     }
     out.close();
     if (!out) return failed(npy);
-    const auto write_lines = [&](const std::string& path, const std::vector<std::string>& lines) -> std::optional<error> {
+    const auto write_lines = [&](const std::string& path, const std::vector<std::string>& lines) -> result<void> {
         errno = 0;
         std::ofstream text(path);
         for (const auto& line : lines) text << line << '\n';
         text.close();
         if (!text) return failed(path);
-        return std::nullopt;
+        return {};
     };
-    if (auto e = write_lines(base + ".columns.txt", m.names())) return e;
-    if (auto e = write_lines(base + ".rows.txt", m.ids())) return e;
-    return std::nullopt;
+    if (auto r = write_lines(base + ".columns.txt", m.names()); !r) return r;
+    return write_lines(base + ".rows.txt", m.ids());
 }
 
 /// A matrix read from a .npy file: `rows` x `columns` doubles, row-major.
@@ -125,7 +124,7 @@ public:
             if (take('}')) break;
             const std::size_t key_at = pos_;
             std::string key;
-            if (auto e = string(key)) return *e;
+            if (auto r = string(key); !r) return r.error();
             space();
             if (!take(':')) return expected("':' after the key");
             space();
@@ -134,7 +133,7 @@ public:
                 return bad(key_at, fmt::format("unknown key '{}' (numpy writes only 'descr', 'fortran_order' and 'shape')", key));
             if (*seen) return bad(key_at, fmt::format("expected each key once, found '{}' a second time", key));
             *seen = true;
-            std::optional<error> e;
+            result<void> e;
             if (key == "descr") {
                 if (peek() == '[') return bad(pos_, "a structured dtype (a list of fields): expected one numeric dtype such as '<f8'");
                 e = string(d.descr);
@@ -143,7 +142,7 @@ public:
             } else {
                 e = tuple(d.shape);
             }
-            if (e) return *e;
+            if (!e) return e.error();
             space();
             if (take(',')) continue;
             space();
@@ -177,7 +176,7 @@ private:
         return bad(pos_, fmt::format("expected {}, found {}", what, found));
     }
     // A Python string literal without escapes ('<f8', "shape").
-    [[nodiscard]] std::optional<error> string(std::string& out) {
+    [[nodiscard]] result<void> string(std::string& out) {
         const char quote = peek();
         if (quote != '\'' && quote != '"') return expected("a quoted string");
         const std::size_t end = text_.find(quote, pos_ + 1);
@@ -185,20 +184,20 @@ private:
         out.assign(text_.substr(pos_ + 1, end - pos_ - 1));
         if (out.find('\\') != std::string::npos) return bad(pos_, "a string with escapes (numpy writes none)");
         pos_ = end + 1;
-        return std::nullopt;
+        return {};
     }
-    [[nodiscard]] std::optional<error> boolean(bool& out) {
+    [[nodiscard]] result<void> boolean(bool& out) {
         if (text_.substr(pos_).starts_with("True")) out = true, pos_ += 4;
         else if (text_.substr(pos_).starts_with("False")) out = false, pos_ += 5;
         else return expected("True or False");
-        return std::nullopt;
+        return {};
     }
     // (), (5,), (2, 3): whole numbers; Python 2's numpy wrote longs as 3L.
-    [[nodiscard]] std::optional<error> tuple(std::vector<std::uint64_t>& out) {
+    [[nodiscard]] result<void> tuple(std::vector<std::uint64_t>& out) {
         if (!take('(')) return expected("'(' opening the shape");
         for (;;) {
             space();
-            if (take(')')) return std::nullopt;
+            if (take(')')) return {};
             const std::size_t start = pos_;
             std::uint64_t v = 0;
             const auto [end, ec] = std::from_chars(text_.data() + pos_, text_.data() + text_.size(), v);
@@ -210,7 +209,7 @@ private:
             space();
             if (take(',')) continue;
             space();
-            if (take(')')) return std::nullopt;
+            if (take(')')) return {};
             return expected("',' or ')' in the shape");
         }
     }

@@ -76,7 +76,7 @@ public:
         r.field("count", d.count_).field("mean", d.mean_).field("variance", d.variance_);
         if (r.ok() && !(std::isfinite(d.mean_) && d.variance_ >= 0 && std::isfinite(d.variance_)))
             r.reject("mean must be finite and variance finite and >= 0");
-        if (auto e = r.finish()) return std::move(*e);
+        if (auto done = r.finish(); !done) return done.error();
         d.o_ = o;
         return d;
     }

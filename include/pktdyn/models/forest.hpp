@@ -187,7 +187,7 @@ public:
     /// (pktdyn's schema names, a CSV header, ...). Fails, changing nothing, when the model has no
     /// names, a name is not among the columns, or a name the model reads is ambiguous: twice among
     /// the model's features (both would read the first such column) or twice among the columns.
-    [[nodiscard]] std::optional<error> use_columns(std::span<const std::string> columns) {
+    [[nodiscard]] result<void> use_columns(std::span<const std::string> columns) {
         if (feature_names_.empty())
             return error(errc::invalid_argument, fmt::format("model has no feature names: columns cannot be matched by name (its "
                                                              "{} features are read by position)", num_features_));
@@ -219,7 +219,7 @@ public:
         feature_names_.assign(columns.begin(), columns.end());
         num_features_ = std::max<std::size_t>(columns.size(), 1);
         prepare_nan_free();
-        return std::nullopt;
+        return {};
     }
 
     /// The threshold t' with `float(x) < t  ⇔  !(x >= t')` for every double x that is not NaN:
@@ -461,7 +461,7 @@ public:
 
     /// Adds one tree whose root is nodes[0], contributing to output `group`. `where` names the tree
     /// in messages ("tree 12").
-    [[nodiscard]] std::optional<error> add_tree(std::span<const tree_node> nodes, std::size_t group, std::string_view where) {
+    [[nodiscard]] result<void> add_tree(std::span<const tree_node> nodes, std::size_t group, std::string_view where) {
         auto bad = [&](std::string what) { return error(errc::corrupt, fmt::format("{}: {}", where, what)); };
         if (nodes.empty()) return bad("no nodes");
         if (group >= f_.base_margin_.size())
@@ -534,7 +534,7 @@ public:
         f_.tree_root_.push_back(base);
         f_.tree_depth_.push_back(tree_depth);
         f_.tree_group_.push_back(static_cast<std::uint32_t>(group));
-        return std::nullopt;
+        return {};
     }
 
     [[nodiscard]] result<forest> finish() && {

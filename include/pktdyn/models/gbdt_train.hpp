@@ -128,13 +128,13 @@ public:
         return s;
     }
 
-    [[nodiscard]] std::optional<error> save_xgboost_json(const std::filesystem::path& path) const {
+    [[nodiscard]] result<void> save_xgboost_json(const std::filesystem::path& path) const {
         std::ofstream out(path, std::ios::binary);
         const std::string text = to_xgboost_json();
         out.write(text.data(), static_cast<std::streamsize>(text.size()));
         out.close();
         if (!out) return error(errc::io_error, fmt::format("cannot write {}", path.string()));
-        return std::nullopt;
+        return {};
     }
 
     /// The model for scoring, with XGBoost's semantics (as python3-xgboost would score the JSON).
@@ -666,17 +666,17 @@ template <row_matrix M, row_matrix V = M>
     if (!p.feature_names.empty() && p.feature_names.size() != d)
         return invalid(fmt::format("{} feature names for {} features", p.feature_names.size(), d));
     if (p.loss == gbdt_loss::logistic && !(p.base_score > 0 && p.base_score < 1)) return invalid("base_score must be in (0, 1)");
-    auto check_labels = [&](std::span<const double> labels, const char* which) -> std::optional<error> {
+    auto check_labels = [&](std::span<const double> labels, const char* which) -> result<void> {
         for (std::size_t i = 0; i < labels.size(); ++i) {
             const double v = labels[i];
             const bool ok = classes == 0 ? std::isfinite(v) : v >= 0 && v < static_cast<double>(classes) && v == std::floor(v);
             if (!ok) return invalid(fmt::format("{} label {} at row {} is not {}", which, v, i,
                                                 classes == 0 ? "finite" : fmt::format("a class 0..{}", classes - 1)));
         }
-        return std::nullopt;
+        return {};
     };
-    if (auto e = check_labels(y, "training")) return *e;
-    if (auto e = check_labels(valid_y, "validation")) return *e;
+    if (auto r = check_labels(y, "training"); !r) return r.error();
+    if (auto r = check_labels(valid_y, "validation"); !r) return r.error();
 
     const unsigned threads = p.threads ? p.threads : std::max(1u, std::thread::hardware_concurrency());
     thread_pool pool(threads);

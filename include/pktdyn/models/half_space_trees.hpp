@@ -141,7 +141,7 @@ public:
         r.field("reference_ready", reference_ready).field("in_window", in_window);
         if (r.ok() && (reference_ready > 1 || in_window >= o.window))
             r.reject("reference_ready must be 0 or 1 and in_window below the window");
-        if (!r.ok()) return *r.finish();
+        if (!r.ok()) return r.finish().error();
         half_space_trees d(lower, upper, o);
         d.reference_ready_ = reference_ready == 1;
         d.in_window_ = in_window;
@@ -162,7 +162,7 @@ public:
                     (*mass)[at[i]] = value[i];
             }
         }
-        if (auto e = r.finish()) return std::move(*e);
+        if (auto done = r.finish(); !done) return done.error();
         return d;
     }
 

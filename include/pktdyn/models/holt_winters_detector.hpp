@@ -116,7 +116,7 @@ public:
         if (r.ok() && !(finite(d.level_) && finite(d.trend_) && std::all_of(d.seasonal_.begin(), d.seasonal_.end(), finite) &&
                         finite(d.residual_variance_) && d.residual_variance_ >= 0))
             r.reject("level, trend and seasonal components must be finite, residual_variance finite and >= 0");
-        if (auto e = r.finish()) return std::move(*e);
+        if (auto done = r.finish(); !done) return done.error();
         return d;
     }
 

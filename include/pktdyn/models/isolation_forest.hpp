@@ -129,7 +129,7 @@ public:
                 r.reject("tree " + std::to_string(t) + ": every node array must have " + std::to_string(n) + " values");
             if (r.ok()) f.add_tree(r, t, left, right, feature, threshold, samples);
         }
-        if (auto e = r.finish()) return std::move(*e);
+        if (auto done = r.finish(); !done) return done.error();
         return f;
     }
 

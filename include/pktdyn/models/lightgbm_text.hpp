@@ -400,8 +400,8 @@ struct tree_text {
             }
         }
         // The root is split 0 (or the only leaf): first in the list, as add_tree wants.
-        if (auto e = builder.add_tree(nodes, t.index % outputs, fmt::format("{}: LightGBM model: tree {}", source, t.index)))
-            return *e;
+        if (auto r = builder.add_tree(nodes, t.index % outputs, fmt::format("{}: LightGBM model: tree {}", source, t.index)); !r)
+            return r.error();
     }
     // Last, so that a tree whose content is wrong says so rather than that its size changed.
     for (std::size_t i = 0; i < tree_sizes.size(); ++i) {

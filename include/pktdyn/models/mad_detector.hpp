@@ -107,7 +107,7 @@ public:
         r.field("values", values, r.ok() ? o.window : 0);
         if (r.ok() && !std::all_of(values.begin(), values.end(), [](double v) { return std::isfinite(v); }))
             r.reject("the window holds only finite values");
-        if (auto e = r.finish()) return std::move(*e);
+        if (auto done = r.finish(); !done) return done.error();
         mad_detector d(o);
         for (const double v : values) d.learn(v);
         return d;

@@ -154,12 +154,13 @@ public:
     }
 
     /// The first problem met, or one if anything but blank space follows the last field.
-    [[nodiscard]] std::optional<pktdyn::error> finish() {
+    [[nodiscard]] result<void> finish() {
         if (ok() && rest_.find_first_not_of(" \t\r\n") != std::string_view::npos) {
             next_line();
             fail(fmt_expected("the end of the text", quote(token())));
         }
-        return error_;
+        if (error_) return *error_;
+        return {};
     }
 
 private:

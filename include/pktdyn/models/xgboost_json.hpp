@@ -96,7 +96,7 @@ inline constexpr objective_rule objectives[] = {
 };
 
 // One tree's arrays, checked against each other, into tree_nodes.
-inline std::optional<error> read_tree(const json::value& tree, std::size_t index, std::size_t num_features,
+inline result<void> read_tree(const json::value& tree, std::size_t index, std::size_t num_features,
                                       std::vector<tree_node>& nodes, std::string_view source) {
     const std::string where = fmt::format("tree {}", index);
     auto arr = [&](std::string_view key) -> result<const std::vector<double>*> {
@@ -169,11 +169,11 @@ inline std::optional<error> read_tree(const json::value& tree, std::size_t index
     }
     // Categorical splits: categories_nodes[k] lists categories[segments[k] .. + sizes[k]].
     std::vector<bool> listed(n, false);
-    auto check_all_listed = [&]() -> std::optional<error> {
+    auto check_all_listed = [&]() -> result<void> {
         for (std::size_t i = 0; i < n; ++i)
             if (nodes[i].type == tree_node::kind::categorical && !listed[i])
                 return bad(source, fmt::format("{} node {} is categorical but the tree lists no categories for it", where, i));
-        return std::nullopt;
+        return {};
     };
     if (tree.find("categories_nodes") == nullptr) return check_all_listed();
     auto cat_nodes = arr("categories_nodes");
@@ -311,9 +311,9 @@ inline std::optional<error> read_tree(const json::value& tree, std::size_t index
         const double group = (*tree_info)->numbers()[t];
         if (!(group >= 0 && group < static_cast<double>(outputs)) || group != std::floor(group))
             return bad(source, fmt::format("tree {} belongs to output {} of {}", t, group, outputs));
-        if (auto e = read_tree(tree, t, features, nodes, source)) return *e;
-        if (auto e = builder.add_tree(nodes, static_cast<std::size_t>(group), fmt::format("{}: XGBoost model: tree {}", source, t)))
-            return *e;
+        if (auto r = read_tree(tree, t, features, nodes, source); !r) return r.error();
+        if (auto r = builder.add_tree(nodes, static_cast<std::size_t>(group), fmt::format("{}: XGBoost model: tree {}", source, t)); !r)
+            return r.error();
     }
     return std::move(builder).finish();
 }

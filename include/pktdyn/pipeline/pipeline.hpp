@@ -344,8 +344,8 @@ public:
     run_result operator()(run_options o = {}) {
         run_result result;
         const schema s = columns();
-        if (auto e = start(s)) {
-            result.output_error = std::move(e);
+        if (auto started = start(s); !started) {
+            result.output_error = started.error();
             return result;
         }
         const unsigned threads = o.threads != 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -562,13 +562,14 @@ private:
         return n;
     }
     // Binds the scorers to the columns before them and starts the sinks; the first error.
-    std::optional<pktdyn::error> start(const schema& s) {
+    result<void> start(const schema& s) {
         std::vector<std::string> names;
         for (std::size_t i = 0; i < s.size() - score_width(); ++i) names.push_back(s[i].name);
         std::optional<pktdyn::error> first;
         std::apply([&](auto&... m) { ((first ? void() : keep(first, m.bind(names))), ...); }, scorers_);
         std::apply([&](auto&... k) { ((first ? void() : keep(first, k.begin(s))), ...); }, sinks_);
-        return first;
+        if (first) return *first;
+        return {};
     }
     static void keep(std::optional<pktdyn::error>& first, const result<void>& r) {
         if (!r && !first) first = r.error();
