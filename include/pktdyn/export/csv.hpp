@@ -28,11 +28,19 @@ public:
         return {};
     }
     void consume(std::span<const value> row) {
+        prepare(row, buffer_);
+        if (buffer_.size() > (1u << 16)) drain();
+    }
+    /// The row's line, on any thread (preparing_sink).
+    void prepare(std::span<const value> row, text_buffer& b) const {
         for (std::size_t i = 0; i < row.size(); ++i) {
-            if (i) buffer_.push_back(',');
-            append_csv(buffer_, row[i]);
+            if (i) b.push_back(',');
+            append_csv(b, row[i]);
         }
-        buffer_.push_back('\n');
+        b.push_back('\n');
+    }
+    void consume_prepared(std::span<const value>, std::string_view line) {
+        buffer_.append(line);
         if (buffer_.size() > (1u << 16)) drain();
     }
     result<void> finish() {

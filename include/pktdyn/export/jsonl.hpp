@@ -32,13 +32,21 @@ public:
         return {};
     }
     void consume(std::span<const value> row) {
-        buffer_.push_back('{');
+        prepare(row, buffer_);
+        if (buffer_.size() > (1u << 16)) drain();
+    }
+    /// The row's line, on any thread (preparing_sink): reads only the keys begin() made.
+    void prepare(std::span<const value> row, text_buffer& b) const {
+        b.push_back('{');
         for (std::size_t i = 0; i < row.size(); ++i) {
-            if (i) buffer_.push_back(',');
-            buffer_.append(std::string_view(keys_[i]));
-            append_json(buffer_, row[i]);
+            if (i) b.push_back(',');
+            b.append(std::string_view(keys_[i]));
+            append_json(b, row[i]);
         }
-        buffer_.append(std::string_view("}\n"));
+        b.append(std::string_view("}\n"));
+    }
+    void consume_prepared(std::span<const value>, std::string_view line) {
+        buffer_.append(line);
         if (buffer_.size() > (1u << 16)) drain();
     }
     result<void> finish() {

@@ -10,12 +10,16 @@
 #pragma once
 
 #include <concepts>
+#include <cstdint>
+#include <cstring>
 #include <span>
+#include <string_view>
 #include <tuple>
 #include <utility>
 #include <variant>
 
 #include "pktdyn/core/result.hpp"
+#include "pktdyn/export/format.hpp"
 #include "pktdyn/export/schema.hpp"
 
 namespace pktdyn {
@@ -74,6 +78,50 @@ template <class K>
     else return true;
 }
 
+/// A sink that formats rows on any thread: `prepare(row, text_buffer&) const` writes a row's bytes
+/// touching nothing but what begin() set, and `consume_prepared(row, bytes)` takes them in row order.
+/// A sharded pipeline prepares each row in the shard that made it, so the thread that feeds the
+/// sinks only copies bytes (CSV and JSON formatting run on every core).
+template <class K>
+concept preparing_sink = requires(const K& c, K& k, std::span<const value> row, text_buffer& b, std::string_view bytes) {
+    c.prepare(row, b);
+    k.consume_prepared(row, bytes);
+};
+
+namespace detail::sink {
+/// Several sinks' prepared bytes in one buffer: for each preparing sink, a 4-byte length, then its bytes.
+template <class K>
+void prepare_framed(const K& k, std::span<const value> row, text_buffer& b) {
+    if constexpr (preparing_sink<K>) {
+        const std::size_t at = b.size();
+        b.resize(at + 4);
+        k.prepare(row, b);
+        const auto n = static_cast<std::uint32_t>(b.size() - at - 4);
+        std::memcpy(b.data() + at, &n, 4);
+    }
+}
+/// Gives `k` its frame of `bytes` (or, a sink that does not prepare, the row); the frames after it.
+template <class K>
+std::string_view consume_framed(K& k, std::span<const value> row, std::string_view bytes) {
+    if constexpr (preparing_sink<K>) {
+        std::uint32_t n = 0;
+        std::memcpy(&n, bytes.data(), 4);
+        k.consume_prepared(row, bytes.substr(4, n));
+        return bytes.substr(4 + n);
+    } else {
+        k.consume(row);
+        return bytes;
+    }
+}
+/// Whether `k` needs the row's values even when it was prepared (a sink that reads them).
+template <class K>
+[[nodiscard]] bool needs_values(const K& k) noexcept {
+    if constexpr (requires { k.needs_values(); }) return k.needs_values();
+    else if constexpr (preparing_sink<K>) return false;
+    else return pktdyn::wants_rows(k);
+}
+}  // namespace detail::sink
+
 /// A sink that hands every row to the user: `on_row(const schema&, std::span<const value>)`.
 template <class F>
 class callback_sink {
@@ -103,6 +151,15 @@ public:
     }
     void consume(std::span<const value> row) {
         std::apply([&](auto&... k) { (k.consume(row), ...); }, sinks_);
+    }
+    void prepare(std::span<const value> row, text_buffer& b) const {
+        std::apply([&](const auto&... k) { (detail::sink::prepare_framed(k, row, b), ...); }, sinks_);
+    }
+    void consume_prepared(std::span<const value> row, std::string_view bytes) {
+        std::apply([&](auto&... k) { ((bytes = detail::sink::consume_framed(k, row, bytes)), ...); }, sinks_);
+    }
+    [[nodiscard]] bool needs_values() const noexcept {
+        return std::apply([](const auto&... k) { return (detail::sink::needs_values(k) || ...); }, sinks_);
     }
     result<void> finish() {
         return std::apply([&](auto&... k) { return first_error({k.finish()...}); }, sinks_);
@@ -156,6 +213,23 @@ public:
     void consume(std::span<const value> row) {
         std::visit([&](auto& k) {
             if constexpr (requires { k.consume(row); }) k.consume(row);
+        }, sink_);
+    }
+    void prepare(std::span<const value> row, text_buffer& b) const {
+        std::visit([&](const auto& k) {
+            if constexpr (preparing_sink<std::decay_t<decltype(k)>>) k.prepare(row, b);
+        }, sink_);
+    }
+    void consume_prepared(std::span<const value> row, std::string_view bytes) {
+        std::visit([&](auto& k) {
+            if constexpr (preparing_sink<std::decay_t<decltype(k)>>) k.consume_prepared(row, bytes);
+            else if constexpr (requires { k.consume(row); }) k.consume(row);
+        }, sink_);
+    }
+    [[nodiscard]] bool needs_values() const noexcept {
+        return std::visit([](const auto& k) {
+            if constexpr (std::is_same_v<std::decay_t<decltype(k)>, std::monostate>) return false;
+            else return detail::sink::needs_values(k);
         }, sink_);
     }
     result<void> finish() {

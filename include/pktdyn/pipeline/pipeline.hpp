@@ -160,16 +160,17 @@ private:
 
 // A row that crosses threads: its values, and the text they point into.
 struct owned_row {
-    std::vector<value> values;
+    std::vector<value> values;       // for sinks that read values (empty when none does)
     std::vector<std::string> strings;
+    text_buffer prepared;            // the preparing sinks' bytes (export/sink.hpp: preparing_sink)
     void assign(std::span<const value> row) {
         std::size_t texts = 0;
         for (const auto& v : row) texts += v.type == value::kind::text;
         values.assign(row.begin(), row.end());
-        strings.clear();
-        strings.reserve(texts);  // no reallocation below: the views stay valid
+        if (strings.size() < texts) strings.resize(texts);  // never shrunk: a reused row keeps its strings' room
+        std::size_t k = 0;
         for (auto& v : values)
-            if (v.type == value::kind::text) v.s = strings.emplace_back(v.s);
+            if (v.type == value::kind::text) v.s = strings[k++].assign(v.s);
     }
 };
 
@@ -416,7 +417,12 @@ private:
         struct shard {
             message_ring<shard_message> input{std::size_t{4} << 20};
             spsc_queue<std::unique_ptr<owned_row>> output{512};
+            // The writer returns rows here for reuse. A shard makes a new row only when none waits
+            // here, so at most output's 512 + 2 exist: the writer never waits on this queue.
+            spsc_queue<std::unique_ptr<owned_row>> recycled{1024};
         };
+        // Sinks that format (CSV, JSON lines) do it in the shards; values travel only for the others.
+        const bool values_needed = std::apply([](const auto&... k) { return (detail::sink::needs_values(k) || ...); }, sinks_);
         std::vector<std::unique_ptr<shard>> all(shards);
         for (auto& x : all) x = std::make_unique<shard>();
         spsc_queue<std::uint32_t> order{std::size_t{1} << 16};  // for each flow ended, its shard
@@ -453,8 +459,12 @@ private:
                     auto& state = states[h.slot];
                     if (!state) state = std::make_unique<state_type>();
                     state->finish(r.last);
-                    auto out = std::make_unique<owned_row>();
-                    out->assign(builder.build(r, *state, scorers));
+                    auto reused = me.recycled.try_pop();
+                    auto out = reused ? std::move(*reused) : std::make_unique<owned_row>();
+                    const auto row = builder.build(r, *state, scorers);
+                    out->prepared.clear();
+                    std::apply([&](const auto&... k) { (detail::sink::prepare_framed(k, row, out->prepared), ...); }, sinks_);
+                    if (values_needed) out->assign(row);
                     state.reset();
                     me.output.push(std::move(out));
                 }
@@ -469,8 +479,11 @@ private:
             for (;;) {
                 const std::uint32_t from = order.pop();
                 if (from == finished) break;
-                const auto row = all[from]->output.pop();
-                std::apply([&](auto&... k) { (k.consume(std::span<const value>(row->values)), ...); }, sinks_);
+                auto row = all[from]->output.pop();
+                const std::span<const value> values(row->values);
+                std::string_view bytes(row->prepared.data(), row->prepared.size());
+                std::apply([&](auto&... k) { ((bytes = detail::sink::consume_framed(k, values, bytes)), ...); }, sinks_);
+                all[from]->recycled.push(std::move(row));
             }
         });
 
