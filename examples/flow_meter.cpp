@@ -468,8 +468,11 @@ int meter(const options& opt, meter_input& input) {
 
     // What went wrong with the input: printed even with --quiet, and the exit code says so.
     std::vector<std::string> damage;
-    if (input.live()) {
+    if (auto* live = input.live()) {
         if (result.input_error) damage.push_back(fmt::format("capture stopped: {}", result.input_error->message()));
+        // While the pipeline is busy the reader waits and the kernel's buffer fills: its drops are counted.
+        if (const std::uint64_t dropped = live->kernel_drops(); dropped != 0)
+            fmt::print(stderr, "pktdyn-flowmeter: the kernel dropped {} packets (capture buffer full)\n", dropped);
     } else if (auto* set = input.files()) {
         for (const auto& e : set->errors()) damage.push_back(fmt::format("stopped early: {}", e.message()));
         if (const auto& skipped = set->skipped_files(); !skipped.empty()) {
