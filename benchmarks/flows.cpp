@@ -18,6 +18,7 @@
 #include "pktdyn/features/tracked_features.hpp"
 #include "pktdyn/flow/flow_path.hpp"
 #include "pktdyn/flow/tcp_tracker.hpp"
+#include "pktdyn/pipeline/pipeline.hpp"
 #include "pktdyn/proto/decoder.hpp"
 #include "pktdyn/proto/fragments.hpp"
 
@@ -55,6 +56,20 @@ totals pktdyn_flows(const std::string& path) {
     flows.flush(on_end);
     t.packets = flows.table().stats().packets;
     pktdyn::bench::verify(t.flow_packets == t.packets - flows.table().stats().not_ip, "every IP packet is in one flow");
+    return t;
+}
+
+// The same path as the pipeline value (issue #14): from(file) | track_flows | extract<standard_features>,
+// no sink (so no row is built), against the hand-wired flow_path above.
+totals pktdyn_pipeline(const std::string& path) {
+    auto f = pktdyn::capture_file::open(path, {.access = pktdyn::access_mode::stream});
+    pktdyn::bench::verify(f.has_value(), "pktdyn opens " + path);
+    auto run = pktdyn::from(*f) | pktdyn::track_flows() | pktdyn::extract<pktdyn::standard_features>();
+    const pktdyn::run_result r = run();
+    totals t;
+    t.packets = r.packets;
+    t.flows = r.flows.flows;
+    t.flow_packets = r.flows.packets - r.flows.not_ip;
     return t;
 }
 
@@ -184,6 +199,10 @@ BENCHMARK(run<pktdyn_flows<pktdyn::tcp_tracker>>)->Name("flows big.pcap/pktdyn r
 
 BENCHMARK(run<pktdyn_flows<tracker_and_features>>)
     ->Name("flows big.pcap/pktdyn read + decode + flow table + TCP tracker + standard features")
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2);
+
+BENCHMARK(run<pktdyn_pipeline>)
+    ->Name("flows big.pcap/pipeline: from | track_flows | extract<standard_features> (no sink)")
     ->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2);
 
 BENCHMARK_MAIN();

@@ -26,18 +26,20 @@ namespace detail {
     return md;
 }
 
+/// Appends the hex digest of `data` under `md` to `out`, cut to `hex_digits` (all when 0); nothing
+/// if libcrypto fails.
+inline void append_hex_digest(std::string& out, const EVP_MD* md, std::span<const std::byte> data, std::size_t hex_digits) {
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int n = 0;
+    if (!md || EVP_Digest(data.data(), data.size(), digest.data(), &n, md, nullptr) != 1) return;
+    constexpr char digits[] = "0123456789abcdef";
+    const std::size_t length = hex_digits != 0 && hex_digits < 2 * n ? hex_digits : 2 * n;
+    for (std::size_t i = 0; i < length; ++i) out.push_back(digits[i % 2 == 0 ? digest[i / 2] >> 4 : digest[i / 2] & 15]);
+}
 /// The hex digest of `data` under `md`, cut to `hex_digits` (all when 0); empty if libcrypto fails.
 [[nodiscard]] inline std::string hex_digest(const EVP_MD* md, std::span<const std::byte> data, std::size_t hex_digits) {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
-    unsigned int n = 0;
-    if (!md || EVP_Digest(data.data(), data.size(), out.data(), &n, md, nullptr) != 1) return {};
-    constexpr char digits[] = "0123456789abcdef";
-    std::string hex(2 * n, '0');
-    for (unsigned int i = 0; i < n; ++i) {
-        hex[2 * i] = digits[out[i] >> 4];
-        hex[2 * i + 1] = digits[out[i] & 15];
-    }
-    if (hex_digits != 0 && hex_digits < hex.size()) hex.resize(hex_digits);
+    std::string hex;
+    append_hex_digest(hex, md, data, hex_digits);
     return hex;
 }
 }  // namespace detail
@@ -45,6 +47,10 @@ namespace detail {
 /// MD5 of `text`, 32 lowercase hex digits (JA3, JA3S, HASSH).
 [[nodiscard]] inline std::string md5_hex(std::string_view text) {
     return detail::hex_digest(detail::md5(), std::as_bytes(std::span{text.data(), text.size()}), 0);
+}
+/// Appends the MD5 of `text` to `out` (a reused string: no allocation once it has room).
+inline void append_md5_hex(std::string& out, std::string_view text) {
+    detail::append_hex_digest(out, detail::md5(), std::as_bytes(std::span{text.data(), text.size()}), 0);
 }
 /// SHA-256 of `text` as lowercase hex, the first `hex_digits` digits (JA4 uses 12).
 [[nodiscard]] inline std::string sha256_hex(std::string_view text, std::size_t hex_digits = 64) {

@@ -474,59 +474,64 @@ public:
         }
     }
 
+    /// Each value into its column's string, reusing the string's room: no allocation per flow once
+    /// the strings have grown (a pipeline reuses them from flow to flow).
     void write_text(std::span<std::string> out) const {
         for (auto& s : out) s.clear();
-        text<"handshake">(out, [&] { return std::string(to_string(kind_)); });
+        text<"handshake">(out, [&](std::string& o) { o.assign(to_string(kind_)); });
         // Every flow: the responder's name from DNS, and DNS transport signals.
-        text<"resolved_name">(out, [&] { return resolved_; });
+        text<"resolved_name">(out, [&](std::string& o) { o.assign(resolved_); });
         if constexpr (column_index(text_features, "dns_transport") != no_column) {
             const auto signal = classify_dns_transport(protocol_, responder_port_, responder_,
                                                        state_ ? std::string_view(state_->values.server_name) : std::string_view());
-            if (signal.transport != dns_transport::none) text<"dns_transport">(out, [&] { return std::string(to_string(signal.transport)); });
-            text<"dns_resolver">(out, [&] { return std::string(signal.provider); });
+            if (signal.transport != dns_transport::none) text<"dns_transport">(out, [&](std::string& o) { o.assign(to_string(signal.transport)); });
+            text<"dns_resolver">(out, [&](std::string& o) { o.assign(signal.provider); });
         }
         if (!state_) return;
         const auto& v = state_->values;
         // Values a peer wrote are pktdyn text (core/text.hpp); DNS names already are.
-        text<"server_name">(out, [&] { return escape_text(v.server_name); });
-        text<"alpn_offered">(out, [&] { return escape_text(v.alpn_offered); });
-        text<"alpn_selected">(out, [&] { return escape_text(v.alpn_selected); });
+        const auto escaped = [](std::string_view raw) { return [raw](std::string& o) { append_escaped(o, raw); }; };
+        const auto as_is = [](std::string_view raw) { return [raw](std::string& o) { o.assign(raw); }; };
+        const auto md5 = [](std::string_view raw) { return [raw](std::string& o) { crypto::append_md5_hex(o, raw); }; };
+        text<"server_name">(out, escaped(v.server_name));
+        text<"alpn_offered">(out, escaped(v.alpn_offered));
+        text<"alpn_selected">(out, escaped(v.alpn_selected));
         const std::uint16_t version = v.server_hello_seen && v.server_version ? v.server_version : v.client_version;
         if (version != 0) {
             std::array<char, 12> buf{};
-            text<"tls_version_name">(out, [&] { return std::string(tls::version_name(version, buf)); });
+            text<"tls_version_name">(out, as_is(tls::version_name(version, buf)));
         }
         if (!v.ja3_raw.empty()) {
-            text<"ja3">(out, [&] { return crypto::md5_hex(v.ja3_raw); });
-            text<"ja3_raw">(out, [&] { return v.ja3_raw; });
+            text<"ja3">(out, md5(v.ja3_raw));
+            text<"ja3_raw">(out, as_is(v.ja3_raw));
         }
         if (!v.ja3s_raw.empty()) {
-            text<"ja3s">(out, [&] { return crypto::md5_hex(v.ja3s_raw); });
-            text<"ja3s_raw">(out, [&] { return v.ja3s_raw; });
+            text<"ja3s">(out, md5(v.ja3s_raw));
+            text<"ja3s_raw">(out, as_is(v.ja3s_raw));
         }
-        text<"ja4">(out, [&] { return v.ja4; });
-        text<"ja4_r">(out, [&] { return v.ja4_r; });
-        text<"ja4s">(out, [&] { return v.ja4s; });
-        text<"cert_subject_cn">(out, [&] { return escape_text(v.cert_subject_cn); });
-        text<"cert_issuer_cn">(out, [&] { return escape_text(v.cert_issuer_cn); });
-        text<"cert_names">(out, [&] { return escape_text(v.cert_names); });
+        text<"ja4">(out, as_is(v.ja4));
+        text<"ja4_r">(out, as_is(v.ja4_r));
+        text<"ja4s">(out, as_is(v.ja4s));
+        text<"cert_subject_cn">(out, escaped(v.cert_subject_cn));
+        text<"cert_issuer_cn">(out, escaped(v.cert_issuer_cn));
+        text<"cert_names">(out, escaped(v.cert_names));
         if (v.quic_seen) {
-            text<"quic_version_name">(out, [&] { return std::string(quic::name_of(v.quic_version).view()); });
-            text<"quic_spin">(out, [&] { return std::string(quic::to_string(v.spin.result().state)); });
+            text<"quic_version_name">(out, as_is(quic::name_of(v.quic_version).view()));
+            text<"quic_spin">(out, as_is(quic::to_string(v.spin.result().state)));
         }
-        text<"ssh_client_banner">(out, [&] { return escape_text(v.ssh_banner[0]); });
-        text<"ssh_server_banner">(out, [&] { return escape_text(v.ssh_banner[1]); });
+        text<"ssh_client_banner">(out, escaped(v.ssh_banner[0]));
+        text<"ssh_server_banner">(out, escaped(v.ssh_banner[1]));
         if (!v.hassh_raw[0].empty()) {
-            text<"hassh">(out, [&] { return crypto::md5_hex(v.hassh_raw[0]); });
-            text<"hassh_raw">(out, [&] { return escape_text(v.hassh_raw[0]); });
+            text<"hassh">(out, md5(v.hassh_raw[0]));
+            text<"hassh_raw">(out, escaped(v.hassh_raw[0]));
         }
         if (!v.hassh_raw[1].empty()) {
-            text<"hassh_server">(out, [&] { return crypto::md5_hex(v.hassh_raw[1]); });
-            text<"hassh_server_raw">(out, [&] { return escape_text(v.hassh_raw[1]); });
+            text<"hassh_server">(out, md5(v.hassh_raw[1]));
+            text<"hassh_server_raw">(out, escaped(v.hassh_raw[1]));
         }
-        text<"dns_query">(out, [&] { return v.dns_query; });
-        if (!v.dns_query.empty()) text<"dns_qtype">(out, [&] { return std::string(dns_type_name(v.dns_qtype)); });
-        text<"dns_answers">(out, [&] { return v.dns_answers; });
+        text<"dns_query">(out, as_is(v.dns_query));
+        if (!v.dns_query.empty()) text<"dns_qtype">(out, as_is(dns_type_name(v.dns_qtype)));
+        text<"dns_answers">(out, as_is(v.dns_answers));
     }
 
     [[nodiscard]] handshake_kind kind() const noexcept { return kind_; }
@@ -541,12 +546,12 @@ private:
         if constexpr (at != no_column)
             if (present) out[at] = x;
     }
-    template <column_name Name, class Make>
-    static void text(std::span<std::string> out, Make&& make) {
+    template <column_name Name, class Write>
+    static void text(std::span<std::string> out, Write&& write) {
         constexpr std::size_t at = column_index(text_features, Name.view());
         static_assert(at != no_column || column_index(detail::handshakes::all_texts, Name.view()) != no_column,
                       "no handshake text column has this name");
-        if constexpr (at != no_column) out[at] = std::forward<Make>(make)();
+        if constexpr (at != no_column) std::forward<Write>(write)(out[at]);
     }
 
     // The handshakes this part reads: DNS reads TLS and QUIC hellos too (DNS over HTTPS is known by
