@@ -133,23 +133,47 @@ public:
         }
         dns_name query, owner;
         bool have_query = false;
+        // Where a name's labels start (one compression pointer followed): answers usually point at
+        // the question's name or repeat the previous owner's, which are then not decoded again.
+        constexpr std::uint32_t none = ~std::uint32_t{0};
+        std::uint32_t query_at = none, owner_at = none;
+        const auto labels_at = [&](const dns_name_ref& n) -> std::uint32_t {
+            if (n.offset + 1 >= message.size()) return none;
+            const auto b0 = std::to_integer<std::uint32_t>(message[n.offset]);
+            if ((b0 & 0xC0) != 0xC0) return n.offset;
+            return (b0 & 0x3F) << 8 | std::to_integer<std::uint32_t>(message[n.offset + 1]);
+        };
         std::size_t stored = 0;
         dns_record r;
         while (rd.next(r)) {
             if (r.section == dns_section::question) {
-                if (!have_query) have_query = r.name.decode(query, dns_case::lower).status == dns_status::complete;
+                if (!have_query) {
+                    have_query = r.name.decode(query, dns_case::lower).status == dns_status::complete;
+                    if (have_query) query_at = labels_at(r.name);
+                }
                 continue;
             }
             if (r.section != dns_section::answer) break;
             if (!have_query) {  // no question: the chain's first owner name stands in for it
                 have_query = r.name.decode(query, dns_case::lower).status == dns_status::complete;
                 if (!have_query) break;
+                query_at = labels_at(r.name);
             }
             if (r.class_code() != 1) continue;
             const auto a = r.address();
             if (!a) continue;
-            if (r.name.decode(owner, dns_case::lower).status != dns_status::complete) continue;
-            insert(*a, query.view(), owner.view(), seen, r.ttl);
+            const std::uint32_t at = labels_at(r.name);
+            std::string_view owner_name;
+            if (at != none && at == query_at) {
+                owner_name = query.view();
+            } else if (at != none && at == owner_at) {
+                owner_name = owner.view();
+            } else {
+                if (r.name.decode(owner, dns_case::lower).status != dns_status::complete) continue;
+                owner_at = at;
+                owner_name = owner.view();
+            }
+            insert(*a, query.view(), owner_name, seen, r.ttl);
             ++stored;
         }
         if (!have_query) ++stats_.skipped;
