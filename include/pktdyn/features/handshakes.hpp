@@ -805,13 +805,19 @@ private:
             v.dns_rcode = reader.header().rcode();
             v.dns_answer_count = reader.header().ancount;
         }
+        if (!first_response && !v.dns_query.empty()) return;  // nothing more to read in this message
         dns_record r;
         dns_name name;
+        bool first_question = true;  // only a message's first question is read (on port 53 not all is DNS)
         try {
             while (reader.next(r)) {
-                if (r.section == dns_section::question && v.dns_query.empty()) {
-                    if (r.name.decode(name).status == dns_status::complete) v.dns_query.assign(name.view());
-                    v.dns_qtype = r.type;
+                if (r.section == dns_section::question) {
+                    if (first_question && v.dns_query.empty()) {
+                        if (r.name.decode(name).status == dns_status::complete) v.dns_query.assign(name.view());
+                        v.dns_qtype = r.type;
+                    }
+                    first_question = false;
+                    if (!first_response) break;
                 } else if (first_response && r.section == dns_section::answer) {
                     v.dns_ttl_min = v.dns_ttl_seen ? std::min(v.dns_ttl_min, r.ttl) : r.ttl;
                     v.dns_ttl_seen = true;

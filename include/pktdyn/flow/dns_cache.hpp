@@ -137,6 +137,7 @@ public:
         // the question's name or repeat the previous owner's, which are then not decoded again.
         constexpr std::uint32_t none = ~std::uint32_t{0};
         std::uint32_t query_at = none, owner_at = none;
+        bool questions_read = false;
         const auto labels_at = [&](const dns_name_ref& n) -> std::uint32_t {
             if (n.offset + 1 >= message.size()) return none;
             const auto b0 = std::to_integer<std::uint32_t>(message[n.offset]);
@@ -147,10 +148,11 @@ public:
         dns_record r;
         while (rd.next(r)) {
             if (r.section == dns_section::question) {
-                if (!have_query) {
+                if (!have_query && !questions_read) {  // the first question only
                     have_query = r.name.decode(query, dns_case::lower).status == dns_status::complete;
                     if (have_query) query_at = labels_at(r.name);
                 }
+                questions_read = true;
                 continue;
             }
             if (r.section != dns_section::answer) break;

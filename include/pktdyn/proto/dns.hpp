@@ -248,11 +248,11 @@ struct dns_name_ref {
             for (std::size_t i = 0; i < len; ++i) {
                 auto ch = std::to_integer<std::uint8_t>(message[pos + 1 + i]);
                 if (letter_case == dns_case::lower && ch >= 'A' && ch <= 'Z') ch = static_cast<std::uint8_t>(ch + 32);
-                if (ch == '\\') {
+                if (ch > 0x20 && ch < 0x7f && ch != '.' && ch != '\\') {  // the common case, one byte in place
+                    if (!out.clipped && out.size < dns_name::capacity) out.buffer[out.size++] = static_cast<char>(ch);
+                    else out.clipped = true;
+                } else if (ch == '\\') {
                     out.put("\\\\", 2);
-                } else if (ch > 0x20 && ch < 0x7f && ch != '.') {
-                    const char c1 = static_cast<char>(ch);
-                    out.put(&c1, 1);
                 } else {
                     constexpr char hex[] = "0123456789abcdef";
                     const char esc[4] = {'\\', 'x', hex[ch >> 4], hex[ch & 15]};
