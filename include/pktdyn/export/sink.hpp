@@ -81,7 +81,9 @@ template <class K>
 /// A sink that formats rows on any thread: `prepare(row, text_buffer&) const` writes a row's bytes
 /// touching nothing but what begin() set, and `consume_prepared(row, bytes)` takes them in row order.
 /// A sharded pipeline prepares each row in the shard that made it, so the thread that feeds the
-/// sinks only copies bytes (CSV and JSON formatting run on every core).
+/// sinks only copies bytes (CSV and JSON formatting run on every core). The row given to
+/// consume_prepared is empty unless some sink needs values: a preparing sink that reads it says so
+/// with `bool needs_values() const`.
 template <class K>
 concept preparing_sink = requires(const K& c, K& k, std::span<const value> row, text_buffer& b, std::string_view bytes) {
     c.prepare(row, b);

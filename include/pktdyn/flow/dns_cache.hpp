@@ -171,6 +171,7 @@ public:
             } else if (at != none && at == owner_at) {
                 owner_name = owner.view();
             } else {
+                owner_at = none;  // `owner` is rewritten below, complete or not
                 if (r.name.decode(owner, dns_case::lower).status != dns_status::complete) continue;
                 owner_at = at;
                 owner_name = owner.view();

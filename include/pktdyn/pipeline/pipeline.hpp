@@ -174,9 +174,10 @@ struct owned_row {
     }
 };
 
-// What the reader sends a shard: a packet of one of its flows, a flow that ended, or the end.
+// What the reader sends a shard: a packet of one of its flows, a flow that ended (its row wanted, or
+// only its state to free), or the end.
 struct shard_message {
-    enum class kind : std::uint8_t { packet, ended, done };
+    enum class kind : std::uint8_t { packet, ended, discarded, done };
     kind type = kind::done;
     bool from_originator = false;
     bool created = false;
@@ -453,6 +454,8 @@ private:
                     context.resolved.reset();
                     if (h.resolved) context.resolved = std::string_view(reinterpret_cast<const char*>(name.data()), name.size());
                     state->update(d, p.time, h.from_originator);
+                } else if (h.type == shard_message::kind::discarded) {  // no sink takes rows
+                    states[h.slot].reset();
                 } else {  // ended: the record comes with the message
                     flow_record r;
                     std::memcpy(static_cast<void*>(&r), m.body.data(), sizeof r);
@@ -498,6 +501,10 @@ private:
         const bool rows = rows_wanted();
         const auto on_end = [&](typename flow_table<reader_state>::entry& e) {
             if (!rows) {  // no sink takes rows: the shard frees the state, the writer has nothing to do
+                shard_message h;
+                h.type = shard_message::kind::discarded;
+                h.slot = e.state.slot;
+                all[e.state.shard]->input.push(h, {});
                 free_slots[e.state.shard].push_back(e.state.slot);
                 return;
             }
