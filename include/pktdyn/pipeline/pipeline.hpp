@@ -174,10 +174,9 @@ struct owned_row {
     }
 };
 
-// What the reader sends a shard: a packet of one of its flows, a flow that ended (its row wanted, or
-// only its state to free), or the end.
+// What the reader sends a shard: a packet of one of its flows, a flow that ended, or the end.
 struct shard_message {
-    enum class kind : std::uint8_t { packet, ended, discarded, done };
+    enum class kind : std::uint8_t { packet, ended, done };
     kind type = kind::done;
     bool from_originator = false;
     bool created = false;
@@ -446,16 +445,17 @@ private:
                 }
                 if (h.slot >= states.size()) states.resize(h.slot + 1);
                 if (h.type == shard_message::kind::packet) {
+                    // A slot's state is allocated once and started afresh for each flow given the
+                    // slot (slots are reused as flows end): no allocation per flow.
                     auto& state = states[h.slot];
-                    if (h.created || !state) state = std::make_unique<state_type>();
+                    if (!state) state = std::make_unique<state_type>();
+                    else if (h.created) *state = state_type{};
                     const auto name = m.body.first(h.resolved_length);
                     const packet_view p{from_ns(h.time_ns), m.body.subspan(h.resolved_length), h.original_length, h.link, h.interface};
                     dec.decode(p, d);
                     context.resolved.reset();
                     if (h.resolved) context.resolved = std::string_view(reinterpret_cast<const char*>(name.data()), name.size());
                     state->update(d, p.time, h.from_originator);
-                } else if (h.type == shard_message::kind::discarded) {  // no sink takes rows
-                    states[h.slot].reset();
                 } else {  // ended: the record comes with the message
                     flow_record r;
                     std::memcpy(static_cast<void*>(&r), m.body.data(), sizeof r);
@@ -468,7 +468,6 @@ private:
                     out->prepared.clear();
                     std::apply([&](const auto&... k) { (detail::sink::prepare_framed(k, row, out->prepared), ...); }, sinks_);
                     if (values_needed) out->assign(row);
-                    state.reset();
                     me.output.push(std::move(out));
                 }
                 me.input.release();
@@ -500,11 +499,7 @@ private:
         static_assert(std::is_trivially_copyable_v<flow_record>);
         const bool rows = rows_wanted();
         const auto on_end = [&](typename flow_table<reader_state>::entry& e) {
-            if (!rows) {  // no sink takes rows: the shard frees the state, the writer has nothing to do
-                shard_message h;
-                h.type = shard_message::kind::discarded;
-                h.slot = e.state.slot;
-                all[e.state.shard]->input.push(h, {});
+            if (!rows) {  // no sink takes rows: the slot is free, the writer has nothing to do
                 free_slots[e.state.shard].push_back(e.state.slot);
                 return;
             }
