@@ -5,7 +5,8 @@ Layers, lowest first (a header may include its own folder and the folders of low
   core  <  simd, capture, proto  <  crypto  <  flow  <  features  <  baseline, models  <  export  <  pipeline
 and pktdyn/pktdyn.hpp, the umbrella, above all. Optional dependencies stay in the headers that need
 them: OpenSSL only in crypto/ and features/handshakes.hpp, libpcap only in capture/libpcap_source.hpp,
-Eigen and xtensor only in export/eigen.hpp, export/npy.hpp and models/forest_matrix.hpp.
+Eigen and xtensor only in export/eigen.hpp, export/npy.hpp and models/forest_matrix.hpp. The umbrella
+includes every other header, and none of those.
 
   layering_test.py INCLUDE_DIR          check the tree
   layering_test.py --self-test INCLUDE_DIR
@@ -63,6 +64,35 @@ def check(include_dir: pathlib.Path) -> list[str]:
     return problems
 
 
+def needs_optional(include_dir: pathlib.Path, header: str, seen=None) -> bool:
+    """Whether `header` (or anything it includes from pktdyn) includes an optional dependency."""
+    seen = set() if seen is None else seen
+    if header in seen:
+        return False
+    seen.add(header)
+    text = (include_dir / "pktdyn" / header).read_text(encoding="utf-8")
+    for kind, target in INCLUDE.findall(text):
+        if kind == "<" and any(target.startswith(prefix) for prefix in OPTIONAL):
+            return True
+        if kind == '"' and target.startswith("pktdyn/") and needs_optional(include_dir, target[len("pktdyn/"):], seen):
+            return True
+    return False
+
+
+def check_umbrella(include_dir: pathlib.Path) -> list[str]:
+    root = include_dir / "pktdyn"
+    included = {t[len("pktdyn/"):] for k, t in INCLUDE.findall((root / "pktdyn.hpp").read_text()) if k == '"'}
+    problems = []
+    for path in sorted(root.glob("*/*.hpp")):
+        header = path.relative_to(root).as_posix()
+        optional = needs_optional(include_dir, header)
+        if optional and header in included:
+            problems.append(f"pktdyn/pktdyn.hpp includes {header}, which needs an optional target")
+        elif not optional and header not in included:
+            problems.append(f"pktdyn/pktdyn.hpp leaves out {header}, which the core target provides")
+    return problems
+
+
 def self_test(include_dir: pathlib.Path) -> None:
     """The check must flag an injected back arrow and an injected optional dependency."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -75,6 +105,16 @@ def self_test(include_dir: pathlib.Path) -> None:
             raise SystemExit("layering self-test: a back arrow proto -> flow went unnoticed")
         if not any("proto/tcp.hpp" in p and "openssl" in p for p in found):
             raise SystemExit("layering self-test: OpenSSL in proto/ went unnoticed")
+        shutil.rmtree(copy)
+        shutil.copytree(include_dir, copy)
+        umbrella = copy / "pktdyn" / "pktdyn.hpp"
+        umbrella.write_text(umbrella.read_text().replace('#include "pktdyn/flow/flow_key.hpp"\n', "")
+                            + '#include "pktdyn/export/eigen.hpp"\n')
+        found = check_umbrella(copy)
+        if not any("leaves out flow/flow_key.hpp" in p for p in found):
+            raise SystemExit("layering self-test: a header left out of the umbrella went unnoticed")
+        if not any("includes export/eigen.hpp" in p for p in found):
+            raise SystemExit("layering self-test: an optional header in the umbrella went unnoticed")
 
 
 def main() -> int:
@@ -84,7 +124,7 @@ def main() -> int:
     include_dir = pathlib.Path(args[0] if args else "include")
     if selftest:
         self_test(include_dir)
-    problems = check(include_dir)
+    problems = check(include_dir) + check_umbrella(include_dir)
     for p in problems:
         print(p)
     count = sum(1 for _ in (include_dir / "pktdyn").rglob("*.hpp"))
