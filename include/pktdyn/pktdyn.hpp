@@ -79,6 +79,9 @@
 #include "pktdyn/features/tracked_features.hpp"
 #include "pktdyn/features/volume.hpp"
 
+#include "pktdyn/baseline/count_min.hpp"
+#include "pktdyn/baseline/hyperloglog.hpp"
+#include "pktdyn/baseline/sketch_hash.hpp"
 #include "pktdyn/baseline/space_saving.hpp"
 
 #include "pktdyn/models/ewma_detector.hpp"
