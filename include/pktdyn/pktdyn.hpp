@@ -81,6 +81,7 @@
 
 #include "pktdyn/baseline/count_min.hpp"
 #include "pktdyn/baseline/hyperloglog.hpp"
+#include "pktdyn/baseline/networks.hpp"
 #include "pktdyn/baseline/sketch_hash.hpp"
 #include "pktdyn/baseline/space_saving.hpp"
 
