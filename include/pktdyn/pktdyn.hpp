@@ -80,6 +80,7 @@
 #include "pktdyn/features/volume.hpp"
 
 #include "pktdyn/baseline/count_min.hpp"
+#include "pktdyn/baseline/first_seen.hpp"
 #include "pktdyn/baseline/hyperloglog.hpp"
 #include "pktdyn/baseline/networks.hpp"
 #include "pktdyn/baseline/sketch_hash.hpp"
