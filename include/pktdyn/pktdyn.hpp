@@ -100,6 +100,8 @@
 #include "pktdyn/models/state_text.hpp"
 #include "pktdyn/models/xgboost_json.hpp"
 
+#include "pktdyn/detect/beacon.hpp"
+
 #include "pktdyn/export/csv.hpp"
 #include "pktdyn/export/feature_matrix.hpp"
 #include "pktdyn/export/flow_fields.hpp"
