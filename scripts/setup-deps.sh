@@ -9,7 +9,7 @@ set -euo pipefail
 build=(cmake make g++ clang-14 libclang-rt-14-dev pkg-config
        libeigen3-dev libxtensor-dev xtl-dev libxsimd-dev libfmt-dev catch2
        libbenchmark-dev libpcap-dev libssl-dev
-       tshark python3 python3-numpy python3-pandas python3-xgboost python3-sklearn)
+       tshark python3 python3-numpy python3-pandas python3-xgboost python3-sklearn publicsuffix)
 record=(iproute2 tcpdump iperf3 dnsmasq openssh-server openssh-client openssl curl
         python3 iputils-ping)
 peers=(libtins-dev libndpi-bin argus-server argus-client wireshark-common hyperfine time)

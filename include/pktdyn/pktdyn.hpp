@@ -45,6 +45,7 @@
 #include "pktdyn/proto/link.hpp"
 #include "pktdyn/proto/nsh.hpp"
 #include "pktdyn/proto/pim.hpp"
+#include "pktdyn/proto/public_suffix.hpp"
 #include "pktdyn/proto/quic.hpp"
 #include "pktdyn/proto/ssh.hpp"
 #include "pktdyn/proto/tcp.hpp"
