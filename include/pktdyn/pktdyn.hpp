@@ -80,13 +80,6 @@
 #include "pktdyn/features/tracked_features.hpp"
 #include "pktdyn/features/volume.hpp"
 
-#include "pktdyn/baseline/count_min.hpp"
-#include "pktdyn/baseline/first_seen.hpp"
-#include "pktdyn/baseline/hyperloglog.hpp"
-#include "pktdyn/baseline/networks.hpp"
-#include "pktdyn/baseline/sketch_hash.hpp"
-#include "pktdyn/baseline/space_saving.hpp"
-
 #include "pktdyn/models/ewma_detector.hpp"
 #include "pktdyn/models/forest.hpp"
 #include "pktdyn/models/gbdt_train.hpp"
@@ -100,6 +93,13 @@
 #include "pktdyn/models/series_detector.hpp"
 #include "pktdyn/models/state_text.hpp"
 #include "pktdyn/models/xgboost_json.hpp"
+
+#include "pktdyn/baseline/count_min.hpp"
+#include "pktdyn/baseline/first_seen.hpp"
+#include "pktdyn/baseline/hyperloglog.hpp"
+#include "pktdyn/baseline/networks.hpp"
+#include "pktdyn/baseline/sketch_hash.hpp"
+#include "pktdyn/baseline/space_saving.hpp"
 
 #include "pktdyn/detect/beacon.hpp"
 

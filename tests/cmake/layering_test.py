@@ -2,7 +2,8 @@
 """Reads every #include of pktdyn's headers and fails when an arrow runs back up the layers.
 
 Layers, lowest first (a header may include its own folder and the folders of lower layers):
-  core  <  simd, capture, proto  <  crypto  <  flow  <  features  <  baseline, models  <  detect  <  export  <  pipeline
+  core  <  simd, capture, proto  <  crypto  <  flow  <  features  <  models  <  baseline  <  detect  <  export  <  pipeline
+(DESIGN.md's arrows, with crypto placed and baseline < detect, export < pipeline made explicit)
 and pktdyn/pktdyn.hpp, the umbrella, above all. Optional dependencies stay in the headers that need
 them: OpenSSL only in crypto/ and features/handshakes.hpp, libpcap only in capture/libpcap_source.hpp,
 Eigen and xtensor only in export/eigen.hpp, export/npy.hpp and models/forest_matrix.hpp. The umbrella
@@ -18,7 +19,7 @@ import shutil
 import sys
 import tempfile
 
-LAYERS = [["core"], ["simd", "capture", "proto"], ["crypto"], ["flow"], ["features"], ["baseline", "models"],
+LAYERS = [["core"], ["simd", "capture", "proto"], ["crypto"], ["flow"], ["features"], ["models"], ["baseline"],
           ["detect"], ["export"], ["pipeline"]]
 RANK = {folder: i for i, group in enumerate(LAYERS) for folder in group}
 UMBRELLA_RANK = len(LAYERS)
