@@ -102,6 +102,7 @@
 #include "pktdyn/baseline/space_saving.hpp"
 
 #include "pktdyn/detect/beacon.hpp"
+#include "pktdyn/detect/long_connection.hpp"
 
 #include "pktdyn/export/csv.hpp"
 #include "pktdyn/export/feature_matrix.hpp"
