@@ -430,12 +430,9 @@ public:
         number<"tls_cert_not_after">(out, v.certificate_seen && v.not_after != 0, static_cast<double>(v.not_after));
         number<"tls_cert_self_signed">(out, v.certificate_seen && v.certificates != 0, v.self_signed);
         number<"tls_server_hello_delay_s">(out, v.client_hello_seen && v.server_hello_seen, since(v.client_hello_time, v.server_hello_time));
-        const auto first_app_data = [&](int side) {
-            return std::pair{v.client_hello_seen && v.sequence[side].first_application_data != timestamp{},
-                             since(v.client_hello_time, v.sequence[side].first_application_data)};
-        };
-        number<"orig_tls_first_app_data_s">(out, first_app_data(0).first, first_app_data(0).second);
-        number<"resp_tls_first_app_data_s">(out, first_app_data(1).first, first_app_data(1).second);
+        const auto has_app_data = [&](int side) { return v.client_hello_seen && v.sequence[side].first_application_data != timestamp{}; };
+        number<"orig_tls_first_app_data_s">(out, has_app_data(0), since(v.client_hello_time, v.sequence[0].first_application_data));
+        number<"resp_tls_first_app_data_s">(out, has_app_data(1), since(v.client_hello_time, v.sequence[1].first_application_data));
         number<"handshake_records">(out, kind_ == handshake_kind::tls || kind_ == handshake_kind::dtls,
                                     v.sequence[0].count + v.sequence[1].count);
         number<"quic_version">(out, v.quic_seen, v.quic_version);

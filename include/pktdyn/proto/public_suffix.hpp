@@ -22,35 +22,30 @@
 #include <fmt/format.h>
 
 #include "pktdyn/core/result.hpp"
+#include "pktdyn/core/text.hpp"
 
 namespace pktdyn {
 
 namespace detail::psl {
+namespace text_detail = pktdyn::detail::text;
 /// One label to its ASCII form: lowercase, and "xn--" + RFC 3492 punycode when it holds non-ASCII
-/// UTF-8 (invalid UTF-8 bytes are taken as code points U+0080..U+00FF, which keeps them distinct).
+/// UTF-8 (a byte that is not valid UTF-8 is taken as the code point of its value).
 inline std::string ascii_label(std::string_view label) {
     std::vector<std::uint32_t> cps;
     bool ascii = true;
     for (std::size_t i = 0; i < label.size();) {
-        const auto c = static_cast<unsigned char>(label[i]);
-        std::uint32_t cp = c;
-        std::size_t n = 1;
-        if (c >= 0xF0 && i + 3 < label.size()) {
-            cp = (c & 0x07u) << 18 | (static_cast<unsigned char>(label[i + 1]) & 0x3Fu) << 12 |
-                 (static_cast<unsigned char>(label[i + 2]) & 0x3Fu) << 6 | (static_cast<unsigned char>(label[i + 3]) & 0x3Fu);
-            n = 4;
-        } else if (c >= 0xE0 && i + 2 < label.size()) {
-            cp = (c & 0x0Fu) << 12 | (static_cast<unsigned char>(label[i + 1]) & 0x3Fu) << 6 | (static_cast<unsigned char>(label[i + 2]) & 0x3Fu);
-            n = 3;
-        } else if (c >= 0xC0 && i + 1 < label.size()) {
-            cp = (c & 0x1Fu) << 6 | (static_cast<unsigned char>(label[i + 1]) & 0x3Fu);
-            n = 2;
-        } else if (c >= 'A' && c <= 'Z') {
-            cp = c + 32u;
-        }
+        // A valid UTF-8 sequence (core/text.hpp's rules) is one code point; any other byte stands
+        // for itself, so that it stays distinct.
+        const std::size_t n = text_detail::utf8_length(label, i);
+        const auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(label[i + k])); };
+        std::uint32_t cp = byte(0);
+        if (n == 2) cp = (byte(0) & 0x1Fu) << 6 | (byte(1) & 0x3Fu);
+        else if (n == 3) cp = (byte(0) & 0x0Fu) << 12 | (byte(1) & 0x3Fu) << 6 | (byte(2) & 0x3Fu);
+        else if (n == 4) cp = (byte(0) & 0x07u) << 18 | (byte(1) & 0x3Fu) << 12 | (byte(2) & 0x3Fu) << 6 | (byte(3) & 0x3Fu);
+        else if (cp >= 'A' && cp <= 'Z') cp += 32;
         ascii &= cp < 0x80;
         cps.push_back(cp);
-        i += n;
+        i += n == 0 ? 1 : n;
     }
     std::string out;
     if (ascii) {
