@@ -31,7 +31,7 @@ struct flow_values {
     std::uint16_t responder_port = 0;
     std::array<double, login_outcomes::features.size()> logins{};
     std::array<double, dns_activity::features.size()> dns{};
-    std::array<std::string, 1> dns_text;
+    std::array<std::string, 2> dns_text;
 };
 
 std::vector<flow_values> run(const char* capture) {

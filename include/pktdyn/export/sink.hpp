@@ -141,6 +141,28 @@ private:
     const schema* schema_ = nullptr;
 };
 
+/// A sink the caller keeps: the pipeline writes through a reference, and the caller reads the sink
+/// (its counts, its state) after the run. The sink must outlive the run.
+template <class K>
+class sink_reference {
+    static_assert(diagnose_sink<K>());
+
+public:
+    explicit sink_reference(K& k) noexcept : k_(&k) {}
+    result<void> begin(const schema& s) { return k_->begin(s); }
+    void consume(std::span<const value> row) { k_->consume(row); }
+    result<void> finish() { return k_->finish(); }
+    [[nodiscard]] bool wants_rows() const noexcept { return pktdyn::wants_rows(*k_); }
+
+private:
+    K* k_;
+};
+
+template <class K>
+sink_reference<K> by_reference(K& k) noexcept {
+    return sink_reference<K>(k);
+}
+
 /// Every row to each of several sinks, in order; finish() reports the first error of any.
 template <class... K>
 class tee_sink {

@@ -369,7 +369,10 @@ public:
         feature_info{"", "dns_nxdomain", "responses", "responses with response code 3 (NXDOMAIN)"},
     };
     static constexpr std::array text_features{
-        feature_info{"", "dns_longest_query", "text", "the longest query name (pktdyn text: other bytes as \\xHH)"},
+        feature_info{"", "dns_longest_query", "text",
+                     "the longest query name (pktdyn text: other bytes as \\xHH; clipped at 255 characters)"},
+        feature_info{"", "dns_first_query", "text",
+                     "the first query's name (the one a detector groups by: a tunnel's first names are short)"},
     };
 
     dns_activity() = default;
@@ -410,6 +413,10 @@ public:
         s.txt_null += o.state_->txt_null;
         s.nxdomain += o.state_->nxdomain;
         s.entropy = std::max(s.entropy, o.state_->entropy);
+        if (s.first_size == 0) {
+            s.first = o.state_->first;
+            s.first_size = o.state_->first_size;
+        }
         if (o.state_->longest_chars > s.longest_chars) {
             s.longest = o.state_->longest;
             s.longest_size = o.state_->longest_size;
@@ -428,7 +435,9 @@ public:
         out[4] = s.nxdomain;
     }
     void write_text(std::span<std::string> out) const {
-        if (state_) out[0] = escaped(std::string_view(state_->longest.data(), state_->longest_size));
+        if (!state_) return;  // the names are pktdyn text already (dns_name)
+        out[0].assign(state_->longest.data(), state_->longest_size);
+        out[1].assign(state_->first.data(), state_->first_size);
     }
 
     /// Shannon entropy in bits per character of `text`'s characters (0 for empty text).
@@ -474,7 +483,8 @@ private:
     struct state {
         static constexpr std::size_t bits = 4096;
         std::array<std::uint64_t, bits / 64> names{};  // linear counting bitmap of name hashes
-        std::array<char, 256> longest{};
+        std::array<char, 256> longest{}, first{};
+        std::uint16_t first_size = 0;
         std::uint16_t longest_size = 0;   // of the text
         std::uint16_t longest_chars = 0;  // of the name on the wire
         double entropy = 0;
@@ -490,21 +500,6 @@ private:
             return zero == 0 ? m * std::log(m) : std::round(-m * std::log(zero / m));
         }
     };
-
-    static std::string escaped(std::string_view raw) {
-        std::string out;
-        for (unsigned char c : raw) {
-            if (c >= 0x20 && c < 0x7F && c != '\\') {
-                out.push_back(static_cast<char>(c));
-            } else {
-                static constexpr char hex[] = "0123456789abcdef";
-                out += "\\x";
-                out.push_back(hex[c >> 4]);
-                out.push_back(hex[c & 15]);
-            }
-        }
-        return out;
-    }
 
     void message(std::span<const std::byte> bytes) noexcept {
         dns_record_reader reader{bytes};
@@ -533,6 +528,10 @@ private:
         h ^= h >> 33;
         const std::size_t bit = h % state::bits;
         s.names[bit / 64] |= std::uint64_t{1} << (bit % 64);
+        if (s.first_size == 0 && !n.empty()) {
+            std::memcpy(s.first.data(), n.data(), n.size());
+            s.first_size = static_cast<std::uint16_t>(n.size());
+        }
         // Characters as DNS counts them: the wire octets less the length bytes' and root's overhead.
         const std::uint16_t characters = decoded.wire_length >= 2 ? static_cast<std::uint16_t>(decoded.wire_length - 2) : 0;
         if (characters > s.longest_chars) {

@@ -1,0 +1,123 @@
+// pktdyn — beaconing: RITA's beacon score (detect/beacon.hpp) over each (originator, responder)
+// pair's connections in a dataset window (RITA's: one day of packet time).
+//
+// Each pair keeps its connections' start times (whole seconds) and sizes (bytes both ways, RITA's
+// total bytes). When packet time passes the window's end, and when the input ends, every pair with
+// at least 4 connections over at least `min_span` (1 hour, decided: RITA judges a day, and a burst of
+// retries a minute long is not a beacon) is scored; a total of at least `threshold` (0.8, decided: RITA's "high"
+// band starts there in its UI) is an alert. Severity: 30 at the threshold to 70 at 1.0, lower for a
+// responder in our own networks. Memory: up to `max_pairs` pairs and `max_connections` per pair.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "pktdyn/detect/alert.hpp"
+#include "pktdyn/detect/beacon.hpp"
+#include "pktdyn/detect/context.hpp"
+#include "pktdyn/detect/flow_facts.hpp"
+
+namespace pktdyn {
+
+struct beacon_detector_config {
+    double threshold = 0.8;
+    duration window = std::chrono::hours(24);
+    std::size_t min_connections = 4;
+    duration min_span = std::chrono::hours(1);  ///< first to last connection: shorter is a burst, not a beacon
+    std::size_t max_pairs = 1 << 18;
+    std::size_t max_connections = 86400;
+    beacon::config score{};
+};
+
+class beacon_detector {
+public:
+    explicit beacon_detector(beacon_detector_config c = {}) : c_(std::move(c)) {}
+
+    void observe(const flow_facts& f, const detect_context& ctx, std::vector<alert>& out) {
+        if (window_start_ == timestamp{}) window_start_ = f.first;
+        if (f.first - window_start_ >= c_.window) {
+            finish(ctx, out);
+            window_start_ = f.first;
+        }
+        if (f.icmp()) return;
+        std::string key(reinterpret_cast<const char*>(f.originator.bytes.data()), f.originator.size());
+        key.push_back('>');
+        key.append(reinterpret_cast<const char*>(f.responder.bytes.data()), f.responder.size());
+        auto it = pairs_.find(key);
+        if (it == pairs_.end()) {
+            if (pairs_.size() >= c_.max_pairs) {
+                ++dropped_;
+                return;
+            }
+            it = pairs_.emplace(std::move(key), pair{f.originator, f.responder, f.responder_port, {}, {}, {}}).first;
+        }
+        pair& p = it->second;
+        if (p.times.size() >= c_.max_connections) return;
+        p.times.push_back(static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(f.first.time_since_epoch()).count()));
+        p.bytes.push_back(static_cast<double>(f.orig_bytes + f.resp_bytes));
+        if (p.flows.size() < alert::max_community_ids && !f.community_id.empty()) p.flows.emplace_back(f.community_id);
+        last_ = std::max(last_, f.last);
+    }
+
+    /// Scores every pair of the window and starts a new one.
+    void finish(const detect_context& ctx, std::vector<alert>& out) {
+        const auto secs = [](timestamp t) { return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count(); };
+        const std::int64_t from = secs(window_start_), to = std::max(secs(last_), from + 1);
+        for (auto& [key, p] : pairs_) {
+            if (p.times.size() < c_.min_connections) continue;
+            std::sort(p.times.begin(), p.times.end());  // RITA sorts the timestamps
+            if (std::chrono::seconds(p.times.back() - p.times.front()) < c_.min_span) continue;
+            const auto s = beacon::analyze(p.times, p.bytes, from, to, c_.score);
+            if (!s || s->total < c_.threshold) continue;
+            alert a;
+            a.start = timestamp{std::chrono::seconds(p.times.front())};
+            a.end = timestamp{std::chrono::seconds(p.times.back())};
+            a.detector = "beacon";
+            a.entity = p.originator.to_string();
+            a.peer = p.responder.to_string();
+            a.technique = "T1071";
+            const bool internal_peer = ctx.is_internal(p.responder);
+            a.severity = static_cast<int>(30 + 40 * std::clamp((s->total - c_.threshold) / (1 - c_.threshold), 0.0, 1.0)) -
+                         (internal_peer ? 10 : 0);
+            for (const auto& id : p.flows) a.add_flow(id);
+            a.add_evidence("score", fmt::format("{:.3f}", s->total));
+            a.add_evidence("timestamp_score", fmt::format("{:.3f}", s->timestamp));
+            a.add_evidence("data_size_score", fmt::format("{:.3f}", s->data_size));
+            a.add_evidence("histogram_score", fmt::format("{:.3f}", s->histogram));
+            a.add_evidence("duration_score", fmt::format("{:.3f}", s->duration));
+            a.add_evidence("connections", std::to_string(p.times.size()));
+            const double mean_gap = p.times.size() > 1 ? static_cast<double>(p.times.back() - p.times.front()) / static_cast<double>(p.times.size() - 1) : 0;
+            a.sentence = fmt::format("{} connected to {} (port {}) {} times, every {:.0f} s on average: RITA beacon score {:.3f} "
+                                     "(timing {:.3f}, sizes {:.3f}, histogram {:.3f}, duration {:.3f}; alert at {:.2f})",
+                                     a.entity, a.peer, p.port, p.times.size(), mean_gap, s->total, s->timestamp, s->data_size,
+                                     s->histogram, s->duration, c_.threshold);
+            out.push_back(std::move(a));
+        }
+        pairs_.clear();
+    }
+
+    [[nodiscard]] std::size_t tracked() const noexcept { return pairs_.size(); }
+    [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_; }
+
+private:
+    struct pair {
+        ip_address originator, responder;
+        std::uint16_t port = 0;
+        std::vector<std::uint32_t> times;
+        std::vector<double> bytes;
+        std::vector<std::string> flows;
+    };
+    beacon_detector_config c_;
+    std::unordered_map<std::string, pair> pairs_;
+    timestamp window_start_{}, last_{};
+    std::uint64_t dropped_ = 0;
+};
+
+}  // namespace pktdyn

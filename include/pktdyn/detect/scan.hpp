@@ -1,0 +1,253 @@
+// pktdyn — scans: horizontal, vertical and mixed, as ncsa/bro-simple-scan counts them, plus ping
+// sweeps and nmap's host-discovery probe set.
+//
+// An attempt is a connection that never carried data: a TCP flow whose history starts with the
+// originator's SYN and shows no payload either way, with at most 3 packets from the originator
+// (unanswered S, rejected Sr, a SYN scan's half-open ShR, a connect scan's ShAR), or a UDP flow the
+// responder never answered, of at most 2 packets. Each scanner (the originator) counts its distinct
+// (host, port) targets in a window of `expiry` (15 min) from its first attempt; at `remote_threshold`
+// (25) targets, or `local_threshold` (250) for a scanner in our networks, it is a scan, named
+// horizontal (one port, many hosts), vertical (one host, many ports) or mixed. `knock_threshold` (20)
+// hosts on one port is a horizontal scan whatever the total. ICMP echo requests to `sweep_threshold`
+// (20) hosts in the window are a ping sweep. nmap's default host discovery (nmap(1), "HOST
+// DISCOVERY": ICMP echo, TCP SYN to 443, TCP ACK to 80, ICMP timestamp request; without privileges
+// a connect() to 80 and to 443) is recognised when three of the four, or attempts to both 80 and
+// 443, reach one target within 1 s. Stealth probes — TCP packets with neither SYN nor ACK (nmap's
+// FIN, NULL and Xmas scans: no connection ever sends one) — to `stealth_threshold` (3) targets are a
+// stealth scan. Each scanner is told once per window and kind; the alert book suppresses repeats for
+// an hour.
+#pragma once
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "pktdyn/baseline/sketch_hash.hpp"
+#include "pktdyn/detect/alert.hpp"
+#include "pktdyn/detect/context.hpp"
+#include "pktdyn/detect/flow_facts.hpp"
+
+namespace pktdyn {
+
+struct scan_config {
+    std::size_t remote_threshold = 25, local_threshold = 250, knock_threshold = 20, sweep_threshold = 20;
+    std::size_t stealth_threshold = 3;
+    duration expiry = std::chrono::minutes(15);
+    duration discovery_window = std::chrono::seconds(1);
+    std::size_t max_scanners = 1 << 16;  ///< scanners tracked at once; beyond, the oldest window is dropped
+};
+
+class scan_detector {
+public:
+    explicit scan_detector(scan_config c = {}) : c_(c) {}
+
+    /// Whether a flow is a scan attempt (see the top of this header).
+    /// Whether a flow is a stealth probe: TCP, no payload, no segment of the originator with SYN or ACK.
+    [[nodiscard]] static bool stealth(const flow_facts& f) noexcept {
+        return f.tcp() && f.orig_packets > 0 && f.orig_syn == 0 && f.orig_ack == 0 && f.orig_packets <= 2 &&
+               f.history.find('D') == std::string_view::npos && f.history.find('d') == std::string_view::npos;
+    }
+
+    [[nodiscard]] static bool attempt(const flow_facts& f) noexcept {
+        if (f.udp()) return f.resp_packets == 0 && f.orig_packets <= 2;
+        if (!f.tcp() || f.history.empty() || f.history[0] != 'S') return false;
+        return f.history.find('D') == std::string_view::npos && f.history.find('d') == std::string_view::npos &&
+               f.orig_packets <= 3;
+    }
+
+    void observe(const flow_facts& f, const detect_context& ctx, std::vector<alert>& out) {
+        discovery(f, out);
+        if (stealth(f)) {
+            scanner& s = scanner_of(f);
+            s.last = std::max(s.last, f.last);
+            s.flow(f.community_id);
+            const std::uint64_t target = hash_host(f.responder) ^ sketch_hash(std::uint64_t{f.responder_port} << 8 | f.protocol);
+            if (s.stealthy.insert(target).second && s.stealthy.size() == c_.stealth_threshold && !s.told_stealth) {
+                s.told_stealth = true;
+                alert a;
+                a.start = s.start;
+                a.end = s.last;
+                a.detector = "scan.stealth";
+                a.entity = f.originator.to_string();
+                a.technique = "T1046";
+                a.severity = 55;
+                for (const auto& id : s.flows) a.add_flow(id);
+                a.add_evidence("targets", std::to_string(s.stealthy.size()));
+                a.sentence = fmt::format("{} sent TCP probes with neither SYN nor ACK (FIN, NULL or Xmas scan) to {} ports "
+                                         "(threshold {}); no connection sends such packets",
+                                         a.entity, s.stealthy.size(), c_.stealth_threshold);
+                out.push_back(std::move(a));
+            }
+            return;
+        }
+        const bool echo = f.icmp() && f.originator_port == (f.protocol == 1 ? 8 : 128);
+        if (!echo && !attempt(f)) return;
+        scanner& s = scanner_of(f);
+        s.last = std::max(s.last, f.last);
+        s.flow(f.community_id);
+        if (echo) {
+            if (s.swept.insert(hash_host(f.responder)).second && s.swept.size() == c_.sweep_threshold && !s.told_sweep) {
+                s.told_sweep = true;
+                out.push_back(sweep_alert(f, s));
+            }
+            return;
+        }
+        const std::uint64_t host = hash_host(f.responder);
+        if (s.told_scan || !s.targets.insert(host ^ sketch_hash(std::uint64_t{f.responder_port} << 8 | f.protocol)).second) return;
+        s.hosts.insert(host);
+        s.ports.insert(f.responder_port);
+        const std::size_t on_port = ++s.hosts_on_port[f.responder_port];
+        s.last_target = f.responder;
+        s.last_port = f.responder_port;
+        const bool local = ctx.is_internal(f.originator);
+        const std::size_t threshold = local ? c_.local_threshold : c_.remote_threshold;
+        if (s.targets.size() >= threshold || on_port >= c_.knock_threshold) {
+            s.told_scan = true;
+            out.push_back(scan_alert(f, s, local, threshold, on_port >= c_.knock_threshold && s.targets.size() < threshold));
+        }
+    }
+
+    [[nodiscard]] std::size_t tracked() const noexcept { return scanners_.size(); }
+    [[nodiscard]] std::uint64_t dropped() const noexcept { return dropped_; }
+
+private:
+    struct scanner {
+        timestamp start{}, last{};
+        std::unordered_set<std::uint64_t> targets, hosts, swept, stealthy;
+        std::unordered_set<std::uint16_t> ports;
+        std::unordered_map<std::uint16_t, std::size_t> hosts_on_port;
+        ip_address last_target{};
+        std::uint16_t last_port = 0;
+        bool told_scan = false, told_sweep = false, told_stealth = false;
+        std::vector<std::string> flows;
+        void flow(std::string_view id) {
+            if (flows.size() < alert::max_community_ids && !id.empty()) flows.emplace_back(id);
+        }
+    };
+    struct probe_set {
+        timestamp first{};
+        std::uint8_t seen = 0;  // bits: echo, SYN 443, ACK 80, timestamp
+        bool told = false;
+    };
+
+    static std::uint64_t hash_host(const ip_address& a) noexcept {
+        return sketch_hash(std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.size()));
+    }
+
+    scanner& scanner_of(const flow_facts& f) {
+        auto it = scanners_.find(f.originator);
+        if (it != scanners_.end() && f.first - it->second.start > c_.expiry) {
+            scanners_.erase(it);
+            it = scanners_.end();
+        }
+        if (it == scanners_.end()) {
+            if (scanners_.size() >= c_.max_scanners) {
+                const auto oldest = std::min_element(scanners_.begin(), scanners_.end(),
+                                                     [](const auto& a, const auto& b) { return a.second.start < b.second.start; });
+                scanners_.erase(oldest);
+                ++dropped_;
+            }
+            it = scanners_.emplace(f.originator, scanner{}).first;
+            it->second.start = f.first;
+        }
+        return it->second;
+    }
+
+    void discovery(const flow_facts& f, std::vector<alert>& out) {
+        int bit = -1;
+        if (f.protocol == 1 && f.originator_port == 8) bit = 0;
+        else if (f.protocol == 1 && f.originator_port == 13) bit = 3;
+        else if (f.tcp() && f.responder_port == 443 && attempt(f)) bit = 1;
+        else if (f.tcp() && f.responder_port == 80 && (attempt(f) || (f.history.starts_with("A") && f.orig_packets <= 2))) bit = 2;
+        if (bit < 0) return;
+        std::string key(reinterpret_cast<const char*>(f.originator.bytes.data()), f.originator.size());
+        key.append(reinterpret_cast<const char*>(f.responder.bytes.data()), f.responder.size());
+        probe_set& p = probes_[key];
+        if (p.seen == 0 || f.first - p.first > c_.discovery_window) p = probe_set{f.first, 0, p.told && f.first - p.first <= c_.expiry};
+        p.seen = static_cast<std::uint8_t>(p.seen | (1u << bit));
+        if (!p.told && (std::popcount(p.seen) >= 3 || (p.seen & 0b0110) == 0b0110)) {
+            p.told = true;
+            alert a;
+            a.start = p.first;
+            a.end = f.last;
+            a.detector = "scan.host_discovery";
+            a.entity = f.originator.to_string();
+            a.peer = f.responder.to_string();
+            a.severity = 30;
+            a.technique = "T1018";
+            a.add_flow(f.community_id);
+            std::string probes;
+            for (const auto& [b, name] : {std::pair{0, "ICMP echo"}, {1, "TCP to 443"}, {2, "TCP to 80"}, {3, "ICMP timestamp"}})
+                if (p.seen & (1u << b)) probes += probes.empty() ? name : std::string(", ") + name;
+            a.add_evidence("probes", probes);
+            a.sentence = fmt::format("{} probed {} with nmap's host-discovery set ({}) within {} s", a.entity, a.peer, probes,
+                                     std::chrono::duration_cast<std::chrono::seconds>(c_.discovery_window).count());
+            out.push_back(std::move(a));
+        }
+        if (probes_.size() > c_.max_scanners) probes_.clear();  // a bound, not a policy: probes are seconds apart
+    }
+
+    alert scan_alert(const flow_facts& f, const scanner& s, bool local, std::size_t threshold, bool knock) const {
+        alert a;
+        a.start = s.start;
+        a.end = s.last;
+        a.entity = f.originator.to_string();
+        a.technique = "T1046";
+        for (const auto& id : s.flows) a.add_flow(id);
+        const auto minutes = std::chrono::duration<double>(s.last - s.start).count() / 60;
+        if (knock || s.ports.size() == 1) {
+            a.detector = "scan.horizontal";
+            a.sentence = fmt::format("{} scanned port {} on {} hosts in {:.1f} min", a.entity, s.last_port,
+                                     s.hosts_on_port.at(s.last_port), minutes);
+        } else if (s.hosts.size() == 1) {
+            a.detector = "scan.vertical";
+            a.peer = s.last_target.to_string();
+            a.sentence = fmt::format("{} scanned {} ports of {} in {:.1f} min", a.entity, s.ports.size(), a.peer, minutes);
+        } else {
+            a.detector = "scan.mixed";
+            a.sentence = fmt::format("{} scanned {} ports on {} hosts ({} targets) in {:.1f} min", a.entity, s.ports.size(),
+                                     s.hosts.size(), s.targets.size(), minutes);
+        }
+        a.sentence += fmt::format("; threshold {} {} for a {} scanner, attempts that never carried data",
+                                  knock ? c_.knock_threshold : threshold, knock ? "hosts on one port" : "targets",
+                                  local ? "local" : "remote");
+        a.severity = severity_above(local ? 40 : 50, static_cast<double>(s.targets.size()),
+                                    static_cast<double>(knock ? c_.knock_threshold : threshold), 80);
+        a.add_evidence("targets", std::to_string(s.targets.size()));
+        a.add_evidence("hosts", std::to_string(s.hosts.size()));
+        a.add_evidence("ports", std::to_string(s.ports.size()));
+        a.add_evidence("threshold", std::to_string(knock ? c_.knock_threshold : threshold));
+        a.add_evidence("scanner_is_local", local ? "1" : "0");
+        return a;
+    }
+
+    alert sweep_alert(const flow_facts& f, const scanner& s) const {
+        alert a;
+        a.start = s.start;
+        a.end = s.last;
+        a.detector = "scan.ping_sweep";
+        a.entity = f.originator.to_string();
+        a.technique = "T1018";
+        a.severity = 40;
+        for (const auto& id : s.flows) a.add_flow(id);
+        a.add_evidence("hosts", std::to_string(s.swept.size()));
+        a.sentence = fmt::format("{} sent ICMP echo requests to {} hosts in {:.1f} min (threshold {})", a.entity, s.swept.size(),
+                                 std::chrono::duration<double>(s.last - s.start).count() / 60, c_.sweep_threshold);
+        return a;
+    }
+
+    scan_config c_;
+    std::unordered_map<ip_address, scanner> scanners_;
+    std::unordered_map<std::string, probe_set> probes_;
+    std::uint64_t dropped_ = 0;
+};
+
+}  // namespace pktdyn
