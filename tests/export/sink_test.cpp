@@ -121,3 +121,17 @@ TEST_CASE("one_of_sinks prepares through its chosen sink and consumes values for
     one_of_sinks<preparing, recording> none;
     CHECK_FALSE(detail::sink::needs_values(none));
 }
+
+TEST_CASE("by_reference: the pipeline writes to a sink the caller keeps", "[export][sink]") {
+    std::size_t rows = 0;
+    auto counting = pktdyn::callback_sink([&](const pktdyn::schema&, std::span<const pktdyn::value>) { ++rows; });
+    auto ref = pktdyn::by_reference(counting);
+    pktdyn::schema s;
+    s.add({"x"});
+    REQUIRE(ref.begin(s));
+    const std::vector<pktdyn::value> row{pktdyn::value::of_count(1)};
+    ref.consume(row);
+    ref.consume(row);
+    REQUIRE(ref.finish());
+    CHECK(rows == 2);
+}

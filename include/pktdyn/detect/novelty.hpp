@@ -48,12 +48,11 @@ public:
             if (services_.observe(key, f.last) && judging) {
                 alert a = base(f, "new.service", 40, "T1543");
                 a.entity = f.responder.to_string();
-                a.peer = f.originator.to_string();
-                a.add_evidence("port", std::to_string(f.responder_port));
-                a.add_evidence("protocol", f.tcp() ? "tcp" : "udp");
-                a.sentence = fmt::format("{} answered on {} port {} for the first time (client {}); nothing listened there "
-                                         "during learning",
-                                         a.entity, f.tcp() ? "TCP" : "UDP", f.responder_port, a.peer);
+                a.peer = fmt::format("{}/{}", f.responder_port, f.tcp() ? "tcp" : "udp");  // the service
+                a.add_evidence("client", f.originator.to_string());
+                a.sentence = fmt::format("{} answered on {} port {} for the first time (client {}); nothing answered there "
+                                         "while learning",
+                                         a.entity, f.tcp() ? "TCP" : "UDP", f.responder_port, f.originator.to_string());
                 out.push_back(std::move(a));
             }
         }
