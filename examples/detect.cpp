@@ -7,8 +7,10 @@
 //
 //   --format jsonl|text    alerts as JSON lines or readable paragraphs (default text)
 //   --output FILE          write alerts there (default: standard output)
-//   --learn DURATION       only learn for this long from the first packet (novelty detectors stay
-//                          quiet meanwhile): 1d (default), 0, 30m, 12h, 14d
+//   --learn DURATION       only learn for this long from the first packet (novelty and band
+//                          detectors stay quiet meanwhile): 1d (default), 0, 30m, 12h, 14d
+//   --state FILE           load the baselines (first-seen sets, hourly profiles, the end of
+//                          learning) from FILE if it exists, and save them there at the end
 //   --internal CIDRs       our networks, comma-separated (default: 10/8, 172.16/12, 192.168/16,
 //                          169.254/16, fc00::/7, fe80::/10)
 //   --allow DOMAINS        registered domains never told as new SaaS, comma-separated
@@ -25,7 +27,9 @@
 #include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <functional>
+#include <sstream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,14 +51,15 @@ constexpr int exit_ok = 0, exit_failed = 1, exit_usage = 2, exit_damaged = 3;
 
 const char* const usage_text =
     "usage: pktdyn-detect [--format jsonl|text] [--output FILE] [--learn DURATION] [--internal CIDRs]\n"
-    "           [--allow DOMAINS] [--ssh-limit N] [--threads N] [--quiet] FILE|DIR... | --live IFACE [--filter BPF]\n";
+    "           [--state FILE] [--allow DOMAINS] [--ssh-limit N] [--threads N] [--quiet]\n"
+    "           FILE|DIR... | --live IFACE [--filter BPF]\n";
 
 struct usage_error {
     std::string message;
 };
 
 struct options {
-    std::string format = "text", output, filter;
+    std::string format = "text", output, filter, state;
     std::optional<std::string> live;
     std::vector<std::filesystem::path> inputs;
     pktdyn::detector_config detect;
@@ -88,6 +93,8 @@ options parse(int argc, char** argv) {
             o.output = value("a file");
         } else if (a == "--learn") {
             o.detect.context.learning_period = duration_option(a, value("a duration"));
+        } else if (a == "--state") {
+            o.state = value("a file");
         } else if (a == "--internal") {
             auto l = pktdyn::network_list::parse(value("CIDRs"));
             if (!l) throw usage_error{fmt::format("--internal: {}", l.error().message())};
@@ -157,12 +164,37 @@ int detect(const options& opt, Source& source, const pktdyn::capture_set* files)
     const auto suffixes = pktdyn::public_suffix_list::load();
     if (suffixes) config.context.suffixes = &*suffixes;
     else fmt::print(stderr, "pktdyn-detect: {}; registered domains are a name's last two labels\n", suffixes.error().message());
-    pktdyn::detection_sink<chosen_alerts> detections(std::move(config), chosen_alerts(opt));
+    // Baselines from an earlier run, when there is one.
+    std::optional<pktdyn::detector_set> restored;
+    if (!opt.state.empty() && std::filesystem::exists(opt.state)) {
+        std::ifstream in(opt.state);
+        std::stringstream text;
+        text << in.rdbuf();
+        auto d = pktdyn::detector_set::restore(text.str(), config);
+        if (!d) {
+            fmt::print(stderr, "pktdyn-detect: --state {}: {}\n", opt.state, d.error().message());
+            return exit_failed;
+        }
+        restored.emplace(std::move(*d));
+    }
+    pktdyn::detection_sink<chosen_alerts> detections =
+        restored ? pktdyn::detection_sink<chosen_alerts>(std::move(*restored), chosen_alerts(opt))
+                 : pktdyn::detection_sink<chosen_alerts>(std::move(config), chosen_alerts(opt));
     auto run = pktdyn::from(source) | pktdyn::track_flows({}) |
                pktdyn::extract<pktdyn::login_outcomes, pktdyn::dns_activity, pktdyn::tls_meta>() | pktdyn::to(pktdyn::by_reference(detections));
     const pktdyn::run_result result = run({.threads = opt.threads});
 
     std::vector<std::string> damage;
+    if (!opt.state.empty()) {  // written beside, then renamed: an interrupted save leaves the old state
+        const std::string temporary = opt.state + ".tmp";
+        std::ofstream out(temporary, std::ios::trunc);
+        out << detections.detectors().save();
+        out.close();
+        std::error_code ec;
+        if (out.fail()) damage.push_back(fmt::format("--state {}: could not write {}", opt.state, temporary));
+        else std::filesystem::rename(temporary, opt.state, ec);
+        if (ec) damage.push_back(fmt::format("--state {}: {}", opt.state, ec.message()));
+    }
     if (files) {
         for (const auto& e : files->errors()) damage.push_back(fmt::format("stopped early: {}", e.message()));
         for (const auto& s : files->skipped_files()) damage.push_back(fmt::format("skipped {}: not a capture", s.string()));

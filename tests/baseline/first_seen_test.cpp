@@ -58,3 +58,20 @@ TEST_CASE("first_seen_set keeps sightings at the ends of time without overflow",
     CHECK(s.observe(7, latest_time));  // 2^63 ns later: expired, not wrapped around
     CHECK_FALSE(s.observe(7, latest_time));
 }
+
+TEST_CASE("A first-seen set saves and restores exactly; a malformed text names its line", "[baseline][first_seen]") {
+    pktdyn::first_seen_set s(64, std::chrono::hours(1), 9);
+    for (int i = 0; i < 40; ++i) s.observe("key" + std::to_string(i), pktdyn::timestamp{std::chrono::seconds(i)});
+    const std::string saved = s.save();
+    auto r = pktdyn::first_seen_set::restore(saved);
+    REQUIRE(r);
+    CHECK(r->save() == saved);
+    for (int i = 0; i < 40; ++i)
+        CHECK(r->seen("key" + std::to_string(i), pktdyn::timestamp{std::chrono::seconds(60)}) ==
+              s.seen("key" + std::to_string(i), pktdyn::timestamp{std::chrono::seconds(60)}));
+    std::string broken = saved;
+    broken.replace(broken.find("seed"), 4, "sead");
+    const auto bad = pktdyn::first_seen_set::restore(broken);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message() == "first-seen state, line 4: expected 'seed N'");
+}

@@ -7,6 +7,8 @@
 // alerts are the same, in the same order, at any thread count (export/detection_sink.hpp).
 #pragma once
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -16,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "pktdyn/detect/alert.hpp"
+#include "pktdyn/detect/bands.hpp"
 #include "pktdyn/detect/beacon_detector.hpp"
 #include "pktdyn/detect/brute_force.hpp"
 #include "pktdyn/detect/context.hpp"
@@ -37,6 +40,7 @@ struct detector_config {
     volume_config volume;
     novelty_config novelty;
     dns_tunnel_config dns;
+    band_config bands;
     std::vector<duration> long_connection_tiers{std::chrono::hours(1), std::chrono::hours(4), std::chrono::hours(8),
                                                 std::chrono::hours(12)};
 };
@@ -45,11 +49,12 @@ class detector_set {
 public:
     explicit detector_set(detector_config c = {})
         : context_(std::move(c.context)), book_(c.suppression), scan_(c.scan), brute_(c.brute_force), beacon_(std::move(c.beacon)),
-          volume_(c.volume), novelty_(std::move(c.novelty)), dns_(c.dns), long_(std::move(c.long_connection_tiers)) {}
+          volume_(c.volume), novelty_(std::move(c.novelty)), dns_(c.dns), bands_(c.bands),
+          long_(std::move(c.long_connection_tiers)) {}
 
     /// One ended flow; the alerts it raised (not suppressed) are appended to `out`.
     void observe(const flow_facts& f, std::vector<alert>& out) {
-        if (flows_ == 0 && context_.learning_until == timestamp{}) context_.learning_until = f.first + context_.learning_period;
+        if (flows_ == 0 && !restored_) context_.learning_until = f.first + context_.learning_period;
         if (f.last > context_.now) context_.now = f.last;
         raised_.clear();
         scan_.observe(f, context_, raised_);
@@ -58,6 +63,7 @@ public:
         volume_.observe(f, context_, raised_);
         novelty_.observe(f, context_, raised_);
         dns_.observe(f, context_, raised_);
+        bands_.observe(f, context_, raised_);
         long_connection(f);
         admit(out);
         ++flows_;
@@ -70,7 +76,120 @@ public:
         admit(out);
     }
 
+    // ---- State: what outlives a run — the end of learning, the first-seen sets and the profiles.
+    // The short windows (scans, guessing, DNS, a day's beacon pairs) start afresh. The text:
+    // "pktdyn.detect_state 1", "learning_until NS", then sections "section NAME LINES" each followed
+    // by its part's own text (first_seen_set, profile_table).
+
+    [[nodiscard]] std::string save() const {
+        std::string out = fmt::format("pktdyn.detect_state 1\nlearning_until {}\n", to_ns(context_.learning_until));
+        const auto section = [&](std::string_view name, const std::string& text) {
+            out += fmt::format("section {} {}\n", name, std::count(text.begin(), text.end(), '\n'));
+            out += text;
+        };
+        section("novelty.services", novelty_.services_.save());
+        section("novelty.domains", novelty_.domains_.save());
+        section("novelty.pairs", novelty_.pairs_.save());
+        section("volume.pairs", volume_.pairs_.save());
+        section("bands.hosts", bands_.hosts_.save());
+        section("bands.pairs", bands_.pairs_.save());
+        section("bands.services", bands_.services_.save());
+        return out;
+    }
+
+    /// A detector set with `c`'s settings and the state of save()'s text; a malformed text is an
+    /// error naming its line.
+    [[nodiscard]] static result<detector_set> restore(std::string_view text, detector_config c = {}) {
+        std::size_t line_number = 0;
+        const auto line = [&]() {
+            ++line_number;
+            const std::size_t end = text.find('\n');
+            const std::string_view l = text.substr(0, end);
+            text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+            return l;
+        };
+        const auto fail = [&](std::string_view what) {
+            return error{errc::corrupt, fmt::format("detect state, line {}: {}", line_number, what)};
+        };
+        if (line() != "pktdyn.detect_state 1") return fail("expected 'pktdyn.detect_state 1'");
+        std::int64_t learning = 0;
+        {
+            const std::string_view l = line();
+            const std::string_view v = l.starts_with("learning_until ") ? l.substr(15) : std::string_view{};
+            const auto r = std::from_chars(v.data(), v.data() + v.size(), learning);
+            if (v.empty() || r.ec != std::errc{} || r.ptr != v.data() + v.size()) return fail("expected 'learning_until NS'");
+        }
+        const band_config bands = c.bands;
+        detector_set d(std::move(c));
+        d.context_.learning_until = from_ns(learning);
+        // Each section: its header, then its lines handed to the part's own reader.
+        const auto section = [&](std::string_view name, auto restore_part) -> result<void> {
+            const std::string_view header = line();
+            const std::string prefix = fmt::format("section {} ", name);
+            std::size_t lines = 0;
+            const std::string_view v = header.starts_with(prefix) ? header.substr(prefix.size()) : std::string_view{};
+            const auto r = std::from_chars(v.data(), v.data() + v.size(), lines);
+            if (v.empty() || r.ec != std::errc{} || r.ptr != v.data() + v.size())
+                return fail(fmt::format("expected 'section {} LINES'", name));
+            const std::size_t first = line_number + 1;
+            std::size_t at = 0;
+            for (std::size_t i = 0; i < lines; ++i) {
+                const std::size_t end = text.find('\n', at);
+                if (end == std::string_view::npos) return fail(fmt::format("section {} ends early", name));
+                at = end + 1;
+            }
+            const std::string_view body = text.substr(0, at);
+            text.remove_prefix(at);
+            line_number += lines;
+            if (auto done = restore_part(body); !done)
+                return error{errc::corrupt, fmt::format("detect state, {} (section {})", in_file(done.error().message(), first), name)};
+            return {};
+        };
+        const auto set_into = [](first_seen_set& target) {
+            return [&target](std::string_view body) -> result<void> {
+                auto s = first_seen_set::restore(body);
+                if (!s) return s.error();
+                target = std::move(*s);
+                return {};
+            };
+        };
+        const auto table_into = [](profile_table& target, const profile_options& o) {
+            return [&target, &o](std::string_view body) -> result<void> {
+                auto t = profile_table::restore(body, o.model);
+                if (!t) return t.error();
+                target = std::move(*t);
+                return {};
+            };
+        };
+        for (auto r : {section("novelty.services", set_into(d.novelty_.services_)), section("novelty.domains", set_into(d.novelty_.domains_)),
+                       section("novelty.pairs", set_into(d.novelty_.pairs_)), section("volume.pairs", set_into(d.volume_.pairs_)),
+                       section("bands.hosts", table_into(d.bands_.hosts_, bands.hosts)),
+                       section("bands.pairs", table_into(d.bands_.pairs_, bands.pairs)),
+                       section("bands.services", table_into(d.bands_.services_, bands.services))})
+            if (!r) return r.error();
+        if (!text.empty()) {
+            ++line_number;
+            return fail("expected the end after the last section");
+        }
+        d.restored_ = true;
+        return d;
+    }
+
     [[nodiscard]] const detect_context& context() const noexcept { return context_; }
+    [[nodiscard]] const band_detector& bands() const noexcept { return bands_; }
+
+private:
+    /// A part's error ("…, line N: what") with N counted in the whole file, whose line `first` is the part's line 1.
+    static std::string in_file(const std::string& message, std::size_t first) {
+        const std::size_t at = message.find("line ");
+        std::size_t n = 0;
+        const char* digits = message.data() + (at == std::string::npos ? message.size() : at + 5);
+        const auto r = std::from_chars(digits, message.data() + message.size(), n);
+        if (at == std::string::npos || r.ec != std::errc{}) return message;
+        return fmt::format("line {}{}", first + n - 1, std::string_view(r.ptr, static_cast<std::size_t>(message.data() + message.size() - r.ptr)));
+    }
+
+public:
     [[nodiscard]] const alert_book& book() const noexcept { return book_; }
     [[nodiscard]] std::uint64_t flows() const noexcept { return flows_; }
 
@@ -118,9 +237,11 @@ private:
     volume_detector volume_;
     novelty_detector novelty_;
     dns_tunnel_detector dns_;
+    band_detector bands_;
     long_connections long_;
     std::vector<alert> raised_;
     std::uint64_t flows_ = 0;
+    bool restored_ = false;  // a restored set keeps its end of learning
 };
 
 }  // namespace pktdyn

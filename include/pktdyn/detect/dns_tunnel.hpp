@@ -9,6 +9,7 @@
 //     `encoded_label` (24) octets with entropy of at least `encoded_entropy` (4.0) bits per octet
 //     (base32/64/128-encoded data; an English or product word stays near 3); told once per key.
 //   dns.txt_volume: `txt_null` (50) TXT or NULL questions to one registered domain.
+//   Names under .arpa (reverse lookups) are not counted: every PTR question is unique by nature.
 //   dns.nxdomain_burst: `nxdomain_burst` (10) NXDOMAIN answers to one client within `burst_window`
 //     (1 min): domain-generation algorithms look for their server this way.
 #pragma once
@@ -49,6 +50,9 @@ public:
         if (!flow_facts::has(f.dns_query_names)) return;
         if (f.dns_nxdomain > 0) nxdomains(f, out);
         if (f.dns_longest_query.empty()) return;
+        // Reverse lookups (in-addr.arpa, ip6.arpa) are unique by nature: a mail server or a log
+        // viewer resolving many addresses is not a tunnel.
+        if (f.dns_first_query.ends_with(".arpa") || f.dns_first_query.ends_with(".arpa.")) return;
         const std::string domain = ctx.registered_domain(f.dns_first_query.empty() ? f.dns_longest_query : f.dns_first_query);
         const std::string key = f.originator.to_string() + "|" + domain;
         auto it = keys_.find(key);

@@ -35,7 +35,11 @@ struct novelty_config {
     std::vector<std::string> allowed_domains;  ///< registered domains never told as new SaaS
 };
 
+class detector_set;
+
 class novelty_detector {
+    friend class detector_set;  // saves and restores the long-lived state
+
 public:
     explicit novelty_detector(novelty_config c = {})
         : c_(std::move(c)), services_(c_.capacity, c_.memory), domains_(c_.capacity, c_.memory), pairs_(c_.capacity, c_.memory) {}

@@ -39,7 +39,11 @@ struct volume_config {
     return u == 0 ? fmt::format("{:.0f} B", b) : fmt::format("{:.3g} {}", b, units[u]);
 }
 
+class detector_set;
+
 class volume_detector {
+    friend class detector_set;  // saves and restores the long-lived state
+
 public:
     explicit volume_detector(volume_config c = {}) : c_(c), pairs_(c.pairs, c.memory) {}
 

@@ -44,6 +44,8 @@ template <alert_sink Alerts>
 class detection_sink {
 public:
     explicit detection_sink(detector_config config, Alerts alerts) : detectors_(std::move(config)), alerts_(std::move(alerts)) {}
+    /// With detectors restored from a saved state (detector_set::restore).
+    detection_sink(detector_set detectors, Alerts alerts) : detectors_(std::move(detectors)), alerts_(std::move(alerts)) {}
 
     result<void> begin(const schema& s) {
         for (std::size_t i = 0; i < columns_.size(); ++i) {

@@ -1,0 +1,277 @@
+// pktdyn — behavioural profiles: per key (a host, a host pair, a service), hourly values of a few
+// metrics, each judged against its own Holt-Winters band by hour of day before it is learned.
+//
+// A key's metrics are two sums (e.g. bytes sent and flows) and one distinct count (e.g. peers,
+// counted by linear counting over 256 bits: exact in practice below 30, within 10 % to 300). Values
+// add up in the key's open hour (packet time: the hour of the flow's last packet); the first value
+// for a later hour closes the open one: its three values are judged by the key's models (models/
+// holt_winters_detector.hpp, season 24 hours: the band is "what this key does at this hour of the
+// day") and then learned. Hours with nothing are zeros, so night stays night; a gap of more than a
+// week is shortened to a week and its remainder modulo a day, which keeps the phase. A model judges
+// once it has seen a day to initialise and `warm_up` (24) hours more.
+//
+// Memory is capped: at `capacity` keys the least recently used key is evicted (counted). About
+// 1.2 KiB a key (bytes_per_key()). State saves to a versioned text and restores exactly; a malformed
+// text is an error naming its line.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "pktdyn/baseline/sketch_hash.hpp"
+#include "pktdyn/core/result.hpp"
+#include "pktdyn/core/time.hpp"
+#include "pktdyn/models/holt_winters_detector.hpp"
+
+namespace pktdyn {
+
+struct profile_options {
+    std::size_t capacity = 1 << 16;        ///< keys kept; the least recently used is evicted beyond
+    holt_winters_options model{};          ///< per metric (season 24: hourly values, a daily cycle)
+};
+
+class profile_table {
+public:
+    static constexpr std::size_t metrics = 3;  ///< two sums, then the distinct count
+
+    /// One closed hour of one key: its values and each metric's verdict before they were learned.
+    struct closed_hour {
+        std::string_view key;
+        std::int64_t hour = 0;  ///< hours since the epoch
+        std::array<double, metrics> value{};
+        std::array<band_verdict, metrics> verdict{};
+    };
+
+    [[nodiscard]] static result<profile_table> create(profile_options o = {}) {
+        if (o.capacity == 0) return error{errc::invalid_argument, "profile_table: capacity must be at least 1"};
+        if (auto m = holt_winters_detector::create(o.model); !m) return m.error();
+        return profile_table(o);
+    }
+
+    /// Adds to `key`'s open hour (the hour of `t`): `sums` to the two sums, and `item` (a hash of
+    /// the peer, client…) to the distinct count. Hours this closes go to `on_hour(const closed_hour&)`.
+    template <class OnHour>
+    void add(std::string_view key, timestamp t, std::array<double, 2> sums, std::uint64_t item, OnHour&& on_hour) {
+        const std::int64_t hour = hour_of(t);
+        entry& e = touch(key, hour);
+        if (hour > e.hour) close(e, hour, on_hour);
+        if (hour >= e.hour) {  // a flow ending in an hour already closed is left out of the profile
+            e.sums[0] += sums[0];
+            e.sums[1] += sums[1];
+            const std::uint64_t h = sketch_hash(item);
+            e.distinct[h >> 62] |= std::uint64_t{1} << (h & 63);
+        }
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept { return index_.size(); }
+    [[nodiscard]] std::uint64_t evictions() const noexcept { return evictions_; }
+    [[nodiscard]] const profile_options& options() const noexcept { return o_; }
+    /// The models of `key` (nullptr when it has none), for explanations and tests.
+    [[nodiscard]] const std::array<holt_winters_detector, metrics>* models(std::string_view key) const {
+        const auto it = index_.find(std::string(key));
+        return it == index_.end() ? nullptr : &it->second->models;
+    }
+    /// Memory a key takes (its entry, its models' seasons and the index's node), for the budget.
+    [[nodiscard]] std::size_t bytes_per_key() const noexcept {
+        return sizeof(entry) + metrics * o_.model.season * sizeof(double) + sizeof(std::pair<const std::string, void*>) + 32;
+    }
+
+    // ---- State: "pktdyn.profile_table 1", the options, then per key (least recent first) a line
+    // "key <hex> <hour> <sum0> <sum1> <distinct words ×4>" and its three models' texts, each
+    // preceded by "model <lines>".
+    [[nodiscard]] std::string save() const {
+        std::string out = fmt::format("pktdyn.profile_table 1\ncapacity {}\nkeys {}\n", o_.capacity, index_.size());
+        for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
+            out += "key ";
+            for (unsigned char c : it->key) out += fmt::format("{:02x}", c);
+            out += fmt::format(" {} {} {} {} {} {} {}\n", it->hour, number(it->sums[0]), number(it->sums[1]), it->distinct[0],
+                               it->distinct[1], it->distinct[2], it->distinct[3]);
+            for (const auto& m : it->models) {
+                const std::string text = m.save();
+                out += fmt::format("model {}\n", std::count(text.begin(), text.end(), '\n'));
+                out += text;
+            }
+        }
+        return out;
+    }
+
+    [[nodiscard]] static result<profile_table> restore(std::string_view text, holt_winters_options model = {}) {
+        reader r{text};
+        std::size_t capacity = 0, keys = 0;
+        if (r.line() != "pktdyn.profile_table 1") return r.fail("expected 'pktdyn.profile_table 1'");
+        if (!r.field("capacity", capacity) || capacity == 0) return r.fail("expected 'capacity N' with N >= 1");
+        if (!r.field("keys", keys) || keys > capacity) return r.fail("expected 'keys N' with N <= capacity");
+        auto t = create({capacity, model});
+        if (!t) return t.error();
+        const auto blank = holt_winters_detector::create(model).value();
+        for (std::size_t k = 0; k < keys; ++k) {
+            const std::size_t line_number = r.number + 1;
+            const std::string_view line = r.line();
+            entry e{{}, 0, {}, {}, {blank, blank, blank}};
+            if (!parse_key_line(line, e)) return r.fail("expected 'key HEX HOUR SUM SUM W W W W'", line_number);
+            for (auto& m : e.models) {
+                std::size_t lines = 0;
+                if (!r.field("model", lines) || lines == 0 || lines > 64) return r.fail("expected 'model LINES'");
+                const std::size_t first = r.number + 1;
+                const std::string_view body = r.lines(lines);
+                auto restored = holt_winters_detector::restore(body);
+                if (!restored)
+                    return error{errc::corrupt, fmt::format("profile state, a model from line {}: {}", first, restored.error().message())};
+                if (restored->options().season != 24) return r.fail("a model's season must be 24 hours", first);
+                m = std::move(*restored);
+            }
+            if (t->index_.contains(e.key)) return r.fail("a key given twice", line_number);
+            t->order_.push_front(std::move(e));
+            t->index_.emplace(t->order_.front().key, t->order_.begin());
+        }
+        if (!r.at_end()) return r.fail("expected the end after the last key");
+        return t;
+    }
+
+private:
+    struct entry {
+        std::string key;
+        std::int64_t hour = 0;
+        std::array<double, 2> sums{};
+        std::array<std::uint64_t, 4> distinct{};
+        std::array<holt_winters_detector, metrics> models;
+    };
+
+    explicit profile_table(profile_options o) : o_(o) {}
+
+    static std::int64_t hour_of(timestamp t) noexcept { return to_ns(t) / 3'600'000'000'000; }
+
+    static double distinct_count(const std::array<std::uint64_t, 4>& bits) noexcept {
+        std::size_t set = 0;
+        for (std::uint64_t w : bits) set += static_cast<std::size_t>(std::popcount(w));
+        if (set == 256) return 256 * std::log(256.0);
+        return std::round(-256 * std::log(1 - static_cast<double>(set) / 256));  // linear counting
+    }
+
+    entry& touch(std::string_view key, std::int64_t hour) {
+        const auto it = index_.find(std::string(key));
+        if (it != index_.end()) {
+            order_.splice(order_.begin(), order_, it->second);
+            return order_.front();
+        }
+        if (index_.size() >= o_.capacity) {
+            index_.erase(order_.back().key);
+            order_.pop_back();
+            ++evictions_;
+        }
+        const auto model = holt_winters_detector::create(o_.model).value();
+        order_.push_front(entry{std::string(key), hour, {}, {}, {model, model, model}});
+        index_.emplace(order_.front().key, order_.begin());
+        return order_.front();
+    }
+
+    template <class OnHour>
+    void close(entry& e, std::int64_t to_hour, OnHour& on_hour) {
+        closed_hour c;
+        c.key = e.key;
+        std::int64_t gap = to_hour - e.hour;
+        constexpr std::int64_t week = 24 * 7;
+        if (gap > week) gap = week + (gap - week) % 24;  // a long silence: a week of zeros, phase kept
+        const std::int64_t first = to_hour - gap;
+        for (std::int64_t h = first; h < to_hour; ++h) {
+            c.hour = h == first ? e.hour : h;
+            c.value = h == first ? std::array<double, metrics>{e.sums[0], e.sums[1], distinct_count(e.distinct)}
+                                 : std::array<double, metrics>{};
+            for (std::size_t m = 0; m < metrics; ++m) c.verdict[m] = e.models[m].update(c.value[m]);
+            on_hour(static_cast<const closed_hour&>(c));
+        }
+        e.hour = to_hour;
+        e.sums = {};
+        e.distinct = {};
+    }
+
+    static std::string number(double v) {
+        std::array<char, 32> b{};
+        const auto r = std::to_chars(b.data(), b.data() + b.size(), v);
+        return std::string(b.data(), r.ptr);
+    }
+
+    static bool parse_key_line(std::string_view line, entry& e) {
+        const auto next = [&]() {
+            const std::size_t space = line.find(' ');
+            const std::string_view token = line.substr(0, space);
+            line = space == std::string_view::npos ? std::string_view{} : line.substr(space + 1);
+            return token;
+        };
+        if (next() != "key") return false;
+        const std::string_view hex = next();
+        if (hex.empty() || hex.size() % 2 != 0 || hex.size() > 512) return false;
+        for (std::size_t i = 0; i < hex.size(); i += 2) {
+            unsigned v = 0;
+            const auto r = std::from_chars(hex.data() + i, hex.data() + i + 2, v, 16);
+            if (r.ec != std::errc{} || r.ptr != hex.data() + i + 2) return false;
+            e.key.push_back(static_cast<char>(v));
+        }
+        const auto whole = [&](auto& out) {
+            const std::string_view token = next();
+            const auto r = std::from_chars(token.data(), token.data() + token.size(), out);
+            return !token.empty() && r.ec == std::errc{} && r.ptr == token.data() + token.size();
+        };
+        if (!whole(e.hour) || !whole(e.sums[0]) || !whole(e.sums[1])) return false;
+        for (auto& w : e.distinct)
+            if (!whole(w)) return false;
+        return line.empty() && std::isfinite(e.sums[0]) && std::isfinite(e.sums[1]) && e.sums[0] >= 0 && e.sums[1] >= 0;
+    }
+
+    // Lines of a state text, counted for errors.
+    struct reader {
+        std::string_view rest;
+        std::size_t number = 0;  // lines read so far
+
+        std::string_view line() {
+            ++number;
+            const std::size_t end = rest.find('\n');
+            const std::string_view l = rest.substr(0, end);
+            rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+            return l;
+        }
+        std::string_view lines(std::size_t n) {
+            std::size_t at = 0;
+            for (std::size_t i = 0; i < n && at <= rest.size(); ++i) {
+                const std::size_t end = rest.find('\n', at);
+                at = end == std::string_view::npos ? rest.size() + 1 : end + 1;
+            }
+            const std::string_view body = rest.substr(0, std::min(at, rest.size()));
+            rest.remove_prefix(std::min(at, rest.size()));
+            number += n;
+            return body;
+        }
+        template <class T>
+        bool field(std::string_view key, T& out) {
+            const std::string_view l = line();
+            if (!l.starts_with(key) || l.size() <= key.size() || l[key.size()] != ' ') return false;
+            const std::string_view v = l.substr(key.size() + 1);
+            const auto r = std::from_chars(v.data(), v.data() + v.size(), out);
+            return r.ec == std::errc{} && r.ptr == v.data() + v.size();
+        }
+        [[nodiscard]] bool at_end() const noexcept { return rest.empty(); }
+        [[nodiscard]] error fail(std::string_view what, std::size_t at = 0) const {
+            return error{errc::corrupt, fmt::format("profile state, line {}: {}", at ? at : number, what)};
+        }
+    };
+
+    profile_options o_;
+    std::list<entry> order_;  // most recently used first
+    std::unordered_map<std::string, std::list<entry>::iterator> index_;
+    std::uint64_t evictions_ = 0;
+};
+
+}  // namespace pktdyn
