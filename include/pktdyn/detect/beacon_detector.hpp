@@ -5,7 +5,8 @@
 // total bytes). When packet time passes the window's end, and when the input ends, every pair with
 // at least 4 connections over at least `min_span` (1 hour, decided: RITA judges a day, and a burst of
 // retries a minute long is not a beacon) is scored; a total of at least `threshold` (0.8, decided: RITA's "high"
-// band starts there in its UI) is an alert. Severity: 30 at the threshold to 70 at 1.0, lower for a
+// band starts there in its UI) is an alert. Severity: 30 at the threshold to 50 at 1.0 (a beacon alone is
+// a lead: update checks, keep-alives and pollers beacon too), 10 less for a
 // responder in our own networks. Memory: up to `max_pairs` pairs and `max_connections` per pair.
 #pragma once
 
@@ -84,7 +85,7 @@ public:
             a.peer = p.responder.to_string();
             a.technique = "T1071";
             const bool internal_peer = ctx.is_internal(p.responder);
-            a.severity = static_cast<int>(30 + 40 * std::clamp((s->total - c_.threshold) / (1 - c_.threshold), 0.0, 1.0)) -
+            a.severity = static_cast<int>(30 + 20 * std::clamp((s->total - c_.threshold) / (1 - c_.threshold), 0.0, 1.0)) -
                          (internal_peer ? 10 : 0);
             for (const auto& id : p.flows) a.add_flow(id);
             a.add_evidence("score", fmt::format("{:.3f}", s->total));

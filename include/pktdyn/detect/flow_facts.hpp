@@ -24,7 +24,7 @@ struct flow_facts {
     bool continues = false;                ///< ended at the active timeout: the connection goes on
     std::string_view conn_state, history, community_id;
     std::uint64_t orig_packets = 0, resp_packets = 0;
-    std::uint64_t orig_syn = 0, orig_ack = 0;      ///< originator's TCP segments with SYN, with ACK
+    std::uint64_t orig_syn = 0, orig_ack = 0, orig_rst = 0;  ///< originator's TCP segments with SYN, ACK, RST
     std::uint64_t orig_bytes = 0, resp_bytes = 0;  ///< IP bytes each side sent
     std::string_view server_name;          ///< TLS/QUIC server name, "" when none
     std::string_view dns_longest_query;    ///< "" when not DNS

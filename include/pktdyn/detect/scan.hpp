@@ -12,8 +12,8 @@
 // (20) hosts in the window are a ping sweep. nmap's default host discovery (nmap(1), "HOST
 // DISCOVERY": ICMP echo, TCP SYN to 443, TCP ACK to 80, ICMP timestamp request; without privileges
 // a connect() to 80 and to 443) is recognised when three of the four, or attempts to both 80 and
-// 443, reach one target within 1 s. Stealth probes — TCP packets with neither SYN nor ACK (nmap's
-// FIN, NULL and Xmas scans: no connection ever sends one) — to `stealth_threshold` (3) targets are a
+// 443, reach one target within 1 s. Stealth probes — TCP packets with neither SYN, ACK nor RST
+// (nmap's FIN, NULL and Xmas scans: no connection sends one) — to `stealth_threshold` (3) targets are a
 // stealth scan. Each scanner is told once per window and kind; the alert book suppresses repeats for
 // an hour.
 #pragma once
@@ -50,9 +50,10 @@ public:
     explicit scan_detector(scan_config c = {}) : c_(c) {}
 
     /// Whether a flow is a scan attempt (see the top of this header).
-    /// Whether a flow is a stealth probe: TCP, no payload, no segment of the originator with SYN or ACK.
+    /// Whether a flow is a stealth probe: TCP, no payload, no segment of the originator with SYN, ACK
+    /// or RST (a bare RST answers a segment the host no longer knows: RFC 793 sends it without ACK).
     [[nodiscard]] static bool stealth(const flow_facts& f) noexcept {
-        return f.tcp() && f.orig_packets > 0 && f.orig_syn == 0 && f.orig_ack == 0 && f.orig_packets <= 2 &&
+        return f.tcp() && f.orig_packets > 0 && f.orig_syn == 0 && f.orig_ack == 0 && f.orig_rst == 0 && f.orig_packets <= 2 &&
                f.history.find('D') == std::string_view::npos && f.history.find('d') == std::string_view::npos;
     }
 
@@ -219,8 +220,9 @@ private:
         a.sentence += fmt::format("; threshold {} {} for a {} scanner, attempts that never carried data",
                                   knock ? c_.knock_threshold : threshold, knock ? "hosts on one port" : "targets",
                                   local ? "local" : "remote");
+        // An inside host that scans is often an inventory tool or a P2P client: at most 50.
         a.severity = severity_above(local ? 40 : 50, static_cast<double>(s.targets.size()),
-                                    static_cast<double>(knock ? c_.knock_threshold : threshold), 80);
+                                    static_cast<double>(knock ? c_.knock_threshold : threshold), local ? 50 : 80);
         a.add_evidence("targets", std::to_string(s.targets.size()));
         a.add_evidence("hosts", std::to_string(s.hosts.size()));
         a.add_evidence("ports", std::to_string(s.ports.size()));

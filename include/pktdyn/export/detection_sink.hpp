@@ -80,6 +80,7 @@ public:
         f.resp_packets = count(resp_packets);
         f.orig_syn = count(orig_syn);
         f.orig_ack = count(orig_ack);
+        f.orig_rst = count(orig_rst);
         f.orig_bytes = count(orig_ip_bytes);
         f.resp_bytes = count(resp_ip_bytes);
         f.server_name = text(server_name);
@@ -135,14 +136,14 @@ private:
         originator, responder, originator_port, responder_port, protocol, first_seen, last_seen, end_reason_column,
         conn_state, history, community_id, orig_packets, resp_packets, orig_ip_bytes, resp_ip_bytes, server_name,
         dns_longest_query, ssh_auth_attempts, ssh_auth_success, ftp_login_failures, ftp_logins, http_auth_failures,
-        dns_query_names, dns_longest_name, dns_label_entropy, dns_txt_null_queries, dns_nxdomain, orig_syn, orig_ack, dns_first_query, column_count
+        dns_query_names, dns_longest_name, dns_label_entropy, dns_txt_null_queries, dns_nxdomain, orig_syn, orig_ack, dns_first_query, orig_rst, column_count
     };
     static constexpr std::array<std::string_view, column_count> column_names{
         "originator", "responder", "originator_port", "responder_port", "protocol", "first_seen", "last_seen", "end_reason",
         "conn_state", "history", "community_id", "orig_packets", "resp_packets", "orig_ip_bytes", "resp_ip_bytes",
         "server_name", "dns_longest_query", "ssh_auth_attempts", "ssh_auth_success", "ftp_login_failures", "ftp_logins",
         "http_auth_failures", "dns_query_names", "dns_longest_name", "dns_label_entropy", "dns_txt_null_queries",
-        "dns_nxdomain", "orig_syn", "orig_ack", "dns_first_query"};
+        "dns_nxdomain", "orig_syn", "orig_ack", "dns_first_query", "orig_rst"};
     static constexpr std::size_t none = static_cast<std::size_t>(-1);
 
     detector_set detectors_;
