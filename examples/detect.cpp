@@ -1,6 +1,6 @@
 // pktdyn-detect: behavioural detections from captures or a live interface — scans, password
 // guessing, beacons, exfiltration, new services and SaaS, DNS tunnels, long connections — each an
-// alert with its numbers (docs/detections.md).
+// alert with its numbers (docs/detect.md).
 //
 //   pktdyn-detect [options] FILE|DIR...
 //   pktdyn-detect [options] --live IFACE [--filter BPF]
@@ -179,7 +179,7 @@ int detect(const options& opt, Source& source, const pktdyn::capture_set* files)
     }
     pktdyn::detection_sink<chosen_alerts> detections =
         restored ? pktdyn::detection_sink<chosen_alerts>(std::move(*restored), chosen_alerts(opt))
-                 : pktdyn::detection_sink<chosen_alerts>(std::move(config), chosen_alerts(opt));
+                 : pktdyn::detection_sink<chosen_alerts>(config, chosen_alerts(opt));
     auto run = pktdyn::from(source) | pktdyn::track_flows({}) |
                pktdyn::extract<pktdyn::login_outcomes, pktdyn::dns_activity, pktdyn::tls_meta>() | pktdyn::to(pktdyn::by_reference(detections));
     const pktdyn::run_result result = run({.threads = opt.threads});

@@ -2,7 +2,7 @@
 // captures): each must raise the expected detector against the expected host. Zeek's own notices
 // are the reference where Zeek has one: sshguess.pcap "192.168.56.1 appears to be guessing SSH
 // passwords (seen in 10 connections)" with Zeek's test limit of 10, bruteforce.pcap "192.168.56.1
-// had 20 failed logins on 1 FTP server". docs/detections.md lists the same table.
+// had 20 failed logins on 1 FTP server". docs/detect.md lists the same table.
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 

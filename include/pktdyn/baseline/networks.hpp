@@ -97,7 +97,9 @@ public:
     }
     /// RFC 1918, RFC 4193 and link-local networks.
     [[nodiscard]] static network_list internal() {
-        return parse("10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16, fc00::/7, fe80::/10").value();
+        static const network_list ours =
+            parse("10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 169.254.0.0/16, fc00::/7, fe80::/10").value();
+        return ours;  // a copy of one parsed list (parsing once; GCC 12 also misreads the moved temporary)
     }
 
     [[nodiscard]] bool contains(const ip_address& a) const noexcept {

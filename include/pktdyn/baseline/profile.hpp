@@ -2,7 +2,8 @@
 // metrics, each judged against its own Holt-Winters band by hour of day before it is learned.
 //
 // A key's metrics are two sums (e.g. bytes sent and flows) and one distinct count (e.g. peers,
-// counted by linear counting over 256 bits: exact in practice below 30, within 10 % to 300). Values
+// counted by linear counting over 256 bits: exact in practice below 30, within 10 % to 300); the
+// first `modelled` of them (1 to 3) have a model, the others' verdicts stay empty. Values
 // add up in the key's open hour (packet time: the hour of the flow's last packet); the first value
 // for a later hour closes the open one: its three values are judged by the key's models (models/
 // holt_winters_detector.hpp, season 24 hours: the band is "what this key does at this hour of the
@@ -11,7 +12,7 @@
 // once it has seen a day to initialise and `warm_up` (24) hours more.
 //
 // Memory is capped: at `capacity` keys the least recently used key is evicted (counted). About
-// 1.2 KiB a key (bytes_per_key()). State saves to a versioned text and restores exactly; a malformed
+// 1.1 KiB a key with three models, 0.5 KiB with one (bytes_per_key()). State saves to a versioned text and restores exactly; a malformed
 // text is an error naming its line.
 #pragma once
 
@@ -40,6 +41,8 @@ namespace pktdyn {
 
 struct profile_options {
     std::size_t capacity = 1 << 16;        ///< keys kept; the least recently used is evicted beyond
+    std::size_t modelled = 3;              ///< metrics with a model, 1 to 3 (the first ones: a table that
+                                           ///< needs one band keeps one model a key)
     holt_winters_options model{};          ///< per metric (season 24: hourly values, a daily cycle)
 };
 
@@ -57,6 +60,7 @@ public:
 
     [[nodiscard]] static result<profile_table> create(profile_options o = {}) {
         if (o.capacity == 0) return error{errc::invalid_argument, "profile_table: capacity must be at least 1"};
+        if (o.modelled == 0 || o.modelled > metrics) return error{errc::invalid_argument, "profile_table: modelled must be 1 to 3"};
         if (auto m = holt_winters_detector::create(o.model); !m) return m.error();
         return profile_table(o);
     }
@@ -80,20 +84,21 @@ public:
     [[nodiscard]] std::uint64_t evictions() const noexcept { return evictions_; }
     [[nodiscard]] const profile_options& options() const noexcept { return o_; }
     /// The models of `key` (nullptr when it has none), for explanations and tests.
-    [[nodiscard]] const std::array<holt_winters_detector, metrics>* models(std::string_view key) const {
+    [[nodiscard]] const std::vector<holt_winters_detector>* models(std::string_view key) const {
         const auto it = index_.find(std::string(key));
         return it == index_.end() ? nullptr : &it->second->models;
     }
     /// Memory a key takes (its entry, its models' seasons and the index's node), for the budget.
     [[nodiscard]] std::size_t bytes_per_key() const noexcept {
-        return sizeof(entry) + metrics * o_.model.season * sizeof(double) + sizeof(std::pair<const std::string, void*>) + 32;
+        return sizeof(entry) + o_.modelled * (sizeof(holt_winters_detector) + o_.model.season * sizeof(double)) +
+               sizeof(std::pair<const std::string, void*>) + 32;
     }
 
     // ---- State: "pktdyn.profile_table 1", the options, then per key (least recent first) a line
     // "key <hex> <hour> <sum0> <sum1> <distinct words ×4>" and its three models' texts, each
     // preceded by "model <lines>".
     [[nodiscard]] std::string save() const {
-        std::string out = fmt::format("pktdyn.profile_table 1\ncapacity {}\nkeys {}\n", o_.capacity, index_.size());
+        std::string out = fmt::format("pktdyn.profile_table 1\ncapacity {}\nmodelled {}\nkeys {}\n", o_.capacity, o_.modelled, index_.size());
         for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
             out += "key ";
             for (unsigned char c : it->key) out += fmt::format("{:02x}", c);
@@ -110,17 +115,18 @@ public:
 
     [[nodiscard]] static result<profile_table> restore(std::string_view text, holt_winters_options model = {}) {
         reader r{text};
-        std::size_t capacity = 0, keys = 0;
+        std::size_t capacity = 0, modelled = 0, keys = 0;
         if (r.line() != "pktdyn.profile_table 1") return r.fail("expected 'pktdyn.profile_table 1'");
         if (!r.field("capacity", capacity) || capacity == 0) return r.fail("expected 'capacity N' with N >= 1");
+        if (!r.field("modelled", modelled) || modelled == 0 || modelled > metrics) return r.fail("expected 'modelled N', N 1 to 3");
         if (!r.field("keys", keys) || keys > capacity) return r.fail("expected 'keys N' with N <= capacity");
-        auto t = create({capacity, model});
+        auto t = create({capacity, modelled, model});
         if (!t) return t.error();
         const auto blank = holt_winters_detector::create(model).value();
         for (std::size_t k = 0; k < keys; ++k) {
             const std::size_t line_number = r.number + 1;
             const std::string_view line = r.line();
-            entry e{{}, 0, {}, {}, {blank, blank, blank}};
+            entry e{{}, 0, {}, {}, std::vector<holt_winters_detector>(modelled, blank)};
             if (!parse_key_line(line, e)) return r.fail("expected 'key HEX HOUR SUM SUM W W W W'", line_number);
             for (auto& m : e.models) {
                 std::size_t lines = 0;
@@ -147,7 +153,7 @@ private:
         std::int64_t hour = 0;
         std::array<double, 2> sums{};
         std::array<std::uint64_t, 4> distinct{};
-        std::array<holt_winters_detector, metrics> models;
+        std::vector<holt_winters_detector> models;  // the first `modelled` metrics
     };
 
     explicit profile_table(profile_options o) : o_(o) {}
@@ -173,7 +179,7 @@ private:
             ++evictions_;
         }
         const auto model = holt_winters_detector::create(o_.model).value();
-        order_.push_front(entry{std::string(key), hour, {}, {}, {model, model, model}});
+        order_.push_front(entry{std::string(key), hour, {}, {}, std::vector<holt_winters_detector>(o_.modelled, model)});
         index_.emplace(order_.front().key, order_.begin());
         return order_.front();
     }
@@ -190,7 +196,7 @@ private:
             c.hour = h == first ? e.hour : h;
             c.value = h == first ? std::array<double, metrics>{e.sums[0], e.sums[1], distinct_count(e.distinct)}
                                  : std::array<double, metrics>{};
-            for (std::size_t m = 0; m < metrics; ++m) c.verdict[m] = e.models[m].update(c.value[m]);
+            for (std::size_t m = 0; m < e.models.size(); ++m) c.verdict[m] = e.models[m].update(c.value[m]);
             on_hour(static_cast<const closed_hour&>(c));
         }
         e.hour = to_hour;

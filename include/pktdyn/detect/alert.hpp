@@ -3,7 +3,7 @@
 //
 // An alert names its window (first and last packet time of the flows behind it), the detector, the
 // entity (the host that acted: the scanner, the guesser, the beaconing client, the sender), the peer
-// (the other side, or "" when there are many), a severity 0–100 (docs/detections.md, "Severity"),
+// (the other side, or "" when there are many), a severity 0–100 (docs/detect.md, "Severity"),
 // the MITRE ATT&CK technique, the Community IDs of up to 16 flows behind it, its evidence as named
 // values, and one sentence a person can act on, with the numbers that made it fire.
 #pragma once
@@ -26,7 +26,7 @@ struct alert {
     static constexpr std::size_t max_community_ids = 16;
 
     timestamp start{}, end{};
-    std::string detector;    ///< "scan.horizontal", "bruteforce.ssh", "beacon", … (docs/detections.md)
+    std::string detector;    ///< "scan.horizontal", "bruteforce.ssh", "beacon", … (docs/detect.md)
     std::string entity;      ///< the acting host's address
     std::string peer;        ///< the other side ("" when many)
     int severity = 0;        ///< 0–100

@@ -31,7 +31,9 @@
 namespace pktdyn {
 
 struct band_config {
-    profile_options hosts{}, pairs{1 << 18, {}}, services{};
+    profile_options hosts{};                         ///< bytes sent, flows, distinct peers: all modelled
+    profile_options pairs{.capacity = 1 << 16, .modelled = 1};  ///< bytes sent: one model a pair
+    profile_options services{.capacity = 1 << 14, .modelled = 1};  ///< bytes served
     double min_bytes = 10e6;
     double min_peers = 50;
 };

@@ -32,7 +32,7 @@ struct beacon_detector_config {
     duration window = std::chrono::hours(24);
     std::size_t min_connections = 4;
     duration min_span = std::chrono::hours(1);  ///< first to last connection: shorter is a burst, not a beacon
-    std::size_t max_pairs = 1 << 18;
+    std::size_t max_pairs = 1 << 16;
     std::size_t max_connections = 86400;
     beacon::config score{};
 };
@@ -57,12 +57,12 @@ public:
                 ++dropped_;
                 return;
             }
-            it = pairs_.emplace(std::move(key), pair{f.originator, f.responder, f.responder_port, {}, {}, {}}).first;
+            it = pairs_.emplace(std::move(key), pair{f.originator, f.responder, f.responder_port, {}, {}}).first;
         }
         pair& p = it->second;
-        if (p.times.size() >= c_.max_connections) return;
-        p.times.push_back(static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(f.first.time_since_epoch()).count()));
-        p.bytes.push_back(static_cast<double>(f.orig_bytes + f.resp_bytes));
+        if (p.connections.size() >= c_.max_connections) return;
+        p.connections.push_back({static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(f.first.time_since_epoch()).count()),
+                                 static_cast<double>(f.orig_bytes + f.resp_bytes)});
         if (p.flows.size() < alert::max_community_ids && !f.community_id.empty()) p.flows.emplace_back(f.community_id);
         last_ = std::max(last_, f.last);
     }
@@ -71,15 +71,23 @@ public:
     void finish(const detect_context& ctx, std::vector<alert>& out) {
         const auto secs = [](timestamp t) { return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count(); };
         const std::int64_t from = secs(window_start_), to = std::max(secs(last_), from + 1);
+        std::vector<std::uint32_t> times;
+        std::vector<double> sizes;
         for (auto& [key, p] : pairs_) {
-            if (p.times.size() < c_.min_connections) continue;
-            std::sort(p.times.begin(), p.times.end());  // RITA sorts the timestamps
-            if (std::chrono::seconds(p.times.back() - p.times.front()) < c_.min_span) continue;
-            const auto s = beacon::analyze(p.times, p.bytes, from, to, c_.score);
+            if (p.connections.size() < c_.min_connections) continue;
+            std::sort(p.connections.begin(), p.connections.end());  // RITA sorts the timestamps
+            times.clear();
+            sizes.clear();
+            for (const auto& c : p.connections) {
+                times.push_back(c.first);
+                sizes.push_back(c.second);
+            }
+            if (std::chrono::seconds(times.back() - times.front()) < c_.min_span) continue;
+            const auto s = beacon::analyze(times, sizes, from, to, c_.score);
             if (!s || s->total < c_.threshold) continue;
             alert a;
-            a.start = timestamp{std::chrono::seconds(p.times.front())};
-            a.end = timestamp{std::chrono::seconds(p.times.back())};
+            a.start = timestamp{std::chrono::seconds(times.front())};
+            a.end = timestamp{std::chrono::seconds(times.back())};
             a.detector = "beacon";
             a.entity = p.originator.to_string();
             a.peer = p.responder.to_string();
@@ -93,11 +101,11 @@ public:
             a.add_evidence("data_size_score", fmt::format("{:.3f}", s->data_size));
             a.add_evidence("histogram_score", fmt::format("{:.3f}", s->histogram));
             a.add_evidence("duration_score", fmt::format("{:.3f}", s->duration));
-            a.add_evidence("connections", std::to_string(p.times.size()));
-            const double mean_gap = p.times.size() > 1 ? static_cast<double>(p.times.back() - p.times.front()) / static_cast<double>(p.times.size() - 1) : 0;
+            a.add_evidence("connections", std::to_string(times.size()));
+            const double mean_gap = static_cast<double>(times.back() - times.front()) / static_cast<double>(times.size() - 1);
             a.sentence = fmt::format("{} connected to {} (port {}) {} times, every {:.0f} s on average: RITA beacon score {:.3f} "
                                      "(timing {:.3f}, sizes {:.3f}, histogram {:.3f}, duration {:.3f}; alert at {:.2f})",
-                                     a.entity, a.peer, p.port, p.times.size(), mean_gap, s->total, s->timestamp, s->data_size,
+                                     a.entity, a.peer, p.port, times.size(), mean_gap, s->total, s->timestamp, s->data_size,
                                      s->histogram, s->duration, c_.threshold);
             out.push_back(std::move(a));
         }
@@ -111,8 +119,7 @@ private:
     struct pair {
         ip_address originator, responder;
         std::uint16_t port = 0;
-        std::vector<std::uint32_t> times;
-        std::vector<double> bytes;
+        std::vector<std::pair<std::uint32_t, double>> connections;  // start (s since the epoch), bytes both ways
         std::vector<std::string> flows;
     };
     beacon_detector_config c_;

@@ -26,6 +26,7 @@
 
 #include <fmt/format.h>
 
+#include "pktdyn/baseline/sketch_hash.hpp"
 #include "pktdyn/detect/alert.hpp"
 #include "pktdyn/detect/context.hpp"
 #include "pktdyn/detect/flow_facts.hpp"
@@ -42,7 +43,7 @@ struct brute_force_config {
     std::size_t generic_limit = 30;
     duration generic_window = std::chrono::minutes(30);
     duration generic_max_duration = std::chrono::seconds(30);
-    std::size_t max_keys = 1 << 16;  ///< originators (and services) tracked per counter; beyond, the oldest is dropped
+    std::size_t max_keys = 1 << 16;  ///< originators (and services) tracked per counter; beyond, expired windows go (else all, counted)
 };
 
 class brute_force_detector {
@@ -72,13 +73,18 @@ private:
     using tallies = std::unordered_map<std::string, tally>;
 
     template <class Map>
-    typename Map::mapped_type& window(Map& m, const std::string& key, timestamp t, duration length) {
+    typename Map::mapped_type& window(Map& m, const typename Map::key_type& key, timestamp t, duration length) {
         auto it = m.find(key);
         if (it != m.end() && t - it->second.start > length) it->second = typename Map::mapped_type{};
         if (it == m.end()) {
             if (m.size() >= c_.max_keys) {
-                m.erase(std::min_element(m.begin(), m.end(), [](const auto& a, const auto& b) { return a.second.start < b.second.start; }));
-                ++dropped_;
+                // Full: windows past their length go; if all are young (a flood), all go, counted —
+                // a bound in O(1) amortised, never a scan per new key.
+                std::erase_if(m, [&](const auto& e) { return t - e.second.start > length; });
+                if (m.size() >= c_.max_keys) {
+                    dropped_ += m.size();
+                    m.clear();
+                }
             }
             it = m.emplace(key, typename Map::mapped_type{}).first;
         }
@@ -163,7 +169,7 @@ private:
 
     struct shapes {
         timestamp start{}, last{};
-        std::unordered_map<std::uint64_t, std::size_t> bins;
+        std::vector<std::pair<std::uint64_t, std::uint32_t>> bins;  // (bin, sessions): few, so a vector
         std::vector<std::string> flows;
         bool told = false;
     };
@@ -171,12 +177,19 @@ private:
     void generic(const flow_facts& f, std::vector<alert>& out) {
         if (!f.tcp() || f.last - f.first >= c_.generic_max_duration) return;
         if (f.history.find('D') == std::string_view::npos || f.history.find('d') == std::string_view::npos) return;
-        const std::string key = fmt::format("{}|{}|{}", f.originator.to_string(), f.responder.to_string(), f.responder_port);
+        const auto bytes_of = [](const ip_address& a) { return std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.size()); };
+        const std::uint64_t key = sketch_hash(bytes_of(f.originator), sketch_hash(bytes_of(f.responder), f.responder_port));
         shapes& w = window(generic_, key, f.first, c_.generic_window);
         w.last = std::max(w.last, f.last);
         if (w.flows.size() < alert::max_community_ids && !f.community_id.empty()) w.flows.emplace_back(f.community_id);
-        if (w.bins.size() >= 256 && !w.bins.contains(bin(f))) return;  // a bound: many shapes is not one guessing run
-        const std::size_t n = ++w.bins[bin(f)];
+        const std::uint64_t b = bin(f);
+        auto at = std::find_if(w.bins.begin(), w.bins.end(), [&](const auto& e) { return e.first == b; });
+        if (at == w.bins.end()) {
+            if (w.bins.size() >= 256) return;  // a bound: many shapes is not one guessing run
+            w.bins.emplace_back(b, 0);
+            at = w.bins.end() - 1;
+        }
+        const std::size_t n = ++at->second;
         if (w.told || n < c_.generic_limit) return;
         w.told = true;
         alert a;
@@ -202,7 +215,7 @@ private:
 
     brute_force_config c_;
     tallies ssh_, ftp_, http_;
-    std::unordered_map<std::string, shapes> generic_;
+    std::unordered_map<std::uint64_t, shapes> generic_;  // by a hash of (originator, responder, port)
     std::uint64_t dropped_ = 0;
 };
 

@@ -47,10 +47,18 @@ struct detector_config {
 
 class detector_set {
 public:
-    explicit detector_set(detector_config c = {})
-        : context_(std::move(c.context)), book_(c.suppression), scan_(c.scan), brute_(c.brute_force), beacon_(std::move(c.beacon)),
-          volume_(c.volume), novelty_(std::move(c.novelty)), dns_(c.dns), bands_(c.bands),
-          long_(std::move(c.long_connection_tiers)) {}
+    /// With the documented defaults.
+    detector_set() : detector_set(defaults()) {}
+    // The configuration is taken by reference and copied (once per run), never as a temporary:
+    // GCC 12 at -O3 warns falsely about destroying a temporary configuration's members.
+    explicit detector_set(const detector_config& c)
+        : context_(c.context), book_(c.suppression), scan_(c.scan), brute_(c.brute_force), beacon_(c.beacon), volume_(c.volume),
+          novelty_(c.novelty), dns_(c.dns), bands_(c.bands), long_(c.long_connection_tiers) {}
+
+    [[nodiscard]] static const detector_config& defaults() {
+        static const detector_config c;
+        return c;
+    }
 
     /// One ended flow; the alerts it raised (not suppressed) are appended to `out`.
     void observe(const flow_facts& f, std::vector<alert>& out) {
@@ -99,7 +107,7 @@ public:
 
     /// A detector set with `c`'s settings and the state of save()'s text; a malformed text is an
     /// error naming its line.
-    [[nodiscard]] static result<detector_set> restore(std::string_view text, detector_config c = {}) {
+    [[nodiscard]] static result<detector_set> restore(std::string_view text, const detector_config& c = defaults()) {
         std::size_t line_number = 0;
         const auto line = [&]() {
             ++line_number;
@@ -119,8 +127,8 @@ public:
             const auto r = std::from_chars(v.data(), v.data() + v.size(), learning);
             if (v.empty() || r.ec != std::errc{} || r.ptr != v.data() + v.size()) return fail("expected 'learning_until NS'");
         }
-        const band_config bands = c.bands;
-        detector_set d(std::move(c));
+        const band_config& bands = c.bands;
+        detector_set d(c);
         d.context_.learning_until = from_ns(learning);
         // Each section: its header, then its lines handed to the part's own reader.
         const auto section = [&](std::string_view name, auto restore_part) -> result<void> {
@@ -156,6 +164,7 @@ public:
         const auto table_into = [](profile_table& target, const profile_options& o) {
             return [&target, &o](std::string_view body) -> result<void> {
                 auto t = profile_table::restore(body, o.model);
+                if (t && t->options().modelled != o.modelled) return error{errc::corrupt, "line 3: modelled metrics differ from this build's"};
                 if (!t) return t.error();
                 target = std::move(*t);
                 return {};

@@ -42,7 +42,7 @@ struct scan_config {
     std::size_t stealth_threshold = 3;
     duration expiry = std::chrono::minutes(15);
     duration discovery_window = std::chrono::seconds(1);
-    std::size_t max_scanners = 1 << 16;  ///< scanners tracked at once; beyond, the oldest window is dropped
+    std::size_t max_scanners = 1 << 16;  ///< scanners tracked at once; beyond, expired windows go (else all, counted)
 };
 
 class scan_detector {
@@ -150,11 +150,12 @@ private:
             it = scanners_.end();
         }
         if (it == scanners_.end()) {
-            if (scanners_.size() >= c_.max_scanners) {
-                const auto oldest = std::min_element(scanners_.begin(), scanners_.end(),
-                                                     [](const auto& a, const auto& b) { return a.second.start < b.second.start; });
-                scanners_.erase(oldest);
-                ++dropped_;
+            if (scanners_.size() >= c_.max_scanners) {  // as brute_force.hpp: expired windows, else all, counted
+                std::erase_if(scanners_, [&](const auto& e) { return f.first - e.second.start > c_.expiry; });
+                if (scanners_.size() >= c_.max_scanners) {
+                    dropped_ += scanners_.size();
+                    scanners_.clear();
+                }
             }
             it = scanners_.emplace(f.originator, scanner{}).first;
             it->second.start = f.first;

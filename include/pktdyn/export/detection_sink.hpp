@@ -43,7 +43,7 @@ namespace pktdyn {
 template <alert_sink Alerts>
 class detection_sink {
 public:
-    explicit detection_sink(detector_config config, Alerts alerts) : detectors_(std::move(config)), alerts_(std::move(alerts)) {}
+    explicit detection_sink(const detector_config& config, Alerts alerts) : detectors_(config), alerts_(std::move(alerts)) {}
     /// With detectors restored from a saved state (detector_set::restore).
     detection_sink(detector_set detectors, Alerts alerts) : detectors_(std::move(detectors)), alerts_(std::move(alerts)) {}
 

@@ -19,7 +19,7 @@
 // dns_activity (UDP port 53): every message's first question and response code.
 //
 // Both allocate nothing per packet: their state is allocated once, for flows that are SSH, FTP,
-// HTTP or DNS, and freed with the flow. Definitions: docs/detections.md ("Evidence columns").
+// HTTP or DNS, and freed with the flow. Definitions: docs/detect.md ("Evidence columns").
 #pragma once
 
 #include <algorithm>
