@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages pktdyn needs, only those that are missing.
 # Idempotent and silent when there is nothing to do.
 #   scripts/setup-deps.sh            build + test dependencies
-#   scripts/setup-deps.sh --record   also what scripts/record-netem.sh needs
+#   scripts/setup-deps.sh --record   also what scripts/record/ needs (recordings, attacks included)
 #   scripts/setup-deps.sh --peers    also the peers benchmarks compare against
 set -euo pipefail
 
@@ -11,7 +11,7 @@ build=(cmake make g++ clang-14 libclang-rt-14-dev pkg-config
        libbenchmark-dev libpcap-dev libssl-dev
        tshark python3 python3-numpy python3-pandas python3-xgboost python3-sklearn publicsuffix)
 record=(iproute2 tcpdump iperf3 dnsmasq openssh-server openssh-client openssl curl
-        python3 iputils-ping)
+        python3 iputils-ping nmap hydra)
 peers=(libtins-dev libndpi-bin argus-server argus-client wireshark-common hyperfine time)
 
 want=("${build[@]}")

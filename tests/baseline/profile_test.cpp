@@ -88,7 +88,7 @@ TEST_CASE("Profiles save and restore exactly; a malformed state names its line",
     broken.replace(broken.find("key "), 3, "kee");
     const auto bad = profile_table::restore(broken);
     REQUIRE_FALSE(bad);
-    CHECK(bad.error().message().find("line 4") != std::string::npos);
+    CHECK(bad.error().message().find("line 5") != std::string::npos);
     CHECK_FALSE(profile_table::restore(""));
     CHECK_FALSE(profile_table::restore(saved.substr(0, saved.size() / 2)));
 }

@@ -6,15 +6,15 @@
 // (unanswered S, rejected Sr, a SYN scan's half-open ShR, a connect scan's ShAR), or a UDP flow the
 // responder never answered, of at most 2 packets. Each scanner (the originator) counts its distinct
 // (host, port) targets in a window of `expiry` (15 min) from its first attempt; at `remote_threshold`
-// (25) targets, or `local_threshold` (250) for a scanner in our networks, it is a scan, named
-// horizontal (one port, many hosts), vertical (one host, many ports) or mixed. `knock_threshold` (20)
-// hosts on one port is a horizontal scan whatever the total. ICMP echo requests to `sweep_threshold`
+// (25) targets, or `local_threshold` (250) for a scanner in our networks, it is a scan: vertical when
+// one host had that many ports, horizontal when one port had that many hosts — or `knock_threshold`
+// (20), whatever the total — and mixed when neither did. Each kind is told once per window. ICMP echo requests to `sweep_threshold`
 // (20) hosts in the window are a ping sweep. nmap's default host discovery (nmap(1), "HOST
 // DISCOVERY": ICMP echo, TCP SYN to 443, TCP ACK to 80, ICMP timestamp request; without privileges
 // a connect() to 80 and to 443) is recognised when three of the four, or attempts to both 80 and
-// 443, reach one target within 1 s. Stealth probes — TCP packets with neither SYN, ACK nor RST
-// (nmap's FIN, NULL and Xmas scans: no connection sends one) — to `stealth_threshold` (3) targets are a
-// stealth scan. Each scanner is told once per window and kind; the alert book suppresses repeats for
+// 443, reach one target within 1 s (told once per scanner and window). Stealth probes — TCP
+// packets with neither SYN, ACK nor RST (nmap's FIN, NULL and Xmas scans: no connection sends one)
+// — to `stealth_threshold` (3) targets are a stealth scan. Each scanner is told once per window and kind; the alert book suppresses repeats for
 // an hour.
 #pragma once
 
@@ -102,17 +102,26 @@ public:
             return;
         }
         const std::uint64_t host = hash_host(f.responder);
-        if (s.told_scan || !s.targets.insert(host ^ sketch_hash(std::uint64_t{f.responder_port} << 8 | f.protocol)).second) return;
+        if (s.targets.size() >= max_targets || !s.targets.insert(host ^ sketch_hash(std::uint64_t{f.responder_port} << 8 | f.protocol)).second)
+            return;
         s.hosts.insert(host);
         s.ports.insert(f.responder_port);
         const std::size_t on_port = ++s.hosts_on_port[f.responder_port];
-        s.last_target = f.responder;
-        s.last_port = f.responder_port;
+        const std::size_t on_host = ++s.ports_on_host[host];
         const bool local = ctx.is_internal(f.originator);
         const std::size_t threshold = local ? c_.local_threshold : c_.remote_threshold;
-        if (s.targets.size() >= threshold || on_port >= c_.knock_threshold) {
-            s.told_scan = true;
-            out.push_back(scan_alert(f, s, local, threshold, on_port >= c_.knock_threshold && s.targets.size() < threshold));
+        // Each kind is told once per window: a vertical scan then a horizontal one are two alerts.
+        if (!(s.told & horizontal) && (on_port >= c_.knock_threshold || on_port >= threshold)) {
+            s.told |= horizontal;
+            out.push_back(scan_alert(f, s, local, "scan.horizontal", on_port, std::min(threshold, c_.knock_threshold)));
+        }
+        if (!(s.told & vertical) && on_host >= threshold) {
+            s.told |= vertical;
+            out.push_back(scan_alert(f, s, local, "scan.vertical", on_host, threshold));
+        }
+        if (!s.told && s.targets.size() >= threshold) {
+            s.told |= mixed;
+            out.push_back(scan_alert(f, s, local, "scan.mixed", s.targets.size(), threshold));
         }
     }
 
@@ -125,9 +134,10 @@ private:
         std::unordered_set<std::uint64_t> targets, hosts, swept, stealthy;
         std::unordered_set<std::uint16_t> ports;
         std::unordered_map<std::uint16_t, std::size_t> hosts_on_port;
-        ip_address last_target{};
-        std::uint16_t last_port = 0;
-        bool told_scan = false, told_sweep = false, told_stealth = false;
+        std::unordered_map<std::uint64_t, std::size_t> ports_on_host;
+        std::uint8_t told = 0;  // scan kinds told in this window
+        bool told_sweep = false, told_stealth = false, told_discovery = false;
+        std::size_t discovered = 0;  // hosts that got nmap's discovery probes
         std::vector<std::string> flows;
         void flow(std::string_view id) {
             if (flows.size() < alert::max_community_ids && !id.empty()) flows.emplace_back(id);
@@ -138,6 +148,9 @@ private:
         std::uint8_t seen = 0;  // bits: echo, SYN 443, ACK 80, timestamp
         bool told = false;
     };
+
+    static constexpr std::uint8_t vertical = 1, horizontal = 2, mixed = 4;
+    static constexpr std::size_t max_targets = 4096;  // per scanner and window: a bound past every threshold
 
     static std::uint64_t hash_host(const ip_address& a) noexcept {
         return sketch_hash(std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.size()));
@@ -177,6 +190,10 @@ private:
         p.seen = static_cast<std::uint8_t>(p.seen | (1u << bit));
         if (!p.told && (std::popcount(p.seen) >= 3 || (p.seen & 0b0110) == 0b0110)) {
             p.told = true;
+            scanner& s = scanner_of(f);  // told once per scanner and window: a sweep's hosts are one alert
+            ++s.discovered;
+            if (s.told_discovery) return;
+            s.told_discovery = true;
             alert a;
             a.start = p.first;
             a.end = f.last;
@@ -190,44 +207,42 @@ private:
             for (const auto& [b, name] : {std::pair{0, "ICMP echo"}, {1, "TCP to 443"}, {2, "TCP to 80"}, {3, "ICMP timestamp"}})
                 if (p.seen & (1u << b)) probes += probes.empty() ? name : std::string(", ") + name;
             a.add_evidence("probes", probes);
-            a.sentence = fmt::format("{} probed {} with nmap's host-discovery set ({}) within {} s", a.entity, a.peer, probes,
-                                     std::chrono::duration_cast<std::chrono::seconds>(c_.discovery_window).count());
+            a.sentence = fmt::format("{} probed {} with nmap's host-discovery set ({}) within {} s (told once a window for "
+                                     "all the hosts it probes)",
+                                     a.entity, a.peer, probes, std::chrono::duration_cast<std::chrono::seconds>(c_.discovery_window).count());
             out.push_back(std::move(a));
         }
         if (probes_.size() > c_.max_scanners) probes_.clear();  // a bound, not a policy: probes are seconds apart
     }
 
-    alert scan_alert(const flow_facts& f, const scanner& s, bool local, std::size_t threshold, bool knock) const {
+    alert scan_alert(const flow_facts& f, const scanner& s, bool local, const char* kind, std::size_t count,
+                     std::size_t threshold) const {
         alert a;
         a.start = s.start;
         a.end = s.last;
+        a.detector = kind;
         a.entity = f.originator.to_string();
         a.technique = "T1046";
         for (const auto& id : s.flows) a.add_flow(id);
         const auto minutes = std::chrono::duration<double>(s.last - s.start).count() / 60;
-        if (knock || s.ports.size() == 1) {
-            a.detector = "scan.horizontal";
-            a.sentence = fmt::format("{} scanned port {} on {} hosts in {:.1f} min", a.entity, s.last_port,
-                                     s.hosts_on_port.at(s.last_port), minutes);
-        } else if (s.hosts.size() == 1) {
-            a.detector = "scan.vertical";
-            a.peer = s.last_target.to_string();
-            a.sentence = fmt::format("{} scanned {} ports of {} in {:.1f} min", a.entity, s.ports.size(), a.peer, minutes);
+        const std::string_view k = kind;
+        if (k == "scan.horizontal") {
+            a.sentence = fmt::format("{} scanned port {} on {} hosts in {:.1f} min", a.entity, f.responder_port, count, minutes);
+        } else if (k == "scan.vertical") {
+            a.peer = f.responder.to_string();
+            a.sentence = fmt::format("{} scanned {} ports of {} in {:.1f} min", a.entity, count, a.peer, minutes);
         } else {
-            a.detector = "scan.mixed";
             a.sentence = fmt::format("{} scanned {} ports on {} hosts ({} targets) in {:.1f} min", a.entity, s.ports.size(),
                                      s.hosts.size(), s.targets.size(), minutes);
         }
-        a.sentence += fmt::format("; threshold {} {} for a {} scanner, attempts that never carried data",
-                                  knock ? c_.knock_threshold : threshold, knock ? "hosts on one port" : "targets",
+        a.sentence += fmt::format("; threshold {} for a {} scanner, attempts that never carried data", threshold,
                                   local ? "local" : "remote");
         // An inside host that scans is often an inventory tool or a P2P client: at most 50.
-        a.severity = severity_above(local ? 40 : 50, static_cast<double>(s.targets.size()),
-                                    static_cast<double>(knock ? c_.knock_threshold : threshold), local ? 50 : 80);
+        a.severity = severity_above(local ? 40 : 50, static_cast<double>(count), static_cast<double>(threshold), local ? 50 : 80);
         a.add_evidence("targets", std::to_string(s.targets.size()));
         a.add_evidence("hosts", std::to_string(s.hosts.size()));
         a.add_evidence("ports", std::to_string(s.ports.size()));
-        a.add_evidence("threshold", std::to_string(knock ? c_.knock_threshold : threshold));
+        a.add_evidence("threshold", std::to_string(threshold));
         a.add_evidence("scanner_is_local", local ? "1" : "0");
         return a;
     }

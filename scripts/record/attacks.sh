@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# Records attacks with real tools between network namespaces, each with its label, for
+# pktdyn-detect's ground truth (issue #15).
+#
+#   sudo scripts/record/attacks.sh --out DIR [--name NAME]
+#
+# The attacker (10.88.0.1) and the victims (10.88.0.2 and 30 more addresses, 10.88.0.10-39, on one
+# host) share a veth link. On the victim: OpenSSH (password logins, every guess wrong), an HTTP
+# server asking for basic authentication (python), dnsmasq, and a TCP sink for the upload. The
+# attacker runs, one after the other:
+#   nmap -sS -p 1-1000 (a vertical SYN scan)         nmap -sT -p 80 on 30 hosts (horizontal connect scan)
+#   nmap -sU on 200 ports                            nmap -sn --send-ip on a /26 (ICMP and TCP pings)
+#   nmap -sF on 50 ports (FIN scan)                  hydra against sshd (wrong passwords)
+#   hydra against HTTP basic authentication          150 random names under one domain (a DNS tunnel's shape)
+#   a 25 MB upload in one connection
+# tcpdump records at the attacker: DIR/NAME.pcapng (whole packets, everything but the upload) and
+# DIR/NAME-upload.pcapng (headers only: the upload). DIR/NAME.labels.jsonl gives each step's kind,
+# attacker, victim, start and end (seconds since the epoch), tool and command; DIR/NAME.json the
+# tools' versions. Judge them with --internal 10.88.0.1/32 (the victims stand for the world outside).
+set -euo pipefail
+
+out="" name="attacks"
+while [ $# -gt 0 ]; do
+  case $1 in
+    --out) out=$2 ;; --name) name=$2 ;;
+    *) echo "attacks.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+  shift 2
+done
+[ -n "$out" ] || { sed -n '2,22p' "$0"; exit 2; }
+[ "$(id -u)" -eq 0 ] || { echo "attacks.sh: needs root (network namespaces)" >&2; exit 1; }
+here=$(cd "$(dirname "$0")" && pwd)
+"$here/../setup-deps.sh" --record
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+tmp=$(mktemp -d /tmp/pktdyn-attacks.XXXXXX)
+A=pda$$ V=pdv$$
+attacker=10.88.0.1 victim=10.88.0.2
+cleanup() {
+  for ns in "$A" "$V"; do ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  ip netns del "$A" 2>/dev/null || true
+  ip netns del "$V" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+inA() { ip netns exec "$A" "$@"; }
+inV() { ip netns exec "$V" "$@"; }
+
+ip netns add "$A"
+ip netns add "$V"
+ip link add pda$$x netns "$A" type veth peer name pdv$$x netns "$V"
+inA ip link set lo up
+inV ip link set lo up
+inA sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+inV sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+inA ip addr add $attacker/24 dev pda$$x
+inV ip addr add $victim/24 dev pdv$$x
+for i in $(seq 10 39); do inV ip addr add 10.88.0.$i/24 dev pdv$$x; done
+inA ip link set pda$$x up
+inV ip link set pdv$$x up
+
+# --- the victim's services -------------------------------------------------------------------------
+ssh-keygen -q -t ed25519 -N '' -f "$tmp/host_key"
+cat >"$tmp/sshd_config" <<EOF
+Port 22
+HostKey $tmp/host_key
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+PermitRootLogin no
+MaxAuthTries 3
+StrictModes no
+UsePAM no
+PidFile $tmp/sshd.pid
+EOF
+mkdir -p /run/sshd
+inV /usr/sbin/sshd -f "$tmp/sshd_config" -D -E "$tmp/sshd.log" &
+cat >"$tmp/basic_auth.py" <<'EOF'
+"""HTTP on :8080 asking for basic authentication; no password is right."""
+import http.server
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="pktdyn"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("0.0.0.0", 8080), Handler).serve_forever()
+EOF
+inV python3 "$tmp/basic_auth.py" &
+cat >"$tmp/sink.py" <<'EOF'
+"""A TCP sink on :9000: reads and drops."""
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("0.0.0.0", 9000))
+s.listen()
+while True:
+    c, _ = s.accept()
+    while c.recv(1 << 16):
+        pass
+    c.close()
+EOF
+inV python3 "$tmp/sink.py" &
+inV dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --user=root --listen-address=$victim --bind-interfaces \
+  --address=/tunnel.pktdyn.test/$victim --log-facility=/dev/null --pid-file="$tmp/dnsmasq.pid" &
+sleep 1
+
+# --- the attacks ----------------------------------------------------------------------------------
+inA tcpdump -q -i pda$$x -s 0 -w "$tmp/attacks.pcap" --time-stamp-precision=nano "not port 9000" 2>/dev/null &
+tcpdump_pid=$!
+inA tcpdump -q -i pda$$x -s 96 -w "$tmp/upload.pcap" --time-stamp-precision=nano "port 9000" 2>/dev/null &
+upload_pid=$!
+sleep 1
+labels="$out/$name.labels.jsonl"
+: >"$labels"
+step() {  # step KIND VICTIM TOOL COMMAND...: runs the command in the attacker's namespace, labelled
+  local kind=$1 target=$2 tool=$3
+  shift 3
+  local start end
+  start=$(date +%s.%N)
+  inA "$@" >"$tmp/$kind.log" 2>&1 || true
+  end=$(date +%s.%N)
+  printf '{"kind": "%s", "attacker": "%s", "victim": "%s", "start": %s, "end": %s, "tool": "%s", "command": "%s"}\n' \
+    "$kind" "$attacker" "$target" "$start" "$end" "$tool" "$*" >>"$labels"
+  sleep 2
+}
+printf 'wrong%d\n' $(seq 1 150) >"$tmp/passwords"
+cat >"$tmp/tunnel.py" <<'EOF'
+"""150 queries for random names under one domain, one socket: a DNS tunnel's shape."""
+import random, socket, string, struct, sys
+srv = sys.argv[1]
+rng = random.Random(15)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+u.settimeout(1)
+for i in range(150):
+    label = "".join(rng.choice(string.ascii_lowercase + string.digits) for _ in range(40))
+    q = struct.pack("!HHHHHH", i, 0x0100, 1, 0, 0, 0)
+    for part in (label, "tunnel", "pktdyn", "test"):
+        q += bytes([len(part)]) + part.encode()
+    u.sendto(q + b"\0" + struct.pack("!HH", 16, 1), (srv, 53))
+    try:
+        u.recvfrom(2048)
+    except socket.timeout:
+        pass
+EOF
+step scan.vertical $victim nmap nmap -n -Pn -sS -p 1-1000 --max-rate 3000 $victim
+step scan.horizontal 10.88.0.10-39 nmap nmap -n -Pn -sT -p 80 10.88.0.10-39
+step scan.udp $victim nmap nmap -n -Pn -sU -p 1-200 --max-rate 500 $victim
+step scan.ping_sweep 10.88.0.0/26 nmap nmap -n -sn --send-ip 10.88.0.0/26
+step scan.stealth $victim nmap nmap -n -Pn -sF -p 1-50 $victim
+step bruteforce.ssh $victim hydra hydra -l admin -P "$tmp/passwords" -t 16 -I ssh://$victim
+step bruteforce.http $victim hydra hydra -l admin -P "$tmp/passwords" -t 4 -I -s 8080 $victim http-get /
+step dns.tunnel $victim python3 python3 "$tmp/tunnel.py" $victim
+head -c 25000000 /dev/urandom >"$tmp/upload.bin"
+step exfil.large_upload $victim python3 python3 -c "import socket; s = socket.create_connection(('$victim', 9000)); s.sendall(open('$tmp/upload.bin', 'rb').read()); s.close()"
+sleep 1
+kill "$tcpdump_pid" "$upload_pid"
+wait "$tcpdump_pid" "$upload_pid" 2>/dev/null || true
+editcap -F pcapng "$tmp/attacks.pcap" "$out/$name.pcapng"
+editcap -F pcapng "$tmp/upload.pcap" "$out/$name-upload.pcapng"
+printf '{"nmap": "%s", "hydra": "%s", "sshd": "%s", "recorded": "%s"}\n' \
+  "$(nmap --version | head -1)" "$(hydra -h 2>&1 | head -1 | tr -d '"')" "$(ssh -V 2>&1)" "$(date -u +%FT%TZ)" >"$out/$name.json"
+echo "attacks.sh: $out/$name.pcapng, $out/$name-upload.pcapng, $labels"
