@@ -25,7 +25,7 @@ TEST_CASE("One connection sending over 20 MB out of our networks", "[detect][vol
     d.observe(rest, ctx, out);
     REQUIRE(out.size() >= 1);
     CHECK(out[0].detector == "exfil.large_upload");
-    CHECK(out[0].sentence.starts_with("10.1.2.3 sent 21 MB to 203.0.113.7 (port 443) in one connection over 2400 s"));
+    CHECK(out[0].sentence.starts_with("10.1.2.3 sent 21 MB to 203.0.113.7 (port 443) in one connection over 2400.0 s"));
     CHECK(human_bytes(1.2e9) == "1.2 GB");
     CHECK(human_bytes(999) == "999 B");
 }

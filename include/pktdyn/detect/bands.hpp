@@ -55,29 +55,37 @@ public:
         const auto hash_of = [](const ip_address& a) {
             return sketch_hash(std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.size()));
         };
+        // Keys are the addresses' bytes (and port, protocol): text only when an alert is made.
+        const auto raw = [](const ip_address& a) { return std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.size()); };
         if (ctx.is_internal(f.originator)) {
-            const std::string host = f.originator.to_string();
-            hosts_.add(host, f.last, {bytes_of(f.orig_bytes), 1}, hash_of(f.responder), [&](const profile_table::closed_hour& h) {
+            key_.assign(raw(f.originator));
+            hosts_.add(key_, f.last, {bytes_of(f.orig_bytes), 1}, hash_of(f.responder), [&](const profile_table::closed_hour& h) {
                 if (!judging(ctx, h)) return;
+                const std::string host = f.originator.to_string();
                 if (high(h, 0, c_.min_bytes))
                     out.push_back(make(h, 0, "volume.host", host, "", fmt::format("{} sent {}", host, bytes(h.value[0])), ctx));
                 if (high(h, 2, c_.min_peers))
                     out.push_back(make(h, 2, "volume.fan_out", host, "",
                                        fmt::format("{} contacted {:.0f} peers", host, h.value[2]), ctx));
             });
-            const std::string peer = f.responder.to_string();
-            pairs_.add(host + ">" + peer, f.last, {bytes_of(f.orig_bytes), 1}, f.responder_port, [&](const profile_table::closed_hour& h) {
-                if (judging(ctx, h) && high(h, 0, c_.min_bytes))
-                    out.push_back(make(h, 0, "volume.pair", host, peer, fmt::format("{} sent {} to {}", host, bytes(h.value[0]), peer), ctx));
+            key_.append(raw(f.responder));
+            pairs_.add(key_, f.last, {bytes_of(f.orig_bytes), 1}, f.responder_port, [&](const profile_table::closed_hour& h) {
+                if (!judging(ctx, h) || !high(h, 0, c_.min_bytes)) return;
+                const std::string host = f.originator.to_string(), peer = f.responder.to_string();
+                out.push_back(make(h, 0, "volume.pair", host, peer, fmt::format("{} sent {} to {}", host, bytes(h.value[0]), peer), ctx));
             });
         }
         const bool answered = f.resp_packets > 0 && (f.tcp() || f.udp());
         if (answered && ctx.is_internal(f.responder)) {
-            const std::string service = fmt::format("{}:{}/{}", f.responder.to_string(), f.responder_port, f.tcp() ? "tcp" : "udp");
-            services_.add(service, f.last, {bytes_of(f.resp_bytes), 1}, hash_of(f.originator), [&](const profile_table::closed_hour& h) {
-                if (judging(ctx, h) && high(h, 0, c_.min_bytes))
-                    out.push_back(make(h, 0, "volume.service", f.responder.to_string(), service,
-                                       fmt::format("service {} sent its {:.0f} clients {}", service, h.value[2], bytes(h.value[0])), ctx));
+            key_.assign(raw(f.responder));
+            key_.push_back(static_cast<char>(f.responder_port >> 8));
+            key_.push_back(static_cast<char>(f.responder_port & 0xFF));
+            key_.push_back(static_cast<char>(f.protocol));
+            services_.add(key_, f.last, {bytes_of(f.resp_bytes), 1}, hash_of(f.originator), [&](const profile_table::closed_hour& h) {
+                if (!judging(ctx, h) || !high(h, 0, c_.min_bytes)) return;
+                const std::string service = fmt::format("{}:{}/{}", f.responder.to_string(), f.responder_port, f.tcp() ? "tcp" : "udp");
+                out.push_back(make(h, 0, "volume.service", f.responder.to_string(), service,
+                                   fmt::format("service {} sent its {:.0f} clients {}", service, h.value[2], bytes(h.value[0])), ctx));
             });
         }
     }
@@ -126,6 +134,7 @@ private:
 
     band_config c_;
     profile_table hosts_, pairs_, services_;
+    std::string key_;  // reused for every flow's keys
 };
 
 }  // namespace pktdyn

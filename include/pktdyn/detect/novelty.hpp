@@ -48,7 +48,10 @@ public:
         const bool judging = !ctx.learning(f.first);
         const bool answered = f.tcp() ? f.history.find('h') != std::string_view::npos : f.udp() && f.resp_packets > 0;
         if (answered && ctx.is_internal(f.responder)) {
-            const std::string key = fmt::format("{}|{}|{}", f.responder.to_string(), f.responder_port, f.protocol);
+            std::string key(reinterpret_cast<const char*>(f.responder.bytes.data()), f.responder.size());
+            key.push_back(static_cast<char>(f.responder_port >> 8));
+            key.push_back(static_cast<char>(f.responder_port & 0xFF));
+            key.push_back(static_cast<char>(f.protocol));
             if (services_.observe(key, f.last) && judging) {
                 alert a = base(f, "new.service", 40, "T1543");
                 a.entity = f.responder.to_string();

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "pktdyn/baseline/first_seen.hpp"
+#include "pktdyn/baseline/sketch_hash.hpp"
 #include "pktdyn/detect/alert.hpp"
 #include "pktdyn/detect/context.hpp"
 #include "pktdyn/detect/flow_facts.hpp"
@@ -50,8 +51,9 @@ public:
     void observe(const flow_facts& f, const detect_context& ctx, std::vector<alert>& out) {
         const bool from_inside = ctx.is_internal(f.originator);
         // Bytes the originator sent over the whole connection (its parts stitched).
-        const std::string key = fmt::format("{}|{}|{}|{}|{}", f.originator.to_string(), f.originator_port,
-                                            f.responder.to_string(), f.responder_port, f.protocol);
+        const auto raw = [](const ip_address& a) { return std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.size()); };
+        const std::uint64_t key = sketch_hash(raw(f.originator), sketch_hash(raw(f.responder),
+                                              std::uint64_t{f.originator_port} << 24 | std::uint64_t{f.responder_port} << 8 | f.protocol));
         std::uint64_t sent = f.orig_bytes;
         timestamp start = f.first;
         if (auto it = open_.find(key); it != open_.end()) {
@@ -75,7 +77,7 @@ public:
             a.severity = severity_above(50, static_cast<double>(sent), static_cast<double>(c_.large_upload), 80);
             a.add_evidence("bytes_sent", std::to_string(sent));
             a.add_evidence("limit", std::to_string(c_.large_upload));
-            a.sentence = fmt::format("{} sent {} to {} (port {}) in one connection over {:.0f} s (limit {})", a.entity,
+            a.sentence = fmt::format("{} sent {} to {} (port {}) in one connection over {:.1f} s (limit {})", a.entity,
                                      human_bytes(static_cast<double>(sent)), a.peer, f.responder_port,
                                      std::chrono::duration<double>(f.last - start).count(), human_bytes(static_cast<double>(c_.large_upload)));
             out.push_back(std::move(a));
@@ -133,7 +135,7 @@ private:
     }
     volume_config c_;
     first_seen_set pairs_;
-    std::unordered_map<std::string, part> open_;
+    std::unordered_map<std::uint64_t, part> open_;  // connections split at the active timeout, by a hash of the 5-tuple
     std::unordered_map<std::string, young_pair> new_pair_bytes_;
 };
 
