@@ -123,8 +123,9 @@ step() {  # step KIND VICTIM TOOL COMMAND...: runs the command in the attacker's
   start=$(date +%s.%N)
   inA "$@" >"$tmp/$kind.log" 2>&1 || true
   end=$(date +%s.%N)
+  local command="$*"
   printf '{"kind": "%s", "attacker": "%s", "victim": "%s", "start": %s, "end": %s, "tool": "%s", "command": "%s"}\n' \
-    "$kind" "$attacker" "$target" "$start" "$end" "$tool" "$*" >>"$labels"
+    "$kind" "$attacker" "$target" "$start" "$end" "$tool" "${command//$tmp\//}" >>"$labels"
   sleep 2
 }
 printf 'wrong%d\n' $(seq 1 150) >"$tmp/passwords"
