@@ -17,7 +17,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         state = os.path.join(tmp, "state")
         for run in (1, 2):
-            files = sorted(glob.glob(os.path.join(captures, "*.pcapng")))
+            files = sorted(glob.glob(os.path.join(captures, "rtt*.pcapng")))  # the benign recordings
             p = subprocess.run([program, "--format", "jsonl", "--learn", "0", "--state", state] + files,
                                capture_output=True, text=True)
             if p.returncode != 0:
