@@ -129,5 +129,6 @@
 #include "pktdyn/export/schema.hpp"
 #include "pktdyn/export/sink.hpp"
 
+#include "pktdyn/pipeline/detect.hpp"
 #include "pktdyn/pipeline/pipeline.hpp"
 #include "pktdyn/pipeline/spsc_ring.hpp"
