@@ -34,6 +34,7 @@ struct band_config {
     profile_options hosts{};                         ///< bytes sent, flows, distinct peers: all modelled
     profile_options pairs{.capacity = 1 << 16, .modelled = 1};  ///< bytes sent: one model a pair
     profile_options services{.capacity = 1 << 14, .modelled = 1};  ///< bytes served
+    profile_options applications{.capacity = 1 << 16, .modelled = 1};  ///< bytes a host exchanges with a named service
     double min_bytes = 10e6;
     double min_peers = 50;
 };
@@ -46,9 +47,7 @@ class band_detector {
 public:
     explicit band_detector(band_config c = {})
         : c_(c), hosts_(profile_table::create(c.hosts).value()), pairs_(profile_table::create(c.pairs).value()),
-          services_(profile_table::create(c.services).value()) {}
-    band_detector(band_config c, profile_table hosts, profile_table pairs, profile_table services)
-        : c_(c), hosts_(std::move(hosts)), pairs_(std::move(pairs)), services_(std::move(services)) {}
+          services_(profile_table::create(c.services).value()), applications_(profile_table::create(c.applications).value()) {}
 
     void observe(const flow_facts& f, const detect_context& ctx, std::vector<alert>& out) {
         const auto bytes_of = [](std::uint64_t b) { return static_cast<double>(b); };
@@ -68,6 +67,19 @@ public:
                     out.push_back(make(h, 2, "volume.fan_out", host, "",
                                        fmt::format("{} contacted {:.0f} peers", host, h.value[2]), ctx));
             });
+            if (!f.server_name.empty()) {  // (host, application): the registered domain of the server name
+                const std::string domain = ctx.registered_domain(f.server_name);
+                key_.push_back('>');
+                key_.append(domain);
+                applications_.add(key_, f.last, {bytes_of(f.orig_bytes + f.resp_bytes), 1}, hash_of(f.responder),
+                                  [&](const profile_table::closed_hour& h) {
+                    if (!judging(ctx, h) || !high(h, 0, c_.min_bytes)) return;
+                    const std::string host = f.originator.to_string();
+                    out.push_back(make(h, 0, "volume.application", host, domain,
+                                       fmt::format("{} exchanged {} with {}", host, bytes(h.value[0]), domain), ctx));
+                });
+                key_.assign(raw(f.originator));
+            }
             key_.append(raw(f.responder));
             pairs_.add(key_, f.last, {bytes_of(f.orig_bytes), 1}, f.responder_port, [&](const profile_table::closed_hour& h) {
                 if (!judging(ctx, h) || !high(h, 0, c_.min_bytes)) return;
@@ -93,6 +105,7 @@ public:
     [[nodiscard]] const profile_table& hosts() const noexcept { return hosts_; }
     [[nodiscard]] const profile_table& pairs() const noexcept { return pairs_; }
     [[nodiscard]] const profile_table& services() const noexcept { return services_; }
+    [[nodiscard]] const profile_table& applications() const noexcept { return applications_; }
     [[nodiscard]] const band_config& config() const noexcept { return c_; }
 
 private:
@@ -133,7 +146,7 @@ private:
     }
 
     band_config c_;
-    profile_table hosts_, pairs_, services_;
+    profile_table hosts_, pairs_, services_, applications_;
     std::string key_;  // reused for every flow's keys
 };
 

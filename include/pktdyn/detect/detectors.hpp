@@ -102,6 +102,7 @@ public:
         section("bands.hosts", bands_.hosts_.save());
         section("bands.pairs", bands_.pairs_.save());
         section("bands.services", bands_.services_.save());
+        section("bands.applications", bands_.applications_.save());
         return out;
     }
 
@@ -174,7 +175,8 @@ public:
                        section("novelty.pairs", set_into(d.novelty_.pairs_)), section("volume.pairs", set_into(d.volume_.pairs_)),
                        section("bands.hosts", table_into(d.bands_.hosts_, bands.hosts)),
                        section("bands.pairs", table_into(d.bands_.pairs_, bands.pairs)),
-                       section("bands.services", table_into(d.bands_.services_, bands.services))})
+                       section("bands.services", table_into(d.bands_.services_, bands.services)),
+                       section("bands.applications", table_into(d.bands_.applications_, bands.applications))})
             if (!r) return r.error();
         if (!text.empty()) {
             ++line_number;
