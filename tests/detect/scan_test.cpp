@@ -32,6 +32,8 @@ TEST_CASE("A remote scanner is told at 25 targets, named by their shape", "[dete
         CHECK(out[0].peer == "10.0.0.1");
         CHECK(out[0].technique == "T1046");
         CHECK(out[0].severity == 50);
+        // Every probe from one source port (tcp_flow's 40000): a stateless scanner's mark, told.
+        CHECK(out[0].sentence.find("every probe from source port 40000") != std::string::npos);
     }
     SECTION("mixed: several hosts and ports") {
         scan_detector d;

@@ -106,6 +106,7 @@ public:
             return;
         s.hosts.insert(host);
         s.ports.insert(f.responder_port);
+        if (s.source_ports.size() < 2) s.source_ports.insert(f.originator_port);
         const std::size_t on_port = ++s.hosts_on_port[f.responder_port];
         const std::size_t on_host = ++s.ports_on_host[host];
         const bool local = ctx.is_internal(f.originator);
@@ -132,7 +133,7 @@ private:
     struct scanner {
         timestamp start{}, last{};
         std::unordered_set<std::uint64_t> targets, hosts, swept, stealthy;
-        std::unordered_set<std::uint16_t> ports;
+        std::unordered_set<std::uint16_t> ports, source_ports;  // source ports: up to 2 (one is a stateless scanner's mark)
         std::unordered_map<std::uint16_t, std::size_t> hosts_on_port;
         std::unordered_map<std::uint64_t, std::size_t> ports_on_host;
         std::uint8_t told = 0;  // scan kinds told in this window
@@ -244,6 +245,12 @@ private:
         a.add_evidence("ports", std::to_string(s.ports.size()));
         a.add_evidence("threshold", std::to_string(threshold));
         a.add_evidence("scanner_is_local", local ? "1" : "0");
+        if (s.source_ports.size() == 1 && s.targets.size() >= 20) {  // a kernel picks a new port per connection
+            a.add_evidence("source_port", std::to_string(*s.source_ports.begin()));
+            a.sentence += fmt::format("; every probe from source port {}: a stateless scanner (masscan, zmap) or nmap's "
+                                      "raw SYN scan",
+                                      *s.source_ports.begin());
+        }
         return a;
     }
 
