@@ -11,7 +11,7 @@ build=(cmake make g++ clang-14 libclang-rt-14-dev pkg-config
        libbenchmark-dev libpcap-dev libssl-dev
        tshark python3 python3-numpy python3-pandas python3-xgboost python3-sklearn publicsuffix)
 record=(iproute2 tcpdump iperf3 dnsmasq openssh-server openssh-client openssl curl
-        python3 iputils-ping nmap hydra)
+        python3 iputils-ping nmap hydra medusa ncrack)
 peers=(libtins-dev libndpi-bin argus-server argus-client wireshark-common hyperfine time)
 
 want=("${build[@]}")

@@ -4,19 +4,22 @@
 #
 #   sudo scripts/record/attacks.sh --out DIR [--name NAME]
 #
-# The attacker (10.88.0.1) and the victims (10.88.0.2 and 30 more addresses, 10.88.0.10-39, on one
-# host) share a veth link. On the victim: OpenSSH (password logins, every guess wrong), an HTTP
+# The attackers (10.88.0.1 with nmap and hydra, 10.88.0.3 with medusa and ncrack) and the victims
+# (10.88.0.2 and 30 more addresses, 10.88.0.10-39, on one host) meet on a bridge in the victim's
+# namespace. On the victim: OpenSSH (password logins, every guess wrong), an HTTP
 # server asking for basic authentication (python), dnsmasq, and a TCP sink for the upload. The
 # attacker runs, one after the other:
 #   nmap -sS -p 1-1000 (a vertical SYN scan)         nmap -sT -p 80 on 30 hosts (horizontal connect scan)
 #   nmap -sU on 200 ports                            nmap -sn --send-ip on a /26 (ICMP and TCP pings)
 #   nmap -sF on 50 ports (FIN scan)                  hydra against sshd (wrong passwords)
 #   hydra against HTTP basic authentication          150 random names under one domain (a DNS tunnel's shape)
-#   a 25 MB upload in one connection
-# tcpdump records at the attacker: DIR/NAME.pcapng (whole packets, everything but the upload) and
-# DIR/NAME-upload.pcapng (headers only: the upload). DIR/NAME.labels.jsonl gives each step's kind,
+#   a 25 MB upload in one connection; then, from the second attacker: medusa against sshd and ncrack
+#   against the HTTP server (a second guesser, judged on its own)
+# tcpdump records at the bridge: DIR/NAME.pcapng (whole packets, everything but the upload) and
+# DIR/NAME-upload.pcapng (headers only: the upload), both at the bridge. DIR/NAME.labels.jsonl gives each step's kind,
 # attacker, victim, start and end (seconds since the epoch), tool and command; DIR/NAME.json the
-# tools' versions. Judge them with --internal 10.88.0.1/32 (the victims stand for the world outside).
+# tools' versions. Judge them with --internal 10.88.0.1/32,10.88.0.3/32 (the victims stand for the
+# world outside).
 set -euo pipefail
 
 out="" name="attacks"
@@ -35,31 +38,35 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 tmp=$(mktemp -d /tmp/pktdyn-attacks.XXXXXX)
-A=pda$$ V=pdv$$
-attacker=10.88.0.1 victim=10.88.0.2
+A=pda$$ B=pdb$$ V=pdv$$
+attacker=10.88.0.1 second=10.88.0.3 victim=10.88.0.2
 cleanup() {
-  for ns in "$A" "$V"; do ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true; done
+  for ns in "$A" "$B" "$V"; do ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true; done
   wait 2>/dev/null || true
-  ip netns del "$A" 2>/dev/null || true
-  ip netns del "$V" 2>/dev/null || true
+  for ns in "$A" "$B" "$V"; do ip netns del "$ns" 2>/dev/null || true; done
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 inA() { ip netns exec "$A" "$@"; }
+inB() { ip netns exec "$B" "$@"; }
 inV() { ip netns exec "$V" "$@"; }
 
-ip netns add "$A"
-ip netns add "$V"
-ip link add pda$$x netns "$A" type veth peer name pdv$$x netns "$V"
-inA ip link set lo up
-inV ip link set lo up
-inA sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-inV sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-inA ip addr add $attacker/24 dev pda$$x
-inV ip addr add $victim/24 dev pdv$$x
-for i in $(seq 10 39); do inV ip addr add 10.88.0.$i/24 dev pdv$$x; done
-inA ip link set pda$$x up
-inV ip link set pdv$$x up
+for ns in "$A" "$B" "$V"; do
+  ip netns add "$ns"
+  ip netns exec "$ns" ip link set lo up
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+done
+inV ip link add br0 type bridge
+for side in "$A:a:$attacker" "$B:b:$second"; do
+  IFS=: read -r ns tag addr <<<"$side"
+  ip link add pd$$$tag netns "$ns" type veth peer name pd$$${tag}v netns "$V"
+  ip netns exec "$ns" ip addr add "$addr/24" dev pd$$$tag
+  ip netns exec "$ns" ip link set pd$$$tag up
+  inV ip link set pd$$${tag}v master br0 up
+done
+inV ip addr add $victim/24 dev br0
+for i in $(seq 10 39); do inV ip addr add 10.88.0.$i/24 dev br0; done
+inV ip link set br0 up
 
 # --- the victim's services -------------------------------------------------------------------------
 ssh-keygen -q -t ed25519 -N '' -f "$tmp/host_key"
@@ -109,9 +116,9 @@ inV dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --user=root --listen
 sleep 1
 
 # --- the attacks ----------------------------------------------------------------------------------
-inA tcpdump -q -i pda$$x -s 0 -w "$tmp/attacks.pcap" --time-stamp-precision=nano "not port 9000" 2>/dev/null &
+inV tcpdump -q -i br0 -s 0 -w "$tmp/attacks.pcap" --time-stamp-precision=nano "not port 9000" 2>/dev/null &
 tcpdump_pid=$!
-inA tcpdump -q -i pda$$x -s 96 -w "$tmp/upload.pcap" --time-stamp-precision=nano "port 9000" 2>/dev/null &
+inV tcpdump -q -i br0 -s 96 -w "$tmp/upload.pcap" --time-stamp-precision=nano "port 9000" 2>/dev/null &
 upload_pid=$!
 sleep 1
 labels="$out/$name.labels.jsonl"
@@ -119,13 +126,14 @@ labels="$out/$name.labels.jsonl"
 step() {  # step KIND VICTIM TOOL COMMAND...: runs the command in the attacker's namespace, labelled
   local kind=$1 target=$2 tool=$3
   shift 3
-  local start end
+  local start end ns=$A who=$attacker
+  if [ "$tool" = medusa ] || [ "$tool" = ncrack ]; then ns=$B who=$second; fi
   start=$(date +%s.%N)
-  inA "$@" >"$tmp/$kind.log" 2>&1 || true
+  ip netns exec "$ns" "$@" >"$tmp/$kind.$tool.log" 2>&1 || true
   end=$(date +%s.%N)
   local command="$*"
   printf '{"kind": "%s", "attacker": "%s", "victim": "%s", "start": %s, "end": %s, "tool": "%s", "command": "%s"}\n' \
-    "$kind" "$attacker" "$target" "$start" "$end" "$tool" "${command//$tmp\//}" >>"$labels"
+    "$kind" "$who" "$target" "$start" "$end" "$tool" "${command//$tmp\//}" >>"$labels"
   sleep 2
 }
 printf 'wrong%d\n' $(seq 1 150) >"$tmp/passwords"
@@ -157,11 +165,14 @@ step bruteforce.http $victim hydra hydra -l admin -P "$tmp/passwords" -t 4 -I -s
 step dns.tunnel $victim python3 python3 "$tmp/tunnel.py" $victim
 head -c 25000000 /dev/urandom >"$tmp/upload.bin"
 step exfil.large_upload $victim python3 python3 -c "import socket; s = socket.create_connection(('$victim', 9000)); s.sendall(open('$tmp/upload.bin', 'rb').read()); s.close()"
+step bruteforce.ssh $victim medusa medusa -h $victim -u admin -P "$tmp/passwords" -M ssh -t 8
+step bruteforce.http $victim ncrack ncrack --user admin -P "$tmp/passwords" http://$victim:8080
 sleep 1
 kill "$tcpdump_pid" "$upload_pid"
 wait "$tcpdump_pid" "$upload_pid" 2>/dev/null || true
 editcap -F pcapng "$tmp/attacks.pcap" "$out/$name.pcapng"
 editcap -F pcapng "$tmp/upload.pcap" "$out/$name-upload.pcapng"
-printf '{"nmap": "%s", "hydra": "%s", "sshd": "%s", "recorded": "%s"}\n' \
-  "$(nmap --version | head -1)" "$(hydra -h 2>&1 | head -1 | tr -d '"')" "$(ssh -V 2>&1)" "$(date -u +%FT%TZ)" >"$out/$name.json"
+printf '{"nmap": "%s", "hydra": "%s", "medusa": "%s", "ncrack": "%s", "sshd": "%s", "recorded": "%s"}\n' \
+  "$(nmap --version | head -1)" "$(hydra -h 2>&1 | head -1 | cut -d' ' -f1-2)" "$(medusa -V 2>&1 | head -1 | cut -d' ' -f1-2)" \
+  "$(ncrack --version 2>&1 | grep -m1 -i 'version')" "$(ssh -V 2>&1)" "$(date -u +%FT%TZ)" >"$out/$name.json"
 echo "attacks.sh: $out/$name.pcapng, $out/$name-upload.pcapng, $labels"

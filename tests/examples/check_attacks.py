@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """pktdyn-detect on our own attack recording (scripts/record/attacks.sh; data/captures/attacks*.pcapng):
-every labelled attack is found with the right kind, against the right attacker, in its time.
+every labelled attack is found with the right kind, against the right attacker, in its time (hydra
+from 10.88.0.1, medusa and ncrack from 10.88.0.3: each guesser judged on its own).
 
 A label's kind names the detector expected (a UDP scan in the same 15-minute window as the SYN scan
 is part of the scanner's window already told: any scan alert of the attacker counts, as docs/detect.md
@@ -25,7 +26,7 @@ EXPECTED = {
 
 def main() -> int:
     program, captures = sys.argv[1], sys.argv[2]
-    p = subprocess.run([program, "--format", "jsonl", "--internal", "10.88.0.1/32", f"{captures}/attacks.pcapng",
+    p = subprocess.run([program, "--format", "jsonl", "--internal", "10.88.0.1/32,10.88.0.3/32", f"{captures}/attacks.pcapng",
                         f"{captures}/attacks-upload.pcapng"], capture_output=True, text=True)
     if p.returncode != 0:
         print(f"exit {p.returncode}: {p.stderr}")
