@@ -24,6 +24,7 @@
 
 #include "pktdyn/baseline/sketch_hash.hpp"
 #include "pktdyn/core/result.hpp"
+#include "pktdyn/models/state_text.hpp"
 #include "pktdyn/core/time.hpp"
 
 namespace pktdyn {
@@ -105,58 +106,29 @@ public:
 
     /// A set from save()'s text; a malformed text is an error naming its line.
     [[nodiscard]] static result<first_seen_set> restore(std::string_view text) {
-        std::size_t line_number = 0;
-        const auto line = [&]() {
-            ++line_number;
-            const std::size_t end = text.find('\n');
-            const std::string_view l = text.substr(0, end);
-            text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
-            return l;
-        };
-        const auto fail = [&](std::string_view what) {
-            return error{errc::corrupt, fmt::format("first-seen state, line {}: {}", line_number, what)};
-        };
-        const auto numbers = [](std::string_view l, auto&... out) {
-            bool ok = true;
-            ((ok = ok && [&] {
-                  const std::size_t space = l.find(' ');
-                  const std::string_view token = l.substr(0, space);
-                  l = space == std::string_view::npos ? std::string_view{} : l.substr(space + 1);
-                  const auto r = std::from_chars(token.data(), token.data() + token.size(), out);
-                  return !token.empty() && r.ec == std::errc{} && r.ptr == token.data() + token.size();
-              }()),
-             ...);
-            return ok && l.empty();
-        };
-        const auto field = [&](std::string_view key, auto& out) {
-            const std::string_view l = line();
-            return l.starts_with(key) && l.size() > key.size() && l[key.size()] == ' ' && numbers(l.substr(key.size() + 1), out);
-        };
-        if (line() != "pktdyn.first_seen_set 1") return fail("expected 'pktdyn.first_seen_set 1'");
+        state_lines r(text, "first-seen");
+        if (r.line() != "pktdyn.first_seen_set 1") return r.fail("expected 'pktdyn.first_seen_set 1'");
         std::size_t slots = 0, entries = 0;
         std::int64_t expiry_ns = 0;
         std::uint64_t seed = 0;
-        if (!field("slots", slots) || slots < ways || slots > (std::size_t{1} << 28) || (slots & (slots - 1)) != 0)
-            return fail("expected 'slots N', N a power of two from 8 to 2^28 (4 GiB)");
-        if (!field("expiry_ns", expiry_ns) || expiry_ns < 0) return fail("expected 'expiry_ns N', N >= 0");
-        if (!field("seed", seed)) return fail("expected 'seed N'");
-        if (!field("entries", entries) || entries > slots) return fail("expected 'entries N', N <= slots");
+        if (!r.field("slots", slots) || slots < ways || slots > (std::size_t{1} << 28) || (slots & (slots - 1)) != 0)
+            return r.fail("expected 'slots N', N a power of two from 8 to 2^28 (4 GiB)");
+        if (!r.field("expiry_ns", expiry_ns) || expiry_ns < 0) return r.fail("expected 'expiry_ns N', N >= 0");
+        if (!r.field("seed", seed)) return r.fail("expected 'seed N'");
+        if (!r.field("entries", entries) || entries > slots) return r.fail("expected 'entries N', N <= slots");
         first_seen_set set(slots, duration{expiry_ns}, seed);
         std::size_t previous = 0;
         for (std::size_t k = 0; k < entries; ++k) {
             std::size_t index = 0;
             std::uint64_t tag = 0;
             std::int64_t last = 0;
-            if (!numbers(line(), index, tag, last)) return fail("expected 'SLOT TAG LAST_NS'");
-            if (index >= slots || (k > 0 && index <= previous)) return fail("slots must increase and lie below 'slots'");
-            if ((tag & 1) == 0 || (tag >> 20 & set.mask_) != index / ways) return fail("a tag that does not belong in its slot");
+            if (!state_lines::numbers(r.line(), index, tag, last)) return r.fail("expected 'SLOT TAG LAST_NS'");
+            if (index >= slots || (k > 0 && index <= previous)) return r.fail("slots must increase and lie below 'slots'");
+            if ((tag & 1) == 0 || (tag >> 20 & set.mask_) != index / ways) return r.fail("a tag that does not belong in its slot");
             set.slots_[index] = slot{tag, last};
             previous = index;
         }
-        if (!text.empty()) {
-            ++line_number;
-            return fail("expected the end after the last entry");
-        }
+        if (!r.at_end()) return r.fail_trailing("the last entry");
         return set;
     }
     [[nodiscard]] std::size_t capacity() const noexcept { return slots_.size(); }

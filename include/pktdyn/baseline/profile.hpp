@@ -114,7 +114,7 @@ public:
     }
 
     [[nodiscard]] static result<profile_table> restore(std::string_view text, holt_winters_options model = {}) {
-        reader r{text};
+        state_lines r(text, "profile");
         std::size_t capacity = 0, modelled = 0, keys = 0;
         if (r.line() != "pktdyn.profile_table 1") return r.fail("expected 'pktdyn.profile_table 1'");
         if (!r.field("capacity", capacity) || capacity == 0) return r.fail("expected 'capacity N' with N >= 1");
@@ -124,16 +124,17 @@ public:
         if (!t) return t.error();
         const auto blank = holt_winters_detector::create(model).value();
         for (std::size_t k = 0; k < keys; ++k) {
-            const std::size_t line_number = r.number + 1;
+            const std::size_t line_number = r.number() + 1;
             const std::string_view line = r.line();
             entry e{{}, 0, {}, {}, std::vector<holt_winters_detector>(modelled, blank)};
             if (!parse_key_line(line, e)) return r.fail("expected 'key HEX HOUR SUM SUM W W W W'", line_number);
             for (auto& m : e.models) {
                 std::size_t lines = 0;
                 if (!r.field("model", lines) || lines == 0 || lines > 64) return r.fail("expected 'model LINES'");
-                const std::size_t first = r.number + 1;
-                const std::string_view body = r.lines(lines);
-                auto restored = holt_winters_detector::restore(body);
+                const std::size_t first = r.number() + 1;
+                const auto body = r.lines(lines);
+                if (!body) return r.fail("a model ends early", first);
+                auto restored = holt_winters_detector::restore(*body);
                 if (!restored)
                     return error{errc::corrupt, fmt::format("profile state, a model from line {}: {}", first, restored.error().message())};
                 if (restored->options().season != 24) return r.fail("a model's season must be 24 hours", first);
@@ -143,7 +144,7 @@ public:
             t->order_.push_front(std::move(e));
             t->index_.emplace(t->order_.front().key, t->order_.begin());
         }
-        if (!r.at_end()) return r.fail("expected the end after the last key");
+        if (!r.at_end()) return r.fail_trailing("the last key");
         return t;
     }
 
@@ -236,43 +237,6 @@ private:
             if (!whole(w)) return false;
         return line.empty() && std::isfinite(e.sums[0]) && std::isfinite(e.sums[1]) && e.sums[0] >= 0 && e.sums[1] >= 0;
     }
-
-    // Lines of a state text, counted for errors.
-    struct reader {
-        std::string_view rest;
-        std::size_t number = 0;  // lines read so far
-
-        std::string_view line() {
-            ++number;
-            const std::size_t end = rest.find('\n');
-            const std::string_view l = rest.substr(0, end);
-            rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
-            return l;
-        }
-        std::string_view lines(std::size_t n) {
-            std::size_t at = 0;
-            for (std::size_t i = 0; i < n && at <= rest.size(); ++i) {
-                const std::size_t end = rest.find('\n', at);
-                at = end == std::string_view::npos ? rest.size() + 1 : end + 1;
-            }
-            const std::string_view body = rest.substr(0, std::min(at, rest.size()));
-            rest.remove_prefix(std::min(at, rest.size()));
-            number += n;
-            return body;
-        }
-        template <class T>
-        bool field(std::string_view key, T& out) {
-            const std::string_view l = line();
-            if (!l.starts_with(key) || l.size() <= key.size() || l[key.size()] != ' ') return false;
-            const std::string_view v = l.substr(key.size() + 1);
-            const auto r = std::from_chars(v.data(), v.data() + v.size(), out);
-            return r.ec == std::errc{} && r.ptr == v.data() + v.size();
-        }
-        [[nodiscard]] bool at_end() const noexcept { return rest.empty(); }
-        [[nodiscard]] error fail(std::string_view what, std::size_t at = 0) const {
-            return error{errc::corrupt, fmt::format("profile state, line {}: {}", at ? at : number, what)};
-        }
-    };
 
     profile_options o_;
     std::list<entry> order_;  // most recently used first

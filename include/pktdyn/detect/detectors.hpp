@@ -11,6 +11,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -109,48 +110,24 @@ public:
     /// A detector set with `c`'s settings and the state of save()'s text; a malformed text is an
     /// error naming its line.
     [[nodiscard]] static result<detector_set> restore(std::string_view text, const detector_config& c = defaults()) {
-        std::size_t line_number = 0;
-        const auto line = [&]() {
-            ++line_number;
-            const std::size_t end = text.find('\n');
-            const std::string_view l = text.substr(0, end);
-            text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
-            return l;
-        };
-        const auto fail = [&](std::string_view what) {
-            return error{errc::corrupt, fmt::format("detect state, line {}: {}", line_number, what)};
-        };
-        if (line() != "pktdyn.detect_state 1") return fail("expected 'pktdyn.detect_state 1'");
+        state_lines r(text, "detect");
+        if (r.line() != "pktdyn.detect_state 1") return r.fail("expected 'pktdyn.detect_state 1'");
         std::int64_t learning = 0;
-        {
-            const std::string_view l = line();
-            const std::string_view v = l.starts_with("learning_until ") ? l.substr(15) : std::string_view{};
-            const auto r = std::from_chars(v.data(), v.data() + v.size(), learning);
-            if (v.empty() || r.ec != std::errc{} || r.ptr != v.data() + v.size()) return fail("expected 'learning_until NS'");
-        }
-        const band_config& bands = c.bands;
+        if (!r.field("learning_until", learning)) return r.fail("expected 'learning_until NS'");
         detector_set d(c);
         d.context_.learning_until = from_ns(learning);
-        // Each section: its header, then its lines handed to the part's own reader.
+        // Each section: its header, then its lines handed to the part's own reader, whose errors are
+        // told at their line in this file.
         const auto section = [&](std::string_view name, auto restore_part) -> result<void> {
-            const std::string_view header = line();
+            const std::string_view header = r.line();
             const std::string prefix = fmt::format("section {} ", name);
             std::size_t lines = 0;
-            const std::string_view v = header.starts_with(prefix) ? header.substr(prefix.size()) : std::string_view{};
-            const auto r = std::from_chars(v.data(), v.data() + v.size(), lines);
-            if (v.empty() || r.ec != std::errc{} || r.ptr != v.data() + v.size())
-                return fail(fmt::format("expected 'section {} LINES'", name));
-            const std::size_t first = line_number + 1;
-            std::size_t at = 0;
-            for (std::size_t i = 0; i < lines; ++i) {
-                const std::size_t end = text.find('\n', at);
-                if (end == std::string_view::npos) return fail(fmt::format("section {} ends early", name));
-                at = end + 1;
-            }
-            const std::string_view body = text.substr(0, at);
-            text.remove_prefix(at);
-            line_number += lines;
-            if (auto done = restore_part(body); !done)
+            if (!header.starts_with(prefix) || !state_lines::numbers(header.substr(prefix.size()), lines))
+                return r.fail(fmt::format("expected 'section {} LINES'", name));
+            const std::size_t first = r.number() + 1;
+            const auto body = r.lines(lines);
+            if (!body) return r.fail(fmt::format("section {} ends early", name));
+            if (auto done = restore_part(*body); !done)
                 return error{errc::corrupt, fmt::format("detect state, {} (section {})", in_file(done.error().message(), first), name)};
             return {};
         };
@@ -165,23 +142,24 @@ public:
         const auto table_into = [](profile_table& target, const profile_options& o) {
             return [&target, &o](std::string_view body) -> result<void> {
                 auto t = profile_table::restore(body, o.model);
-                if (t && t->options().modelled != o.modelled) return error{errc::corrupt, "line 3: modelled metrics differ from this build's"};
                 if (!t) return t.error();
+                if (t->options().modelled != o.modelled) return error{errc::corrupt, "line 3: modelled metrics differ from this build's"};
                 target = std::move(*t);
                 return {};
             };
         };
-        for (auto r : {section("novelty.services", set_into(d.novelty_.services_)), section("novelty.domains", set_into(d.novelty_.domains_)),
-                       section("novelty.pairs", set_into(d.novelty_.pairs_)), section("volume.pairs", set_into(d.volume_.pairs_)),
-                       section("bands.hosts", table_into(d.bands_.hosts_, bands.hosts)),
-                       section("bands.pairs", table_into(d.bands_.pairs_, bands.pairs)),
-                       section("bands.services", table_into(d.bands_.services_, bands.services)),
-                       section("bands.applications", table_into(d.bands_.applications_, bands.applications))})
-            if (!r) return r.error();
-        if (!text.empty()) {
-            ++line_number;
-            return fail("expected the end after the last section");
-        }
+        const band_config& bands = c.bands;
+        for (const auto& [name, restored] : {std::pair<std::string_view, std::function<result<void>(std::string_view)>>
+                                             {"novelty.services", set_into(d.novelty_.services_)},
+                                             {"novelty.domains", set_into(d.novelty_.domains_)},
+                                             {"novelty.pairs", set_into(d.novelty_.pairs_)},
+                                             {"volume.pairs", set_into(d.volume_.pairs_)},
+                                             {"bands.hosts", table_into(d.bands_.hosts_, bands.hosts)},
+                                             {"bands.pairs", table_into(d.bands_.pairs_, bands.pairs)},
+                                             {"bands.services", table_into(d.bands_.services_, bands.services)},
+                                             {"bands.applications", table_into(d.bands_.applications_, bands.applications)}})
+            if (auto done = section(name, restored); !done) return done.error();  // the first problem, the rest unread
+        if (!r.at_end()) return r.fail_trailing("the last section");
         d.restored_ = true;
         return d;
     }

@@ -73,14 +73,7 @@ public:
             const std::uint64_t target = hash_host(f.responder) ^ sketch_hash(std::uint64_t{f.responder_port} << 8 | f.protocol);
             if (s.stealthy.insert(target).second && s.stealthy.size() == c_.stealth_threshold && !s.told_stealth) {
                 s.told_stealth = true;
-                alert a;
-                a.start = s.start;
-                a.end = s.last;
-                a.detector = "scan.stealth";
-                a.entity = f.originator.to_string();
-                a.technique = "T1046";
-                a.severity = 55;
-                for (const auto& id : s.flows) a.add_flow(id);
+                alert a = window_alert(f, s, "scan.stealth", 55, "T1046");
                 a.add_evidence("targets", std::to_string(s.stealthy.size()));
                 a.sentence = fmt::format("{} sent TCP probes with neither SYN nor ACK (FIN, NULL or Xmas scan) to {} ports "
                                          "(threshold {}); no connection sends such packets",
@@ -218,13 +211,7 @@ private:
 
     alert scan_alert(const flow_facts& f, const scanner& s, bool local, const char* kind, std::size_t count,
                      std::size_t threshold) const {
-        alert a;
-        a.start = s.start;
-        a.end = s.last;
-        a.detector = kind;
-        a.entity = f.originator.to_string();
-        a.technique = "T1046";
-        for (const auto& id : s.flows) a.add_flow(id);
+        alert a = window_alert(f, s, kind, 0, "T1046");  // severity set below
         const auto minutes = std::chrono::duration<double>(s.last - s.start).count() / 60;
         const std::string_view k = kind;
         if (k == "scan.horizontal") {
@@ -254,15 +241,21 @@ private:
         return a;
     }
 
-    alert sweep_alert(const flow_facts& f, const scanner& s) const {
+    // What every alert about a scanner's window says: its time, the scanner, the flows behind it.
+    static alert window_alert(const flow_facts& f, const scanner& s, const char* detector, int severity, const char* technique) {
         alert a;
         a.start = s.start;
         a.end = s.last;
-        a.detector = "scan.ping_sweep";
+        a.detector = detector;
         a.entity = f.originator.to_string();
-        a.technique = "T1018";
-        a.severity = 40;
+        a.severity = severity;
+        a.technique = technique;
         for (const auto& id : s.flows) a.add_flow(id);
+        return a;
+    }
+
+    alert sweep_alert(const flow_facts& f, const scanner& s) const {
+        alert a = window_alert(f, s, "scan.ping_sweep", 40, "T1018");
         a.add_evidence("hosts", std::to_string(s.swept.size()));
         a.sentence = fmt::format("{} sent ICMP echo requests to {} hosts in {:.1f} min (threshold {})", a.entity, s.swept.size(),
                                  std::chrono::duration<double>(s.last - s.start).count() / 60, c_.sweep_threshold);

@@ -230,4 +230,73 @@ private:
     std::optional<pktdyn::error> error_;
 };
 
+/// A state text made of several parts (baseline/profile.hpp, baseline/first_seen.hpp,
+/// detect/detectors.hpp), read line by line with the count kept, so that every error names its line:
+/// "<what> state, line N: <problem>".
+class state_lines {
+public:
+    state_lines(std::string_view text, std::string_view what) : rest_(text), what_(what) {}
+
+    /// The next line (without its '\n').
+    std::string_view line() {
+        ++number_;
+        const std::size_t end = rest_.find('\n');
+        const std::string_view l = rest_.substr(0, end);
+        rest_ = end == std::string_view::npos ? std::string_view{} : rest_.substr(end + 1);
+        return l;
+    }
+    /// The next `n` whole lines, '\n' included, for a part's own reader; nothing when fewer are left.
+    std::optional<std::string_view> lines(std::size_t n) {
+        std::size_t at = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t end = rest_.find('\n', at);
+            if (end == std::string_view::npos) return std::nullopt;
+            at = end + 1;
+        }
+        const std::string_view body = rest_.substr(0, at);
+        rest_.remove_prefix(at);
+        number_ += n;
+        return body;
+    }
+    /// Whole numbers separated by single spaces, the line holding exactly those.
+    template <class... T>
+    static bool numbers(std::string_view l, T&... out) {
+        const auto one = [&](auto& v) {
+            const std::size_t space = l.find(' ');
+            const std::string_view token = l.substr(0, space);
+            l = space == std::string_view::npos ? std::string_view{} : l.substr(space + 1);
+            const auto r = std::from_chars(token.data(), token.data() + token.size(), v);
+            return !token.empty() && r.ec == std::errc{} && r.ptr == token.data() + token.size();
+        };
+        return (one(out) && ...) && l.empty();
+    }
+    /// The next line as "KEY N...".
+    template <class... T>
+    bool field(std::string_view key, T&... out) {
+        const std::string_view l = line();
+        return l.starts_with(key) && l.size() > key.size() && l[key.size()] == ' ' && numbers(l.substr(key.size() + 1), out...);
+    }
+    [[nodiscard]] bool at_end() const noexcept { return rest_.empty(); }
+    /// Lines read so far (the last one read is this line's number).
+    [[nodiscard]] std::size_t number() const noexcept { return number_; }
+    /// The problem, at line `at` (default: the last line read).
+    [[nodiscard]] error fail(std::string_view problem, std::size_t at = 0) const {
+        std::string m(what_);
+        m += " state, line ";
+        m += std::to_string(at ? at : number_);
+        m += ": ";
+        m += problem;
+        return error{errc::corrupt, std::move(m)};
+    }
+    /// Text left after the last part: an error at the first line of it.
+    [[nodiscard]] error fail_trailing(std::string_view after) const {
+        return fail("expected the end after " + std::string(after), number_ + 1);
+    }
+
+private:
+    std::string_view rest_;
+    std::string_view what_;
+    std::size_t number_ = 0;
+};
+
 }  // namespace pktdyn
