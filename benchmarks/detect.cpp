@@ -2,9 +2,10 @@
 // hold per tracked host. Whole pipelines on one thread, in the same run:
 //   flows            from | track_flows | a sink that takes no rows     (the flow path)
 //   + evidence       ... | extract<login_outcomes, dns_activity>       (what detectors read inside flows)
-//   + detection      ... | to(detection_sink): every detector and baseline on every row
+//   + detection      ... | to(detection_sink): every detector and baseline on every flow's facts
 //   + server names   ... | extract<..., tls_meta>: pktdyn-detect's whole path (new-SaaS needs names)
-// Before timing: the detection run raises alerts (big.pcap holds the corpus's attacks 15 times) and
+// One thread by default; PKTDYN_BENCH_THREADS=N runs each pipeline sharded (detection then runs on
+// the writer thread, beside the reader and the shards). Before timing: the detection run raises alerts (big.pcap holds the corpus's attacks 15 times) and
 // sees every flow of the flow path. The flood: a million source hosts, one flow each, through the
 // detector set; the host profiles hold their cap and count every eviction, and the heap per tracked
 // host is measured (mallinfo2) against the 2 KiB budget.
@@ -37,6 +38,11 @@ struct counted_alerts {
     pktdyn::result<void> finish() { return {}; }
 };
 
+unsigned bench_threads() {
+    const char* t = std::getenv("PKTDYN_BENCH_THREADS");
+    return t ? static_cast<unsigned>(std::atoi(t)) : 1u;
+}
+
 enum class variant { flows, evidence, detection, server_names };
 
 struct totals {
@@ -53,19 +59,19 @@ totals pass(const std::string& path, variant v) {
         t.flows = r.flows.flows;
     };
     switch (v) {
-        case variant::flows: done((pktdyn::from(*f) | pktdyn::track_flows({}) | pktdyn::to(no_rows{}))({.threads = 1})); break;
+        case variant::flows: done((pktdyn::from(*f) | pktdyn::track_flows({}) | pktdyn::to(no_rows{}))({.threads = bench_threads()})); break;
         case variant::evidence:
             done((pktdyn::from(*f) | pktdyn::track_flows({}) | pktdyn::extract<pktdyn::login_outcomes, pktdyn::dns_activity>() |
-                  pktdyn::to(no_rows{}))({.threads = 1}));
+                  pktdyn::to(no_rows{}))({.threads = bench_threads()}));
             break;
         case variant::detection:
             done((pktdyn::from(*f) | pktdyn::track_flows({}) | pktdyn::extract<pktdyn::login_outcomes, pktdyn::dns_activity>() |
-                  pktdyn::to(pktdyn::detection_sink(defaults, counted_alerts{&t.alerts})))({.threads = 1}));
+                  pktdyn::to(pktdyn::detection_sink(defaults, counted_alerts{&t.alerts})))({.threads = bench_threads()}));
             break;
         case variant::server_names:
             done((pktdyn::from(*f) | pktdyn::track_flows({}) |
                   pktdyn::extract<pktdyn::login_outcomes, pktdyn::dns_activity, pktdyn::tls_meta>() |
-                  pktdyn::to(pktdyn::detection_sink(defaults, counted_alerts{&t.alerts})))({.threads = 1}));
+                  pktdyn::to(pktdyn::detection_sink(defaults, counted_alerts{&t.alerts})))({.threads = bench_threads()}));
             break;
     }
     return t;

@@ -141,4 +141,11 @@ TEST_CASE("Flows that are none of these write no evidence", "[evidence]") {
     d.write(dn);
     for (double v : lo) CHECK(std::isnan(v));
     for (double v : dn) CHECK(std::isnan(v));
+    // Text columns too, into strings a pipeline reuses from a DNS flow before (they were left as they were).
+    std::array<std::string, dns_activity::text_features.size()> text{"version.bind", "version.bind"};
+    d.write_text(text);
+    CHECK(text[0].empty());
+    CHECK(text[1].empty());
+    CHECK(d.longest_query().empty());
+    CHECK(d.first_query().empty());
 }

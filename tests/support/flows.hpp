@@ -33,7 +33,7 @@ inline flow_facts tcp_flow(ip_address o, ip_address r, std::uint16_t port, doubl
     f.orig_ack = history.find_first_of("AD") != std::string_view::npos ? 1 : 0;
     f.orig_bytes = orig_bytes;
     f.resp_bytes = resp_bytes;
-    f.community_id = "1:test";
+    f.set_community_id("1:test");
     return f;
 }
 

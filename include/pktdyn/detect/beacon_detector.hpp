@@ -8,6 +8,9 @@
 // band starts there in its UI) is an alert. Severity: 30 at the threshold to 50 at 1.0 (a beacon alone is
 // a lead: update checks, keep-alives and pollers beacon too), 10 less for a
 // responder in our own networks. Memory: up to `max_pairs` pairs and `max_connections` per pair.
+// Pairs are RITA's by default: an internal originator and an external responder (RITA v5 imports no
+// internal-to-internal or external-to-external connection, and filter_external_to_internal is on in
+// its default config); `outbound_only = false` scores every pair.
 #pragma once
 
 #include <algorithm>
@@ -34,6 +37,7 @@ struct beacon_detector_config {
     duration min_span = std::chrono::hours(1);  ///< first to last connection: shorter is a burst, not a beacon
     std::size_t max_pairs = 1 << 16;
     std::size_t max_connections = 86400;
+    bool outbound_only = true;  ///< only internal originator → external responder, as RITA
     beacon::config score{};
 };
 
@@ -48,6 +52,7 @@ public:
             window_start_ = f.first;
         }
         if (f.icmp()) return;
+        if (c_.outbound_only && (!ctx.is_internal(f.originator) || ctx.is_internal(f.responder))) return;
         std::string key(reinterpret_cast<const char*>(f.originator.bytes.data()), f.originator.size());
         key.push_back('>');
         key.append(reinterpret_cast<const char*>(f.responder.bytes.data()), f.responder.size());
@@ -63,7 +68,7 @@ public:
         if (p.connections.size() >= c_.max_connections) return;
         p.connections.push_back({static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(f.first.time_since_epoch()).count()),
                                  static_cast<double>(f.orig_bytes + f.resp_bytes)});
-        if (p.flows.size() < alert::max_community_ids && !f.community_id.empty()) p.flows.emplace_back(f.community_id);
+        p.flows.add(f);
         last_ = std::max(last_, f.last);
     }
 
@@ -95,7 +100,7 @@ public:
             const bool internal_peer = ctx.is_internal(p.responder);
             a.severity = static_cast<int>(30 + 20 * std::clamp((s->total - c_.threshold) / (1 - c_.threshold), 0.0, 1.0)) -
                          (internal_peer ? 10 : 0);
-            for (const auto& id : p.flows) a.add_flow(id);
+            p.flows.add_to(a);
             a.add_evidence("score", fmt::format("{:.3f}", s->total));
             a.add_evidence("timestamp_score", fmt::format("{:.3f}", s->timestamp));
             a.add_evidence("data_size_score", fmt::format("{:.3f}", s->data_size));
@@ -120,7 +125,7 @@ private:
         ip_address originator, responder;
         std::uint16_t port = 0;
         std::vector<std::pair<std::uint32_t, double>> connections;  // start (s since the epoch), bytes both ways
-        std::vector<std::string> flows;
+        flow_list flows;
     };
     beacon_detector_config c_;
     std::unordered_map<std::string, pair> pairs_;

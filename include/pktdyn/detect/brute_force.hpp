@@ -67,7 +67,7 @@ private:
         double sum = 0;
         std::size_t connections = 0;
         std::set<std::string> servers;
-        std::vector<std::string> flows;
+        flow_list flows;
         bool told = false;
     };
     using tallies = std::unordered_map<std::string, tally>;
@@ -98,7 +98,7 @@ private:
         ++w.connections;
         w.last = std::max(w.last, f.last);
         if (w.servers.size() < 64) w.servers.insert(f.responder.to_string());
-        if (w.flows.size() < alert::max_community_ids && !f.community_id.empty()) w.flows.emplace_back(f.community_id);
+        w.flows.add(f);
     }
 
     static std::string minutes_seconds(duration d) {
@@ -115,7 +115,7 @@ private:
         if (w.servers.size() == 1) a.peer = *w.servers.begin();
         a.technique = "T1110.001";
         a.severity = severity_above(60, w.sum, limit, 90);
-        for (const auto& id : w.flows) a.add_flow(id);
+        w.flows.add_to(a);
         a.add_evidence("count", fmt::format("{}", w.sum));
         a.add_evidence("connections", std::to_string(w.connections));
         a.add_evidence("servers", std::to_string(w.servers.size()));
@@ -133,7 +133,7 @@ private:
             a.start = f.first;
             a.end = f.last;
             a.community_ids.clear();
-            a.add_flow(f.community_id);
+            a.add_flow(f.community_id());
             a.severity = 90;
             a.technique = "T1110.001";
             a.sentence = fmt::format("{}, which was guessing SSH passwords, logged in to {} (a success inferred from "
@@ -170,7 +170,7 @@ private:
     struct shapes {
         timestamp start{}, last{};
         std::vector<std::pair<std::uint64_t, std::uint32_t>> bins;  // (bin, sessions): few, so a vector
-        std::vector<std::string> flows;
+        flow_list flows;
         bool told = false;
     };
 
@@ -181,7 +181,7 @@ private:
         const std::uint64_t key = sketch_hash(bytes_of(f.originator), sketch_hash(bytes_of(f.responder), f.responder_port));
         shapes& w = window(generic_, key, f.first, c_.generic_window);
         w.last = std::max(w.last, f.last);
-        if (w.flows.size() < alert::max_community_ids && !f.community_id.empty()) w.flows.emplace_back(f.community_id);
+        w.flows.add(f);
         const std::uint64_t b = bin(f);
         auto at = std::find_if(w.bins.begin(), w.bins.end(), [&](const auto& e) { return e.first == b; });
         if (at == w.bins.end()) {
@@ -200,7 +200,7 @@ private:
         a.peer = fmt::format("{}:{}", f.responder.to_string(), f.responder_port);
         a.technique = "T1110";
         a.severity = severity_above(40, static_cast<double>(n), static_cast<double>(c_.generic_limit), 60);
-        for (const auto& id : w.flows) a.add_flow(id);
+        w.flows.add_to(a);
         a.add_evidence("sessions", std::to_string(n));
         a.add_evidence("client_bytes", std::to_string(f.orig_bytes / 64 * 64) + "-" + std::to_string(f.orig_bytes / 64 * 64 + 63));
         a.add_evidence("server_bytes", std::to_string(f.resp_bytes / 64 * 64) + "-" + std::to_string(f.resp_bytes / 64 * 64 + 63));

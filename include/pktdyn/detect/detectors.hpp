@@ -208,7 +208,7 @@ private:
         a.peer = f.responder.to_string();
         a.technique = "T1071";
         a.severity = 20 + 10 * static_cast<int>(c->tier);
-        a.add_flow(f.community_id);
+        a.add_flow(f.community_id());
         const double hours = std::chrono::duration<double>(c->length).count() / 3600;
         a.add_evidence("hours", fmt::format("{:.2f}", hours));
         a.add_evidence("tier_hours", fmt::format("{}", std::chrono::duration_cast<std::chrono::hours>(long_.tiers()[c->tier]).count()));

@@ -67,7 +67,7 @@ public:
         }
         window& w = it->second;
         w.last = std::max(w.last, f.last);
-        if (w.flows.size() < alert::max_community_ids && !f.community_id.empty()) w.flows.emplace_back(f.community_id);
+        w.flows.add(f);
         if (w.names.size() < 4096) w.names.insert(sketch_hash(f.dns_longest_query));
         w.more += std::max(0.0, f.dns_query_names - 1);
         w.txt_null += f.dns_txt_null_queries;
@@ -113,13 +113,13 @@ private:
         timestamp start{}, last{};
         std::unordered_set<std::uint64_t> names;
         double more = 0, txt_null = 0, longest = 0, entropy = 0;
-        std::vector<std::string> flows;
+        flow_list flows;
         bool told_tunnel = false, told_encoded = false, told_txt = false;
     };
     struct burst {
         timestamp start{}, last{};
         double count = 0;
-        std::vector<std::string> flows;
+        flow_list flows;
         bool told = false;
     };
 
@@ -131,7 +131,7 @@ private:
         a.entity = f.originator.to_string();
         a.peer = domain;
         a.technique = "T1071.004";
-        for (const auto& id : w.flows) a.add_flow(id);
+        w.flows.add_to(a);
         a.add_evidence("registered_domain", domain);
         a.add_evidence("resolver", f.responder.to_string());
         a.add_evidence("longest_name", fmt::format("{}", w.longest));
@@ -145,7 +145,7 @@ private:
         if (b.count == 0 || f.first - b.start > c_.burst_window) b = burst{f.first, f.last, 0, {}, false};
         b.count += f.dns_nxdomain;
         b.last = std::max(b.last, f.last);
-        if (b.flows.size() < alert::max_community_ids && !f.community_id.empty()) b.flows.emplace_back(f.community_id);
+        b.flows.add(f);
         if (b.told || b.count < c_.nxdomain_burst) return;
         b.told = true;
         alert a;
@@ -155,7 +155,7 @@ private:
         a.entity = f.originator.to_string();
         a.technique = "T1568.002";
         a.severity = severity_above(40, b.count, c_.nxdomain_burst, 60);
-        for (const auto& id : b.flows) a.add_flow(id);
+        b.flows.add_to(a);
         a.add_evidence("nxdomain", fmt::format("{}", b.count));
         a.sentence = fmt::format("{} received {} NXDOMAIN answers within {:.0f} s (threshold {} in {} s): names that do not "
                                  "exist, as a domain-generation algorithm asks for",

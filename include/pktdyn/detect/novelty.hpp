@@ -106,7 +106,7 @@ private:
         a.peer = f.responder.to_string();
         a.severity = severity;
         a.technique = technique;
-        a.add_flow(f.community_id);
+        a.add_flow(f.community_id());
         return a;
     }
     novelty_config c_;

@@ -69,7 +69,7 @@ public:
         if (stealth(f)) {
             scanner& s = scanner_of(f);
             s.last = std::max(s.last, f.last);
-            s.flow(f.community_id);
+            s.flows.add(f);
             const std::uint64_t target = hash_host(f.responder) ^ sketch_hash(std::uint64_t{f.responder_port} << 8 | f.protocol);
             if (s.stealthy.insert(target).second && s.stealthy.size() == c_.stealth_threshold && !s.told_stealth) {
                 s.told_stealth = true;
@@ -86,7 +86,7 @@ public:
         if (!echo && !attempt(f)) return;
         scanner& s = scanner_of(f);
         s.last = std::max(s.last, f.last);
-        s.flow(f.community_id);
+        s.flows.add(f);
         if (echo) {
             if (s.swept.insert(hash_host(f.responder)).second && s.swept.size() == c_.sweep_threshold && !s.told_sweep) {
                 s.told_sweep = true;
@@ -132,10 +132,8 @@ private:
         std::uint8_t told = 0;  // scan kinds told in this window
         bool told_sweep = false, told_stealth = false, told_discovery = false;
         std::size_t discovered = 0;  // hosts that got nmap's discovery probes
-        std::vector<std::string> flows;
-        void flow(std::string_view id) {
-            if (flows.size() < alert::max_community_ids && !id.empty()) flows.emplace_back(id);
-        }
+        flow_list flows;
+
     };
     struct probe_set {
         timestamp first{};
@@ -196,7 +194,7 @@ private:
             a.peer = f.responder.to_string();
             a.severity = 30;
             a.technique = "T1018";
-            a.add_flow(f.community_id);
+            a.add_flow(f.community_id());
             std::string probes;
             for (const auto& [b, name] : {std::pair{0, "ICMP echo"}, {1, "TCP to 443"}, {2, "TCP to 80"}, {3, "ICMP timestamp"}})
                 if (p.seen & (1u << b)) probes += probes.empty() ? name : std::string(", ") + name;
@@ -250,7 +248,7 @@ private:
         a.entity = f.originator.to_string();
         a.severity = severity;
         a.technique = technique;
-        for (const auto& id : s.flows) a.add_flow(id);
+        s.flows.add_to(a);
         return a;
     }
 

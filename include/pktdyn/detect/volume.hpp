@@ -130,7 +130,7 @@ private:
         a.entity = f.originator.to_string();
         a.peer = f.responder.to_string();
         a.technique = "T1048";
-        a.add_flow(f.community_id);
+        a.add_flow(f.community_id());
         return a;
     }
     volume_config c_;

@@ -1,11 +1,13 @@
-// pktdyn — detections as a pipeline sink: `detection_sink` takes the flow rows a pipeline writes,
-// reads the columns the detectors need by name (flow_facts), runs the detector_set, and hands the
-// alerts to an alert sink (export/alerts.hpp). Put it beside the records with tee(), or alone.
+// pktdyn — detections as a pipeline sink: `detection_sink` runs the detector_set on every ended
+// flow and hands the alerts to an alert sink (export/alerts.hpp).
 //
-// Rows reach a sink on one thread, in the order the flow table ended the flows, whatever the number
-// of shards (pipeline/pipeline.hpp): host-level state sees every flow of a host, and the alerts are
-// the same bytes at any thread count. Columns the row lacks stay empty in the facts: without
-// `login_outcomes` no login is judged, without `dns_activity` no DNS, without a server name no SaaS.
+// In a pipeline it observes flows (export/sink.hpp, flow_observer): the pipeline reads each flow's
+// facts from its record and accumulators (detect/flow_facts.hpp) and builds no row for it. Given
+// rows by hand (consume), it reads the same facts from the columns by name. Either way flows reach
+// it on one thread, in the order the flow table ended them, whatever the number of shards
+// (pipeline/pipeline.hpp): host-level state sees every flow of a host, and the alerts are the same
+// bytes at any thread count. What the flow lacks stays empty in the facts: without `login_outcomes`
+// no login is judged, without `dns_activity` no DNS, without a server name (tls_meta) no SaaS.
 #pragma once
 
 #include <arpa/inet.h>
@@ -75,7 +77,7 @@ public:
         f.continues = text(end_reason_column) == "active_timeout";
         f.conn_state = text(conn_state);
         f.history = text(history);
-        f.community_id = text(community_id);
+        f.set_community_id(text(community_id));
         f.orig_packets = count(orig_packets);
         f.resp_packets = count(resp_packets);
         f.orig_syn = count(orig_syn);
@@ -99,7 +101,10 @@ public:
         observe(f);
     }
 
-    /// One flow's facts (what consume() builds from a row; for callers that have them already).
+    /// In a pipeline: facts, not rows (the pipeline builds no row for this sink).
+    [[nodiscard]] bool wants_rows() const noexcept { return false; }
+
+    /// One flow's facts: what a pipeline gives, and what consume() reads from a row.
     void observe(const flow_facts& f) {
         raised_.clear();
         detectors_.observe(f, raised_);
@@ -154,6 +159,6 @@ private:
     std::map<std::string, std::vector<alert>> examples_;
 };
 
-static_assert(diagnose_sink<detection_sink<alert_jsonl_sink>>());
+static_assert(diagnose_sink<detection_sink<alert_jsonl_sink>>() && flow_observer<detection_sink<alert_jsonl_sink>>);
 
 }  // namespace pktdyn

@@ -78,6 +78,15 @@ template <class K>
     else return true;
 }
 
+struct flow_facts;  // detect/flow_facts.hpp
+
+/// A sink that observes ended flows as facts (detect/flow_facts.hpp) instead of reading rows:
+/// `observe(const flow_facts&)`. A pipeline reads the facts from the flow's record and accumulators
+/// and gives them to such a sink where others get the row (same thread, same order); it builds a
+/// row only if some other sink wants one. (detection_sink is one.)
+template <class K>
+concept flow_observer = requires(K& k, const flow_facts& f) { k.observe(f); };
+
 /// A sink that formats rows on any thread: `prepare(row, text_buffer&) const` writes a row's bytes
 /// touching nothing but what begin() set, and `consume_prepared(row, bytes)` takes them in row order.
 /// A sharded pipeline prepares each row in the shard that made it, so the thread that feeds the
@@ -153,6 +162,11 @@ public:
     void consume(std::span<const value> row) { k_->consume(row); }
     result<void> finish() { return k_->finish(); }
     [[nodiscard]] bool wants_rows() const noexcept { return pktdyn::wants_rows(*k_); }
+    void observe(const flow_facts& f)
+        requires flow_observer<K>
+    {
+        k_->observe(f);
+    }
 
 private:
     K* k_;

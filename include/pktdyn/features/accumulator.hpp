@@ -315,6 +315,11 @@ public:
     }
     template <class T>
     [[nodiscard]] const T& get() const noexcept { return std::get<T>(parts_); }
+    /// Calls `f(part)` for each accumulator, in the order of A... (readers that look for a member).
+    template <class F>
+    void each(F&& f) const {
+        std::apply([&](const auto&... a) { (f(a), ...); }, parts_);
+    }
 
 private:
     template <std::size_t... I>

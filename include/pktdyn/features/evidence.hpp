@@ -434,8 +434,16 @@ public:
         out[3] = s.txt_null;
         out[4] = s.nxdomain;
     }
+    /// The longest and the first query name (pktdyn text), "" when not DNS: the text columns, unwritten.
+    [[nodiscard]] std::string_view longest_query() const noexcept {
+        return state_ ? std::string_view(state_->longest.data(), state_->longest_size) : std::string_view();
+    }
+    [[nodiscard]] std::string_view first_query() const noexcept {
+        return state_ ? std::string_view(state_->first.data(), state_->first_size) : std::string_view();
+    }
     void write_text(std::span<std::string> out) const {
-        if (!state_) return;  // the names are pktdyn text already (dns_name)
+        for (auto& o : out) o.clear();  // the strings are reused from flow to flow
+        if (!state_) return;             // the names are pktdyn text already (dns_name)
         out[0].assign(state_->longest.data(), state_->longest_size);
         out[1].assign(state_->first.data(), state_->first_size);
     }

@@ -471,6 +471,11 @@ public:
         }
     }
 
+    /// The ClientHello's server name as sent (raw bytes; the column holds it as pktdyn text), "" when none.
+    [[nodiscard]] std::string_view server_name() const noexcept {
+        return state_ ? std::string_view(state_->values.server_name) : std::string_view();
+    }
+
     /// Each value into its column's string, reusing the string's room: no allocation per flow once
     /// the strings have grown (a pipeline reuses them from flow to flow).
     void write_text(std::span<std::string> out) const {

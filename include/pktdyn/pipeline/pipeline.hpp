@@ -16,7 +16,9 @@
 //
 // Per packet the path is the one flow_path runs (decode, fragments, flow table, the TCP tracker
 // and the accumulators): no allocation, no virtual call. A flow's row is assembled when it ends,
-// into buffers reused from flow to flow. run() returns what happened: packets, decode status by
+// into buffers reused from flow to flow, and only when a sink takes rows: sinks that observe flows
+// (detection: export/sink.hpp, flow_observer) get facts read from the record and accumulators
+// instead (detect/flow_facts.hpp). run() returns what happened: packets, decode status by
 // reason, flows by end reason, the source's and the sinks' errors.
 #pragma once
 
@@ -37,6 +39,7 @@
 #include <vector>
 
 #include "pktdyn/core/concepts.hpp"
+#include "pktdyn/detect/flow_facts.hpp"
 #include "pktdyn/export/flow_fields.hpp"
 #include "pktdyn/export/sink.hpp"
 #include "pktdyn/features/accumulator.hpp"
@@ -163,6 +166,7 @@ struct owned_row {
     std::vector<value> values;       // for sinks that read values (empty when none does)
     std::vector<std::string> strings;
     text_buffer prepared;            // the preparing sinks' bytes (export/sink.hpp: preparing_sink)
+    kept_flow_facts facts;           // for sinks that observe flows (export/sink.hpp: flow_observer)
     void assign(std::span<const value> row) {
         std::size_t texts = 0;
         for (const auto& v : row) texts += v.type == value::kind::text;
@@ -373,18 +377,30 @@ private:
         result.reserved_bytes = path.table().memory_bytes();
     }
 
+    // Sinks that observe flows get facts, never rows (export/sink.hpp, flow_observer).
+    static constexpr bool observed = (flow_observer<K> || ...);
     [[nodiscard]] bool rows_wanted() const noexcept {
-        return std::apply([](const auto&... k) { return (pktdyn::wants_rows(k) || ...); }, sinks_);
+        return std::apply([](const auto&... k) { return ((!flow_observer<std::remove_cvref_t<decltype(k)>> && pktdyn::wants_rows(k)) || ...); },
+                          sinks_);
+    }
+    template <class L>
+    static void deliver(L& k, std::span<const value> row, const flow_facts* facts) {
+        if constexpr (flow_observer<L>) k.observe(*facts);
+        else if (!row.empty()) k.consume(row);  // empty: no sink wanted rows, none was built
     }
 
     // Everything on the calling thread.
     void run_here(const schema& s, const run_options& o, run_result& result) {
         builder_type builder(s.size(), score_width());
+        flow_facts_reader reader;
         const bool rows = rows_wanted();
         const auto on_end = [&](typename flow_table<state_type>::entry& e) {
-            if (!rows) return;  // no sink takes rows: none is built
-            const auto row = builder.build(e.record, e.state, scorers_);
-            std::apply([&](auto&... k) { (k.consume(row), ...); }, sinks_);
+            if (!rows && !observed) return;  // no sink takes the flow: nothing is built
+            const flow_facts* facts = nullptr;
+            if constexpr (observed) facts = &reader.read(e.record, e.state.features);
+            std::span<const value> row;
+            if (rows) row = builder.build(e.record, e.state, scorers_);
+            std::apply([&](auto&... k) { (deliver(k, row, facts), ...); }, sinks_);
         };
         flow_path<state_type> path{flows_};
         std::optional<dns_cache> names;
@@ -422,7 +438,10 @@ private:
             spsc_queue<std::unique_ptr<owned_row>> recycled{1024};
         };
         // Sinks that format (CSV, JSON lines) do it in the shards; values travel only for the others.
-        const bool values_needed = std::apply([](const auto&... k) { return (detail::sink::needs_values(k) || ...); }, sinks_);
+        const bool values_needed = std::apply([](const auto&... k) {
+            return ((!flow_observer<std::remove_cvref_t<decltype(k)>> && detail::sink::needs_values(k)) || ...);
+        }, sinks_);
+        const bool rows = rows_wanted();
         std::vector<std::unique_ptr<shard>> all(shards);
         for (auto& x : all) x = std::make_unique<shard>();
         spsc_queue<std::uint32_t> order{std::size_t{1} << 16};  // for each flow ended, its shard
@@ -434,6 +453,7 @@ private:
             decoded_packet d;
             std::vector<std::unique_ptr<state_type>> states;
             builder_type builder(s.size(), score_width());
+            flow_facts_reader reader;
             analysis_context context;
             const analysis_context::scope in_context(&context);
             for (;;) {
@@ -464,10 +484,13 @@ private:
                     state->finish(r.last);
                     auto reused = me.recycled.try_pop();
                     auto out = reused ? std::move(*reused) : std::make_unique<owned_row>();
-                    const auto row = builder.build(r, *state, scorers);
+                    if constexpr (observed) out->facts.assign(reader.read(r, state->features));
                     out->prepared.clear();
-                    std::apply([&](const auto&... k) { (detail::sink::prepare_framed(k, row, out->prepared), ...); }, sinks_);
-                    if (values_needed) out->assign(row);
+                    if (rows) {
+                        const auto row = builder.build(r, *state, scorers);
+                        std::apply([&](const auto&... k) { (detail::sink::prepare_framed(k, row, out->prepared), ...); }, sinks_);
+                        if (values_needed) out->assign(row);
+                    }
                     me.output.push(std::move(out));
                 }
                 me.input.release();
@@ -484,7 +507,11 @@ private:
                 auto row = all[from]->output.pop();
                 const std::span<const value> values(row->values);
                 std::string_view bytes(row->prepared.data(), row->prepared.size());
-                std::apply([&](auto&... k) { ((bytes = detail::sink::consume_framed(k, values, bytes)), ...); }, sinks_);
+                const auto one = [&](auto& k) {
+                    if constexpr (flow_observer<std::remove_cvref_t<decltype(k)>>) k.observe(row->facts.get());
+                    else if (rows) bytes = detail::sink::consume_framed(k, values, bytes);
+                };
+                std::apply([&](auto&... k) { (one(k), ...); }, sinks_);
                 all[from]->recycled.push(std::move(row));
             }
         });
@@ -497,9 +524,8 @@ private:
         std::vector<std::uint32_t> next_slot(shards, 0);
         std::uint64_t created = 0;
         static_assert(std::is_trivially_copyable_v<flow_record>);
-        const bool rows = rows_wanted();
         const auto on_end = [&](typename flow_table<reader_state>::entry& e) {
-            if (!rows) {  // no sink takes rows: the slot is free, the writer has nothing to do
+            if (!rows && !observed) {  // no sink takes the flow: the slot is free, the writer has nothing to do
                 free_slots[e.state.shard].push_back(e.state.slot);
                 return;
             }
