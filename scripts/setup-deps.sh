@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages pktdyn needs, only those that are missing.
 # Idempotent and silent when there is nothing to do.
-#   scripts/setup-deps.sh            build + test dependencies
-#   scripts/setup-deps.sh --record   also what scripts/record/ needs (recordings, attacks included)
+#   scripts/setup-deps.sh            build + test dependencies (the attack tools the tests start included)
+#   scripts/setup-deps.sh --record   also what scripts/record/'s other recordings need
 #   scripts/setup-deps.sh --peers    also the peers benchmarks compare against
 set -euo pipefail
 
@@ -10,11 +10,13 @@ build=(cmake make g++ clang-14 libclang-rt-14-dev pkg-config
        libeigen3-dev libxtensor-dev xtl-dev libxsimd-dev libfmt-dev catch2
        libbenchmark-dev libpcap-dev libssl-dev
        tshark python3 python3-numpy python3-pandas python3-xgboost python3-sklearn publicsuffix)
-record=(iproute2 tcpdump iperf3 dnsmasq openssh-server openssh-client openssl curl
-        python3 iputils-ping nmap hydra medusa ncrack)
+# The attack tools and servers the tests start (tests/examples/check_live_attacks.sh) and the recordings use.
+attacks=(iproute2 tcpdump dnsmasq openssh-server openssh-client openssl python3 python3-pyftpdlib
+         nmap masscan hydra medusa ncrack iodine)
+record=(iperf3 curl iputils-ping)
 peers=(libtins-dev libndpi-bin argus-server argus-client wireshark-common hyperfine time)
 
-want=("${build[@]}")
+want=("${build[@]}" "${attacks[@]}")
 for arg in "$@"; do
   case $arg in
     --record) want+=("${record[@]}") ;;

@@ -2,19 +2,23 @@
 # Records attacks with real tools between network namespaces, each with its label, for
 # pktdyn-detect's ground truth (issue #15).
 #
-#   sudo scripts/record/attacks.sh --out DIR [--name NAME]
+#   sudo scripts/record/attacks.sh --out DIR [--name NAME] [--steps ID,ID,...] [--passwords N]
 #
 # The attackers (10.88.0.1 with nmap and hydra, 10.88.0.3 with medusa and ncrack) and the victims
 # (10.88.0.2 and 30 more addresses, 10.88.0.10-39, on one host) meet on a bridge in the victim's
 # namespace. On the victim: OpenSSH (password logins, every guess wrong), an HTTP
-# server asking for basic authentication (python), dnsmasq, and a TCP sink for the upload. The
-# attacker runs, one after the other:
-#   nmap -sS -p 1-1000 (a vertical SYN scan)         nmap -sT -p 80 on 30 hosts (horizontal connect scan)
-#   nmap -sU on 200 ports                            nmap -sn --send-ip on a /26 (ICMP and TCP pings)
-#   nmap -sF on 50 ports (FIN scan)                  hydra against sshd (wrong passwords)
-#   hydra against HTTP basic authentication          150 random names under one domain (a DNS tunnel's shape)
-#   a 25 MB upload in one connection; then, from the second attacker: medusa against sshd and ncrack
-#   against the HTTP server (a second guesser, judged on its own)
+# server asking for basic authentication (python), an FTP server (pyftpdlib, one user whose password
+# is never guessed), dnsmasq, iodine's server (iodined, on 10.88.0.40) and a TCP sink for the
+# upload. The attacker runs, one after the other (the step's ID in brackets):
+#   [syn] nmap -sS -p 1-1000 (a vertical SYN scan)   [connect] nmap -sT -p 80 on 30 hosts (horizontal)
+#   [udp] nmap -sU on 200 ports                      [ping] nmap -sn --send-ip on a /26 (ICMP and TCP pings)
+#   [fin] nmap -sF on 50 ports (FIN scan)            [masscan] masscan on 1000 ports of 10.88.0.11 (under timeout: 1.3.2 may hang after its wait)
+#   [hydra-ssh] hydra against sshd                   [hydra-http] hydra against HTTP basic authentication
+#   [hydra-ftp] hydra against the FTP server         [names] 150 random names under one domain (a tunnel's shape)
+#   [iodine] iodine's DNS tunnel carrying pings and 300 kB
+#   [upload] a 25 MB upload in one connection; then, from the second attacker: [medusa] medusa against
+#   sshd and [ncrack] ncrack against the HTTP server (a second guesser, judged on its own)
+# --steps runs only the steps named; --passwords sets the length of the guessers' list (150).
 # tcpdump records at the bridge: DIR/NAME.pcapng (whole packets, everything but the upload) and
 # DIR/NAME-upload.pcapng (headers only: the upload), both at the bridge. DIR/NAME.labels.jsonl gives each step's kind,
 # attacker, victim, start and end (seconds since the epoch), tool and command; DIR/NAME.json the
@@ -22,15 +26,15 @@
 # world outside).
 set -euo pipefail
 
-out="" name="attacks"
+out="" name="attacks" steps="" passwords=150
 while [ $# -gt 0 ]; do
   case $1 in
-    --out) out=$2 ;; --name) name=$2 ;;
+    --out) out=$2 ;; --name) name=$2 ;; --steps) steps=",$2," ;; --passwords) passwords=$2 ;;
     *) echo "attacks.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift 2
 done
-[ -n "$out" ] || { sed -n '2,22p' "$0"; exit 2; }
+[ -n "$out" ] || { sed -n '2,28p' "$0"; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "attacks.sh: needs root (network namespaces)" >&2; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/../setup-deps.sh" --record
@@ -65,7 +69,7 @@ for side in "$A:a:$attacker" "$B:b:$second"; do
   inV ip link set pd$$${tag}v master br0 up
 done
 inV ip addr add $victim/24 dev br0
-for i in $(seq 10 39); do inV ip addr add 10.88.0.$i/24 dev br0; done
+for i in $(seq 10 40); do inV ip addr add 10.88.0.$i/24 dev br0; done
 inV ip link set br0 up
 
 # --- the victim's services -------------------------------------------------------------------------
@@ -96,7 +100,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 http.server.ThreadingHTTPServer(("0.0.0.0", 8080), Handler).serve_forever()
 EOF
-inV python3 "$tmp/basic_auth.py" &
+inV /usr/bin/python3 "$tmp/basic_auth.py" &
 cat >"$tmp/sink.py" <<'EOF'
 """A TCP sink on :9000: reads and drops."""
 import socket
@@ -110,9 +114,23 @@ while True:
         pass
     c.close()
 EOF
-inV python3 "$tmp/sink.py" &
+inV /usr/bin/python3 "$tmp/sink.py" &
+cat >"$tmp/ftp.py" <<'EOF'
+"""FTP on :21 (pyftpdlib): one user, admin, whose password no list holds."""
+import logging, tempfile
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+logging.disable(logging.CRITICAL)
+authorizer = DummyAuthorizer()
+authorizer.add_user("admin", "never-in-a-list-7f3a", tempfile.mkdtemp())
+FTPHandler.authorizer = authorizer
+FTPServer(("0.0.0.0", 21), FTPHandler).serve_forever()
+EOF
+inV /usr/bin/python3 "$tmp/ftp.py" &
 inV dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --user=root --listen-address=$victim --bind-interfaces \
   --address=/tunnel.pktdyn.test/$victim --log-facility=/dev/null --pid-file="$tmp/dnsmasq.pid" &
+inV iodined -f -c -u root -P pktdyn-tunnel -l 10.88.0.40 10.53.0.1/27 t.pktdyn.test >"$tmp/iodined.log" 2>&1 &
 sleep 1
 
 # --- the attacks ----------------------------------------------------------------------------------
@@ -123,9 +141,10 @@ upload_pid=$!
 sleep 1
 labels="$out/$name.labels.jsonl"
 : >"$labels"
-step() {  # step KIND VICTIM TOOL COMMAND...: runs the command in the attacker's namespace, labelled
-  local kind=$1 target=$2 tool=$3
-  shift 3
+step() {  # step ID KIND VICTIM TOOL COMMAND...: runs the command in the attacker's namespace, labelled
+  local id=$1 kind=$2 target=$3 tool=$4
+  shift 4
+  if [ -n "$steps" ] && [[ "$steps" != *",$id,"* ]]; then return 0; fi
   local start end ns=$A who=$attacker
   if [ "$tool" = medusa ] || [ "$tool" = ncrack ]; then ns=$B who=$second; fi
   start=$(date +%s.%N)
@@ -136,7 +155,7 @@ step() {  # step KIND VICTIM TOOL COMMAND...: runs the command in the attacker's
     "$kind" "$who" "$target" "$start" "$end" "$tool" "${command//$tmp\//}" >>"$labels"
   sleep 2
 }
-printf 'wrong%d\n' $(seq 1 150) >"$tmp/passwords"
+printf 'wrong%d\n' $(seq 1 "$passwords") >"$tmp/passwords"
 cat >"$tmp/tunnel.py" <<'EOF'
 """150 queries for random names under one domain, one socket: a DNS tunnel's shape."""
 import random, socket, string, struct, sys
@@ -155,24 +174,36 @@ for i in range(150):
     except socket.timeout:
         pass
 EOF
-step scan.vertical $victim nmap nmap -n -Pn -sS -p 1-1000 --max-rate 3000 $victim
-step scan.horizontal 10.88.0.10-39 nmap nmap -n -Pn -sT -p 80 10.88.0.10-39
-step scan.udp $victim nmap nmap -n -Pn -sU -p 1-200 --max-rate 500 $victim
-step scan.ping_sweep 10.88.0.0/26 nmap nmap -n -sn --send-ip 10.88.0.0/26
-step scan.stealth $victim nmap nmap -n -Pn -sF -p 1-50 $victim
-step bruteforce.ssh $victim hydra hydra -l admin -P "$tmp/passwords" -t 16 -I ssh://$victim
-step bruteforce.http $victim hydra hydra -l admin -P "$tmp/passwords" -t 4 -I -s 8080 $victim http-get /
-step dns.tunnel $victim python3 python3 "$tmp/tunnel.py" $victim
+cat >"$tmp/iodine.sh" <<EOF
+# iodine's client: the tunnel up (-r: no raw mode, every byte rides in DNS), pings and 300 kB through it, down.
+iodine -f -r -P pktdyn-tunnel 10.88.0.40 t.pktdyn.test >"$tmp/iodine-client.log" 2>&1 &
+for i in \$(seq 1 40); do ip addr show dns0 2>/dev/null | grep -q 10.53.0 && break; sleep 0.5; done
+ping -c 20 -i 0.2 10.53.0.1
+head -c 300000 /dev/urandom | /usr/bin/python3 -c "import socket, sys; s = socket.create_connection(('10.53.0.1', 9000)); s.sendall(sys.stdin.buffer.read()); s.close()"
+kill %1
+EOF
+step syn scan.vertical $victim nmap nmap -n -Pn -sS -p 1-1000 --max-rate 3000 $victim
+step connect scan.horizontal 10.88.0.10-39 nmap nmap -n -Pn -sT -p 80 10.88.0.10-39
+step udp scan.udp $victim nmap nmap -n -Pn -sU -p 1-200 --max-rate 500 $victim
+step ping scan.ping_sweep 10.88.0.0/26 nmap nmap -n -sn --send-ip 10.88.0.0/26
+step fin scan.stealth $victim nmap nmap -n -Pn -sF -p 1-50 $victim
+step masscan scan.vertical 10.88.0.11 masscan timeout 30 masscan 10.88.0.11 -p 1-1000 --rate 2000 --wait 2 -e pd$$a --router-ip 10.88.0.11
+step hydra-ssh bruteforce.ssh $victim hydra hydra -l admin -P "$tmp/passwords" -t 16 -I ssh://$victim
+step hydra-http bruteforce.http $victim hydra hydra -l admin -P "$tmp/passwords" -t 4 -I -s 8080 $victim http-get /
+step hydra-ftp bruteforce.ftp $victim hydra hydra -l admin -P "$tmp/passwords" -t 4 -I ftp://$victim
+step names dns.tunnel $victim python3 /usr/bin/python3 "$tmp/tunnel.py" $victim
+step iodine dns.tunnel 10.88.0.40 iodine sh "$tmp/iodine.sh"
 head -c 25000000 /dev/urandom >"$tmp/upload.bin"
-step exfil.large_upload $victim python3 python3 -c "import socket; s = socket.create_connection(('$victim', 9000)); s.sendall(open('$tmp/upload.bin', 'rb').read()); s.close()"
-step bruteforce.ssh $victim medusa medusa -h $victim -u admin -P "$tmp/passwords" -M ssh -t 8
-step bruteforce.http $victim ncrack ncrack --user admin -P "$tmp/passwords" http://$victim:8080
+step upload exfil.large_upload $victim python3 /usr/bin/python3 -c "import socket; s = socket.create_connection(('$victim', 9000)); s.sendall(open('$tmp/upload.bin', 'rb').read()); s.close()"
+step medusa bruteforce.ssh $victim medusa medusa -h $victim -u admin -P "$tmp/passwords" -M ssh -t 8
+step ncrack bruteforce.http $victim ncrack ncrack --user admin -P "$tmp/passwords" http://$victim:8080
 sleep 1
 kill "$tcpdump_pid" "$upload_pid"
 wait "$tcpdump_pid" "$upload_pid" 2>/dev/null || true
 editcap -F pcapng "$tmp/attacks.pcap" "$out/$name.pcapng"
 editcap -F pcapng "$tmp/upload.pcap" "$out/$name-upload.pcapng"
-printf '{"nmap": "%s", "hydra": "%s", "medusa": "%s", "ncrack": "%s", "sshd": "%s", "recorded": "%s"}\n' \
-  "$(nmap --version | head -1)" "$(hydra -h 2>&1 | head -1 | cut -d' ' -f1-2)" "$(medusa -V 2>&1 | head -1 | cut -d' ' -f1-2)" \
-  "$(ncrack --version 2>&1 | grep -m1 -i 'version')" "$(ssh -V 2>&1)" "$(date -u +%FT%TZ)" >"$out/$name.json"
+printf '{"nmap": "%s", "masscan": "%s", "hydra": "%s", "medusa": "%s", "ncrack": "%s", "iodine": "%s", "pyftpdlib": "%s", "sshd": "%s", "recorded": "%s"}\n' \
+  "$(nmap --version | head -1)" "$(masscan --version 2>&1 | grep -m1 -i version)" "$(hydra -h 2>&1 | head -1 | cut -d' ' -f1-2)" \
+  "$(medusa -V 2>&1 | head -1 | cut -d' ' -f1-2)" "$(ncrack --version 2>&1 | grep -m1 -i 'version')" "$(iodine -v 2>&1 | head -1)" \
+  "$(/usr/bin/python3 -c 'import pyftpdlib; print(pyftpdlib.__ver__)')" "$(ssh -V 2>&1)" "$(date -u +%FT%TZ)" >"$out/$name.json"
 echo "attacks.sh: $out/$name.pcapng, $out/$name-upload.pcapng, $labels"

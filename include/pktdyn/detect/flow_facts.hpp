@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "pktdyn/core/ip_address.hpp"
@@ -85,20 +86,20 @@ class flow_list {
 public:
     void add(const flow_facts& f) {
         if (entries_.size() >= alert::max_community_ids) return;
-        if (f.keyed()) entries_.push_back({f.key(), {}});
-        else if (!f.community_id().empty()) entries_.push_back({{}, std::string(f.community_id())});
+        if (f.keyed()) entries_.emplace_back(f.key());
+        else if (!f.community_id().empty()) entries_.emplace_back(std::string(f.community_id()));
     }
     /// Their Community IDs into the alert.
     void add_to(alert& a) const {
-        for (const entry& e : entries_) a.add_flow(e.text.empty() ? community_id(e.key) : e.text);
+        for (const entry& e : entries_) {
+            if (const auto* key = std::get_if<flow_key>(&e)) a.add_flow(community_id(*key));
+            else a.add_flow(std::get<std::string>(e));
+        }
     }
     [[nodiscard]] std::size_t size() const noexcept { return entries_.size(); }
 
 private:
-    struct entry {
-        flow_key key;
-        std::string text;  // empty when the key stands for it
-    };
+    using entry = std::variant<flow_key, std::string>;  // the key, or the ID's text the facts came with
     std::vector<entry> entries_;
 };
 
