@@ -4,7 +4,7 @@
 #
 #   sudo scripts/record/attacks.sh --out DIR [--name NAME] [--steps ID,ID,...] [--passwords N]
 #
-# The attackers (10.88.0.1 with nmap and hydra, 10.88.0.3 with medusa and ncrack) and the victims
+# The attackers (10.88.0.1 with nmap, hydra and iodine, 10.88.0.3 with masscan, medusa and ncrack) and the victims
 # (10.88.0.2 and 30 more addresses, 10.88.0.10-39, on one host) meet on a bridge in the victim's
 # namespace. On the victim: OpenSSH (password logins, every guess wrong), an HTTP
 # server asking for basic authentication (python), an FTP server (pyftpdlib, one user whose password
@@ -12,10 +12,11 @@
 # upload. The attacker runs, one after the other (the step's ID in brackets):
 #   [syn] nmap -sS -p 1-1000 (a vertical SYN scan)   [connect] nmap -sT -p 80 on 30 hosts (horizontal)
 #   [udp] nmap -sU on 200 ports                      [ping] nmap -sn --send-ip on a /26 (ICMP and TCP pings)
-#   [fin] nmap -sF on 50 ports (FIN scan)            [masscan] masscan on 1000 ports of 10.88.0.11 (under timeout: 1.3.2 may hang after its wait)
+#   [fin] nmap -sF on 50 ports (FIN scan)            [masscan] masscan on 1000 ports of 10.88.0.11, from the
+#                                                    second attacker (timed out: 1.3.2 may hang after its wait)
 #   [hydra-ssh] hydra against sshd                   [hydra-http] hydra against HTTP basic authentication
 #   [hydra-ftp] hydra against the FTP server         [names] 150 random names under one domain (a tunnel's shape)
-#   [iodine] iodine's DNS tunnel carrying pings and 300 kB
+#   [iodine] iodine's DNS tunnel (t.iodine.test) carrying pings and 100 kB
 #   [upload] a 25 MB upload in one connection; then, from the second attacker: [medusa] medusa against
 #   sshd and [ncrack] ncrack against the HTTP server (a second guesser, judged on its own)
 # --steps runs only the steps named; --passwords sets the length of the guessers' list (150).
@@ -130,7 +131,7 @@ EOF
 inV /usr/bin/python3 "$tmp/ftp.py" &
 inV dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --user=root --listen-address=$victim --bind-interfaces \
   --address=/tunnel.pktdyn.test/$victim --log-facility=/dev/null --pid-file="$tmp/dnsmasq.pid" &
-inV iodined -f -c -u root -P pktdyn-tunnel -l 10.88.0.40 10.53.0.1/27 t.pktdyn.test >"$tmp/iodined.log" 2>&1 &
+inV iodined -f -c -u root -P pktdyn-tunnel -l 10.88.0.40 10.53.0.1/27 t.iodine.test >"$tmp/iodined.log" 2>&1 &
 sleep 1
 
 # --- the attacks ----------------------------------------------------------------------------------
@@ -146,7 +147,7 @@ step() {  # step ID KIND VICTIM TOOL COMMAND...: runs the command in the attacke
   shift 4
   if [ -n "$steps" ] && [[ "$steps" != *",$id,"* ]]; then return 0; fi
   local start end ns=$A who=$attacker
-  if [ "$tool" = medusa ] || [ "$tool" = ncrack ]; then ns=$B who=$second; fi
+  if [ "$tool" = medusa ] || [ "$tool" = ncrack ] || [ "$tool" = masscan ]; then ns=$B who=$second; fi
   start=$(date +%s.%N)
   ip netns exec "$ns" "$@" >"$tmp/$kind.$tool.log" 2>&1 || true
   end=$(date +%s.%N)
@@ -175,11 +176,11 @@ for i in range(150):
         pass
 EOF
 cat >"$tmp/iodine.sh" <<EOF
-# iodine's client: the tunnel up (-r: no raw mode, every byte rides in DNS), pings and 300 kB through it, down.
-iodine -f -r -P pktdyn-tunnel 10.88.0.40 t.pktdyn.test >"$tmp/iodine-client.log" 2>&1 &
+# iodine's client: the tunnel up (-r: no raw mode, every byte rides in DNS), pings and 100 kB through it, down.
+iodine -f -r -P pktdyn-tunnel 10.88.0.40 t.iodine.test >"$tmp/iodine-client.log" 2>&1 &
 for i in \$(seq 1 40); do ip addr show dns0 2>/dev/null | grep -q 10.53.0 && break; sleep 0.5; done
 ping -c 20 -i 0.2 10.53.0.1
-head -c 300000 /dev/urandom | /usr/bin/python3 -c "import socket, sys; s = socket.create_connection(('10.53.0.1', 9000)); s.sendall(sys.stdin.buffer.read()); s.close()"
+head -c 100000 /dev/urandom | /usr/bin/python3 -c "import socket, sys; s = socket.create_connection(('10.53.0.1', 9000)); s.sendall(sys.stdin.buffer.read()); s.close()"
 kill %1
 EOF
 step syn scan.vertical $victim nmap nmap -n -Pn -sS -p 1-1000 --max-rate 3000 $victim
@@ -187,7 +188,7 @@ step connect scan.horizontal 10.88.0.10-39 nmap nmap -n -Pn -sT -p 80 10.88.0.10
 step udp scan.udp $victim nmap nmap -n -Pn -sU -p 1-200 --max-rate 500 $victim
 step ping scan.ping_sweep 10.88.0.0/26 nmap nmap -n -sn --send-ip 10.88.0.0/26
 step fin scan.stealth $victim nmap nmap -n -Pn -sF -p 1-50 $victim
-step masscan scan.vertical 10.88.0.11 masscan timeout 30 masscan 10.88.0.11 -p 1-1000 --rate 2000 --wait 2 -e pd$$a --router-ip 10.88.0.11
+step masscan scan.vertical 10.88.0.11 masscan timeout 30 masscan 10.88.0.11 -p 1-1000 --rate 2000 --wait 2 -e pd$$b --router-ip 10.88.0.11
 step hydra-ssh bruteforce.ssh $victim hydra hydra -l admin -P "$tmp/passwords" -t 16 -I ssh://$victim
 step hydra-http bruteforce.http $victim hydra hydra -l admin -P "$tmp/passwords" -t 4 -I -s 8080 $victim http-get /
 step hydra-ftp bruteforce.ftp $victim hydra hydra -l admin -P "$tmp/passwords" -t 4 -I ftp://$victim
