@@ -36,31 +36,15 @@ while [ $# -gt 0 ]; do
   shift 2
 done
 [ -n "$out" ] || { sed -n '2,28p' "$0"; exit 2; }
-[ "$(id -u)" -eq 0 ] || { echo "attacks.sh: needs root (network namespaces)" >&2; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
-"$here/../setup-deps.sh" --record
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-
-tmp=$(mktemp -d /tmp/pktdyn-attacks.XXXXXX)
+. "$here/namespaces.sh"
+record_start attacks.sh "$out"
 A=pda$$ B=pdb$$ V=pdv$$
 attacker=10.88.0.1 second=10.88.0.3 victim=10.88.0.2
-cleanup() {
-  for ns in "$A" "$B" "$V"; do ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  for ns in "$A" "$B" "$V"; do ip netns del "$ns" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
 inA() { ip netns exec "$A" "$@"; }
 inB() { ip netns exec "$B" "$@"; }
 inV() { ip netns exec "$V" "$@"; }
-
-for ns in "$A" "$B" "$V"; do
-  ip netns add "$ns"
-  ip netns exec "$ns" ip link set lo up
-  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-done
+record_namespaces "$A" "$B" "$V"
 inV ip link add br0 type bridge
 for side in "$A:a:$attacker" "$B:b:$second"; do
   IFS=: read -r ns tag addr <<<"$side"

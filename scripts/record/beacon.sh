@@ -23,27 +23,12 @@ while [ $# -gt 0 ]; do
   shift 2
 done
 [ -n "$out" ] || { sed -n '2,14p' "$0"; exit 2; }
-[ "$(id -u)" -eq 0 ] || { echo "beacon.sh: needs root (network namespaces)" >&2; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
-"$here/../setup-deps.sh" --record
-mkdir -p "$out"
-out=$(cd "$out" && pwd)
-
-tmp=$(mktemp -d /tmp/pktdyn-beacon.XXXXXX)
+. "$here/namespaces.sh"
+record_start beacon.sh "$out"
 C=pbc$$ S=pbs$$
 client=10.89.0.1 server=10.89.0.2
-cleanup() {
-  for ns in "$C" "$S"; do ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  for ns in "$C" "$S"; do ip netns del "$ns" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-for ns in "$C" "$S"; do
-  ip netns add "$ns"
-  ip netns exec "$ns" ip link set lo up
-  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-done
+record_namespaces "$C" "$S"
 ip link add pb$$c netns "$C" type veth peer name pb$$s netns "$S"
 ip netns exec "$C" ip addr add $client/24 dev pb$$c
 ip netns exec "$S" ip addr add $server/24 dev pb$$s

@@ -142,21 +142,11 @@ private:
     template <class A>
     void read_part(flow_facts& f, const A& a) {
         if constexpr (std::is_same_v<A, login_outcomes>) {
-            std::array<double, login_outcomes::features.size()> v{};
-            a.write(v);
-            f.ssh_auth_attempts = v[0];
-            f.ssh_auth_success = v[1];
-            f.ftp_login_failures = v[2];
-            f.ftp_logins = v[3];
-            f.http_auth_failures = v[4];
+            numbers(f, a, {&flow_facts::ssh_auth_attempts, &flow_facts::ssh_auth_success, &flow_facts::ftp_login_failures,
+                           &flow_facts::ftp_logins, &flow_facts::http_auth_failures});
         } else if constexpr (std::is_same_v<A, dns_activity>) {
-            std::array<double, dns_activity::features.size()> v{};
-            a.write(v);
-            f.dns_query_names = v[0];
-            f.dns_longest_name = v[1];
-            f.dns_label_entropy = v[2];
-            f.dns_txt_null_queries = v[3];
-            f.dns_nxdomain = v[4];
+            numbers(f, a, {&flow_facts::dns_query_names, &flow_facts::dns_longest_name, &flow_facts::dns_label_entropy,
+                           &flow_facts::dns_txt_null_queries, &flow_facts::dns_nxdomain});
             f.dns_longest_query = a.longest_query();
             f.dns_first_query = a.first_query();
         } else if constexpr (requires { a.server_name(); A::text_features; }) {
@@ -166,6 +156,14 @@ private:
                 f.server_name = server_name_;
             }
         }
+    }
+
+    // An accumulator's numbers, in its columns' order, into the facts' fields.
+    template <class A>
+    static void numbers(flow_facts& f, const A& a, const std::array<double flow_facts::*, A::features.size()>& into) {
+        std::array<double, A::features.size()> v{};
+        a.write(v);
+        for (std::size_t i = 0; i < v.size(); ++i) f.*into[i] = v[i];
     }
 
     flow_facts facts_;
