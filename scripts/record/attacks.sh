@@ -119,9 +119,9 @@ inV iodined -f -c -u root -P pktdyn-tunnel -l 10.88.0.40 10.53.0.1/27 t.iodine.t
 sleep 1
 
 # --- the attacks ----------------------------------------------------------------------------------
-inV tcpdump -q -i br0 -s 0 -w "$tmp/attacks.pcap" --time-stamp-precision=nano "not port 9000" 2>/dev/null &
+ip netns exec "$V" tcpdump -q -i br0 -s 0 -w "$tmp/attacks.pcap" --time-stamp-precision=nano "not port 9000" 2>/dev/null &
 tcpdump_pid=$!
-inV tcpdump -q -i br0 -s 96 -w "$tmp/upload.pcap" --time-stamp-precision=nano "port 9000" 2>/dev/null &
+ip netns exec "$V" tcpdump -q -i br0 -s 96 -w "$tmp/upload.pcap" --time-stamp-precision=nano "port 9000" 2>/dev/null &
 upload_pid=$!
 sleep 1
 labels="$out/$name.labels.jsonl"

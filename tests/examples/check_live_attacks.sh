@@ -9,7 +9,7 @@ set -euo pipefail
 program=$1 source=$2 out=$3
 rm -rf "$out"
 mkdir -p "$out"
-"$source/scripts/record/attacks.sh" --out "$out" --name live --passwords 50 \
+"$source/scripts/record/attacks.sh" --out "$out" --name live --passwords 80 \
   --steps syn,ping,fin,masscan,hydra-ssh,hydra-http,hydra-ftp,iodine
 # Every step ran (a step whose server never answered raises no alert: check_attacks.py fails then).
 labels=$(wc -l <"$out/live.labels.jsonl")
