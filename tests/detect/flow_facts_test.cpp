@@ -16,10 +16,11 @@
 using namespace pktdyn;
 
 namespace {
-struct kept_facts {  // observes flows: the pipeline gives it facts, never rows
+struct kept_facts {  // observes flows and wants no rows: the pipeline gives it facts only
     std::vector<kept_flow_facts>* all;
     result<void> begin(const schema&) { return {}; }
-    void consume(std::span<const value>) { FAIL("an observing sink got a row"); }
+    [[nodiscard]] bool wants_rows() const noexcept { return false; }
+    void consume(std::span<const value>) { FAIL("a sink that wants no rows got one"); }
     void observe(const flow_facts& f) { all->emplace_back().assign(f); }
     result<void> finish() { return {}; }
 };

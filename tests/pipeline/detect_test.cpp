@@ -1,4 +1,4 @@
-// The detect stage in a pipeline: a capture's flows in, alerts out, beside another sink.
+// The detect stage in a pipeline: a capture's flows in, alerts out, beside another sink or in a tee with one.
 #include <catch2/catch.hpp>
 
 #include "pktdyn/pipeline/detect.hpp"
@@ -51,5 +51,21 @@ TEST_CASE("detect(): rows in, alerts out, at any thread count", "[pipeline][dete
         CHECK(alerts[0].detector == "scan.vertical");
         CHECK(alerts[0].entity == "198.51.100.9");
         CHECK(alerts[0].peer == "192.0.2.7");
+    }
+}
+
+TEST_CASE("A detection sink in a tee observes flows while its neighbour gets the rows", "[pipeline][detect]") {
+    for (const unsigned threads : {1u, 2u}) {
+        syn_scan source;
+        std::vector<alert> alerts;
+        std::size_t rows = 0;
+        const detector_config config;
+        auto run = from(source) | track_flows({}) |
+                   to(tee(callback_sink([&](const schema&, std::span<const value>) { ++rows; }),
+                          detection_sink<kept>(config, kept{&alerts})));
+        REQUIRE(run({.threads = threads}).ok());
+        CHECK(rows == 30);
+        REQUIRE(alerts.size() == 1);
+        CHECK(alerts[0].detector == "scan.vertical");
     }
 }

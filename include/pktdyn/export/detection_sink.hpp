@@ -50,6 +50,7 @@ public:
     detection_sink(detector_set detectors, Alerts alerts) : detectors_(std::move(detectors)), alerts_(std::move(alerts)) {}
 
     result<void> begin(const schema& s) {
+        width_ = s.size();
         for (std::size_t i = 0; i < columns_.size(); ++i) {
             const std::size_t at = s.find(column_names[i]);
             columns_[i] = at < s.size() ? at : none;
@@ -62,6 +63,7 @@ public:
     }
 
     void consume(std::span<const value> row) {
+        if (row.size() < width_) return;  // not a row of the schema begin() was given
         const auto text = [&](std::size_t c) { return columns_[c] == none ? std::string_view{} : row[columns_[c]].s; };
         const auto number = [&](std::size_t c) { return columns_[c] == none ? flow_facts::none : row[columns_[c]].as_double(); };
         const auto count = [&](std::size_t c) { return columns_[c] == none ? std::uint64_t{0} : row[columns_[c]].u; };
@@ -154,6 +156,7 @@ private:
     detector_set detectors_;
     Alerts alerts_;
     std::array<std::size_t, column_count> columns_{};
+    std::size_t width_ = 0;
     std::vector<alert> raised_;
     std::map<std::string, std::uint64_t> counts_;
     std::map<std::string, std::vector<alert>> examples_;

@@ -80,12 +80,22 @@ template <class K>
 
 struct flow_facts;  // detect/flow_facts.hpp
 
-/// A sink that observes ended flows as facts (detect/flow_facts.hpp) instead of reading rows:
-/// `observe(const flow_facts&)`. A pipeline reads the facts from the flow's record and accumulators
-/// and gives them to such a sink where others get the row (same thread, same order); it builds a
-/// row only if some other sink wants one. (detection_sink is one.)
+/// A sink that observes ended flows as facts (detect/flow_facts.hpp): `observe(const flow_facts&)`.
+/// A pipeline reads the facts from the flow's record and accumulators and gives them to such a sink
+/// on the thread and in the order others get rows; it gives it rows too only if it wants them
+/// (`wants_rows()`), and builds rows only if some sink does. (detection_sink observes and takes no
+/// rows; a tee of it and a CSV sink does both.)
 template <class K>
 concept flow_observer = requires(K& k, const flow_facts& f) { k.observe(f); };
+
+namespace detail::sink {
+/// Whether `k` is to be given rows: every sink but an observer that does not want them.
+template <class K>
+[[nodiscard]] bool takes_rows(const K& k) noexcept {
+    if constexpr (flow_observer<K>) return pktdyn::wants_rows(k);
+    else return true;
+}
+}  // namespace detail::sink
 
 /// A sink that formats rows on any thread: `prepare(row, text_buffer&) const` writes a row's bytes
 /// touching nothing but what begin() set, and `consume_prepared(row, bytes)` takes them in row order.
@@ -188,13 +198,23 @@ public:
         return std::apply([&](auto&... k) { return first_error({k.begin(s)...}); }, sinks_);
     }
     void consume(std::span<const value> row) {
-        std::apply([&](auto&... k) { (k.consume(row), ...); }, sinks_);
+        std::apply([&](auto&... k) { ((detail::sink::takes_rows(k) ? k.consume(row) : void()), ...); }, sinks_);
     }
     void prepare(std::span<const value> row, text_buffer& b) const {
         std::apply([&](const auto&... k) { (detail::sink::prepare_framed(k, row, b), ...); }, sinks_);
     }
     void consume_prepared(std::span<const value> row, std::string_view bytes) {
-        std::apply([&](auto&... k) { ((bytes = detail::sink::consume_framed(k, row, bytes)), ...); }, sinks_);
+        std::apply([&](auto&... k) { ((bytes = detail::sink::takes_rows(k) ? detail::sink::consume_framed(k, row, bytes) : bytes), ...); },
+                   sinks_);
+    }
+    /// Each observing sink's facts (a tee observes when one of its sinks does).
+    void observe(const flow_facts& f)
+        requires(flow_observer<K> || ...)
+    {
+        const auto one = [&](auto& k) {
+            if constexpr (flow_observer<std::remove_cvref_t<decltype(k)>>) k.observe(f);
+        };
+        std::apply([&](auto&... k) { (one(k), ...); }, sinks_);
     }
     [[nodiscard]] bool needs_values() const noexcept {
         return std::apply([](const auto&... k) { return (detail::sink::needs_values(k) || ...); }, sinks_);

@@ -377,16 +377,16 @@ private:
         result.reserved_bytes = path.table().memory_bytes();
     }
 
-    // Sinks that observe flows get facts, never rows (export/sink.hpp, flow_observer).
+    // Sinks that observe flows get facts (export/sink.hpp, flow_observer); an observer gets rows
+    // too only if it wants them (a tee of a detection sink and a CSV sink).
     static constexpr bool observed = (flow_observer<K> || ...);
     [[nodiscard]] bool rows_wanted() const noexcept {
-        return std::apply([](const auto&... k) { return ((!flow_observer<std::remove_cvref_t<decltype(k)>> && pktdyn::wants_rows(k)) || ...); },
-                          sinks_);
+        return std::apply([](const auto&... k) { return (pktdyn::wants_rows(k) || ...); }, sinks_);
     }
     template <class L>
     static void deliver(L& k, std::span<const value> row, const flow_facts* facts) {
         if constexpr (flow_observer<L>) k.observe(*facts);
-        else if (!row.empty()) k.consume(row);  // empty: no sink wanted rows, none was built
+        if (!row.empty() && detail::sink::takes_rows(k)) k.consume(row);  // empty: no sink wanted rows, none was built
     }
 
     // Everything on the calling thread.
@@ -438,9 +438,7 @@ private:
             spsc_queue<std::unique_ptr<owned_row>> recycled{1024};
         };
         // Sinks that format (CSV, JSON lines) do it in the shards; values travel only for the others.
-        const bool values_needed = std::apply([](const auto&... k) {
-            return ((!flow_observer<std::remove_cvref_t<decltype(k)>> && detail::sink::needs_values(k)) || ...);
-        }, sinks_);
+        const bool values_needed = std::apply([](const auto&... k) { return (detail::sink::needs_values(k) || ...); }, sinks_);
         const bool rows = rows_wanted();
         std::vector<std::unique_ptr<shard>> all(shards);
         for (auto& x : all) x = std::make_unique<shard>();
@@ -509,7 +507,7 @@ private:
                 std::string_view bytes(row->prepared.data(), row->prepared.size());
                 const auto one = [&](auto& k) {
                     if constexpr (flow_observer<std::remove_cvref_t<decltype(k)>>) k.observe(row->facts.get());
-                    else if (rows) bytes = detail::sink::consume_framed(k, values, bytes);
+                    if (rows && detail::sink::takes_rows(k)) bytes = detail::sink::consume_framed(k, values, bytes);
                 };
                 std::apply([&](auto&... k) { (one(k), ...); }, sinks_);
                 all[from]->recycled.push(std::move(row));
