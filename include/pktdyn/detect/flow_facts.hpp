@@ -3,9 +3,9 @@
 //
 // A pipeline reads the facts straight from the flow's record and accumulators (flow_facts_reader):
 // no row is built for detection, and the Community ID — a SHA-1 — is computed only for the flows an
-// alert or a detector's window keeps. export/detection_sink.hpp also fills them from a row, and
-// tests by hand. Text views live as long as what they were read from; kept_flow_facts owns a copy
-// (what a sharded pipeline hands across threads).
+// alert names (detectors' windows keep keys: flow_list). export/detection_sink.hpp also fills them
+// from a row, and tests by hand. Text views live as long as what they were read from;
+// kept_flow_facts owns a copy (what a sharded pipeline hands across threads).
 #pragma once
 
 #include <array>
