@@ -34,18 +34,19 @@ struct syn_scan {
         return packet_view{t, f, static_cast<std::uint32_t>(f.size()), link_type::ethernet, 0};
     }
 };
-}  // namespace
 
-TEST_CASE("detect(): rows in, alerts out, at any thread count", "[pipeline][detect]") {
+// The scan through `stages(config, rows, alerts)` (what follows track_flows) at 1 and 2 threads:
+// every flow's row to the row sink, and one alert, the vertical scan.
+template <class Stages>
+void expect_the_scan(Stages stages) {
     for (const unsigned threads : {1u, 2u}) {
+        INFO(threads << " threads");
         syn_scan source;
         std::vector<alert> alerts;
         std::size_t rows = 0;
         const detector_config config;
-        auto run = from(source) | track_flows({}) | detect(config, kept{&alerts}) |
-                   to(callback_sink([&](const schema&, std::span<const value>) { ++rows; }));
-        const run_result r = run({.threads = threads});
-        CHECK(r.ok());
+        auto run = from(source) | track_flows({}) | stages(config, rows, alerts);
+        REQUIRE(run({.threads = threads}).ok());
         CHECK(rows == 30);
         REQUIRE(alerts.size() == 1);
         CHECK(alerts[0].detector == "scan.vertical");
@@ -54,18 +55,19 @@ TEST_CASE("detect(): rows in, alerts out, at any thread count", "[pipeline][dete
     }
 }
 
+auto count_rows(std::size_t& rows) {
+    return callback_sink([&rows](const schema&, std::span<const value>) { ++rows; });
+}
+}  // namespace
+
+TEST_CASE("detect(): rows in, alerts out, at any thread count", "[pipeline][detect]") {
+    expect_the_scan([](const detector_config& config, std::size_t& rows, std::vector<alert>& alerts) {
+        return detect(config, kept{&alerts}) | to(count_rows(rows));
+    });
+}
+
 TEST_CASE("A detection sink in a tee observes flows while its neighbour gets the rows", "[pipeline][detect]") {
-    for (const unsigned threads : {1u, 2u}) {
-        syn_scan source;
-        std::vector<alert> alerts;
-        std::size_t rows = 0;
-        const detector_config config;
-        auto run = from(source) | track_flows({}) |
-                   to(tee(callback_sink([&](const schema&, std::span<const value>) { ++rows; }),
-                          detection_sink<kept>(config, kept{&alerts})));
-        REQUIRE(run({.threads = threads}).ok());
-        CHECK(rows == 30);
-        REQUIRE(alerts.size() == 1);
-        CHECK(alerts[0].detector == "scan.vertical");
-    }
+    expect_the_scan([](const detector_config& config, std::size_t& rows, std::vector<alert>& alerts) {
+        return to(tee(count_rows(rows), detection_sink<kept>(config, kept{&alerts})));
+    });
 }
