@@ -263,8 +263,10 @@ public:
         std::apply([&](const auto&... a) { ((a.write(out.subspan(at, a.features.size())), at += a.features.size()), ...); }, parts_);
         (void)at;  // an empty set writes nothing
     }
-    /// Writes `text_width` strings: each text accumulator's, in the order of A...
+    /// Writes `text_width` strings: each text accumulator's, in the order of A... The strings are
+    /// cleared first (callers reuse them from flow to flow): what an accumulator leaves unwritten is empty.
     void write_text(std::span<std::string> out) const {
+        for (auto& s : out) s.clear();
         std::size_t at = 0;
         const auto one = [&](const auto& a) {
             using part = std::remove_cvref_t<decltype(a)>;
