@@ -12,7 +12,11 @@
 // once it has seen a day to initialise and `warm_up` (24) hours more.
 //
 // Memory is capped: at `capacity` keys the least recently used key is evicted (counted). About
-// 1.1 KiB a key with three models, 0.5 KiB with one (bytes_per_key()). State saves to a versioned text and restores exactly; a malformed
+// 1.1 KiB a key with three models, 0.5 KiB with one (bytes_per_key()); a key's models are made when
+// its first hour closes, so a key seen in one hour only (a scan's one-off pair) costs ~0.2 KiB and
+// no model. Keys live in one array, linked in order of use, found through a flat index of their
+// 64-bit hashes (baseline/flat_map.hpp; two keys merge only if their hashes collide, 2^-64 a pair,
+// as in first_seen.hpp). State saves to a versioned text and restores exactly; a malformed
 // text is an error naming its line.
 #pragma once
 
@@ -23,15 +27,14 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "pktdyn/baseline/flat_map.hpp"
 #include "pktdyn/baseline/sketch_hash.hpp"
 #include "pktdyn/core/result.hpp"
 #include "pktdyn/core/time.hpp"
@@ -83,15 +86,16 @@ public:
     [[nodiscard]] std::size_t size() const noexcept { return index_.size(); }
     [[nodiscard]] std::uint64_t evictions() const noexcept { return evictions_; }
     [[nodiscard]] const profile_options& options() const noexcept { return o_; }
-    /// The models of `key` (nullptr when it has none), for explanations and tests.
+    /// The models of `key` (nullptr when the key is not held; empty until its first hour closed),
+    /// for explanations and tests.
     [[nodiscard]] const std::vector<holt_winters_detector>* models(std::string_view key) const {
-        const auto it = index_.find(std::string(key));
-        return it == index_.end() ? nullptr : &it->second->models;
+        const std::uint32_t* e = index_.find(sketch_hash(key));
+        return e ? &entries_[*e].models : nullptr;
     }
-    /// Memory a key takes (its entry, its models' seasons and the index's node), for the budget.
+    /// Memory a key with its models takes (its entry, its models' seasons, the index's two slots at
+    /// load 1/2), for the budget.
     [[nodiscard]] std::size_t bytes_per_key() const noexcept {
-        return sizeof(entry) + o_.modelled * (sizeof(holt_winters_detector) + o_.model.season * sizeof(double)) +
-               sizeof(std::pair<const std::string, void*>) + 32;
+        return sizeof(entry) + o_.modelled * (sizeof(holt_winters_detector) + o_.model.season * sizeof(double)) + 2 * 17;
     }
 
     // ---- State: "pktdyn.profile_table 1", the options, then per key (least recent first) a line
@@ -99,16 +103,18 @@ public:
     // preceded by "model <lines>".
     [[nodiscard]] std::string save() const {
         std::string out = fmt::format("pktdyn.profile_table 1\ncapacity {}\nmodelled {}\nkeys {}\n", o_.capacity, o_.modelled, index_.size());
-        for (auto it = order_.rbegin(); it != order_.rend(); ++it) {
+        const std::string blank = holt_winters_detector::create(o_.model).value().save();  // a key's models before they are made
+        const auto model_text = [&](const std::string& text) {
+            out += fmt::format("model {}\n", std::count(text.begin(), text.end(), '\n'));
+            out += text;
+        };
+        for (std::uint32_t i = oldest_; i != none; i = entries_[i].newer) {
+            const entry& e = entries_[i];
             out += "key ";
-            for (unsigned char c : it->key) out += fmt::format("{:02x}", c);
-            out += fmt::format(" {} {} {} {} {} {} {}\n", it->hour, number(it->sums[0]), number(it->sums[1]), it->distinct[0],
-                               it->distinct[1], it->distinct[2], it->distinct[3]);
-            for (const auto& m : it->models) {
-                const std::string text = m.save();
-                out += fmt::format("model {}\n", std::count(text.begin(), text.end(), '\n'));
-                out += text;
-            }
+            for (unsigned char c : e.key) out += fmt::format("{:02x}", c);
+            out += fmt::format(" {} {} {} {} {} {} {}\n", e.hour, number(e.sums[0]), number(e.sums[1]), e.distinct[0],
+                               e.distinct[1], e.distinct[2], e.distinct[3]);
+            for (std::size_t m = 0; m < o_.modelled; ++m) model_text(e.models.empty() ? blank : e.models[m].save());
         }
         return out;
     }
@@ -126,7 +132,8 @@ public:
         for (std::size_t k = 0; k < keys; ++k) {
             const std::size_t line_number = r.number() + 1;
             const std::string_view line = r.line();
-            entry e{{}, 0, {}, {}, std::vector<holt_winters_detector>(modelled, blank)};
+            entry e;
+            e.models.assign(modelled, blank);
             if (!parse_key_line(line, e)) return r.fail("expected 'key HEX HOUR SUM SUM W W W W'", line_number);
             for (auto& m : e.models) {
                 std::size_t lines = 0;
@@ -140,21 +147,25 @@ public:
                 if (restored->options().season != 24) return r.fail("a model's season must be 24 hours", first);
                 m = std::move(*restored);
             }
-            if (t->index_.contains(e.key)) return r.fail("a key given twice", line_number);
-            t->order_.push_front(std::move(e));
-            t->index_.emplace(t->order_.front().key, t->order_.begin());
+            const auto [slot, added] = t->index_.try_emplace(sketch_hash(e.key));
+            if (!added) return r.fail("a key given twice", line_number);
+            *slot = static_cast<std::uint32_t>(t->entries_.size());
+            t->entries_.push_back(std::move(e));
+            t->link_newest(*slot);
         }
         if (!r.at_end()) return r.fail_trailing("the last key");
         return t;
     }
 
 private:
+    static constexpr std::uint32_t none = UINT32_MAX;
     struct entry {
         std::string key;
         std::int64_t hour = 0;
         std::array<double, 2> sums{};
         std::array<std::uint64_t, 4> distinct{};
-        std::vector<holt_winters_detector> models;  // the first `modelled` metrics
+        std::vector<holt_winters_detector> models;  // the first `modelled` metrics; made at the first close
+        std::uint32_t newer = none, older = none;   // the order of use
     };
 
     explicit profile_table(profile_options o) : o_(o) {}
@@ -169,20 +180,42 @@ private:
     }
 
     entry& touch(std::string_view key, std::int64_t hour) {
-        const auto it = index_.find(std::string(key));
-        if (it != index_.end()) {
-            order_.splice(order_.begin(), order_, it->second);
-            return order_.front();
+        const std::uint64_t h = sketch_hash(key);
+        if (const std::uint32_t* found = index_.find(h)) {
+            unlink(*found);
+            link_newest(*found);
+            return entries_[*found];
         }
-        if (index_.size() >= o_.capacity) {
-            index_.erase(order_.back().key);
-            order_.pop_back();
+        std::uint32_t i = static_cast<std::uint32_t>(entries_.size());
+        if (index_.size() >= o_.capacity) {  // the least recently used key makes room, its entry reused
+            i = oldest_;
+            index_.erase(sketch_hash(entries_[i].key));
+            unlink(i);
             ++evictions_;
+            entry& e = entries_[i];
+            e.key.assign(key);
+            e.sums = {};
+            e.distinct = {};
+            e.models.clear();
+        } else {
+            entries_.emplace_back().key.assign(key);
         }
-        const auto model = holt_winters_detector::create(o_.model).value();
-        order_.push_front(entry{std::string(key), hour, {}, {}, std::vector<holt_winters_detector>(o_.modelled, model)});
-        index_.emplace(order_.front().key, order_.begin());
-        return order_.front();
+        entries_[i].hour = hour;
+        index_[h] = i;
+        link_newest(i);
+        return entries_[i];
+    }
+
+    void unlink(std::uint32_t i) noexcept {
+        entry& e = entries_[i];
+        (e.newer == none ? newest_ : entries_[e.newer].older) = e.older;
+        (e.older == none ? oldest_ : entries_[e.older].newer) = e.newer;
+        e.newer = e.older = none;
+    }
+    void link_newest(std::uint32_t i) noexcept {
+        entries_[i].older = newest_;
+        (newest_ == none ? oldest_ : entries_[newest_].newer) = i;
+        newest_ = i;
     }
 
     template <class OnHour>
@@ -193,6 +226,7 @@ private:
         constexpr std::int64_t week = 24 * 7;
         if (gap > week) gap = week + (gap - week) % 24;  // a long silence: a week of zeros, phase kept
         const std::int64_t first = to_hour - gap;
+        if (e.models.empty()) e.models.assign(o_.modelled, holt_winters_detector::create(o_.model).value());
         for (std::int64_t h = first; h < to_hour; ++h) {
             c.hour = h == first ? e.hour : h;
             c.value = h == first ? std::array<double, metrics>{e.sums[0], e.sums[1], distinct_count(e.distinct)}
@@ -239,8 +273,9 @@ private:
     }
 
     profile_options o_;
-    std::list<entry> order_;  // most recently used first
-    std::unordered_map<std::string, std::list<entry>::iterator> index_;
+    std::vector<entry> entries_;                      // up to `capacity`, reused once full
+    flat_map<std::uint64_t, std::uint32_t> index_;    // the key's hash → its entry
+    std::uint32_t newest_ = none, oldest_ = none;     // the ends of the order of use
     std::uint64_t evictions_ = 0;
 };
 

@@ -24,12 +24,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "pktdyn/baseline/flat_map.hpp"
 #include "pktdyn/baseline/sketch_hash.hpp"
 #include "pktdyn/detect/alert.hpp"
 #include "pktdyn/detect/context.hpp"
@@ -71,7 +70,7 @@ public:
             s.last = std::max(s.last, f.last);
             s.flows.add(f);
             const std::uint64_t target = hash_host(f.responder) ^ sketch_hash(std::uint64_t{f.responder_port} << 8 | f.protocol);
-            if (s.stealthy.insert(target).second && s.stealthy.size() == c_.stealth_threshold && !s.told_stealth) {
+            if (s.stealthy.insert(target) && s.stealthy.size() == c_.stealth_threshold && !s.told_stealth) {
                 s.told_stealth = true;
                 alert a = window_alert(f, s, "scan.stealth", 55, "T1046");
                 a.add_evidence("targets", std::to_string(s.stealthy.size()));
@@ -88,18 +87,17 @@ public:
         s.last = std::max(s.last, f.last);
         s.flows.add(f);
         if (echo) {
-            if (s.swept.insert(hash_host(f.responder)).second && s.swept.size() == c_.sweep_threshold && !s.told_sweep) {
+            if (s.swept.insert(hash_host(f.responder)) && s.swept.size() == c_.sweep_threshold && !s.told_sweep) {
                 s.told_sweep = true;
                 out.push_back(sweep_alert(f, s));
             }
             return;
         }
         const std::uint64_t host = hash_host(f.responder);
-        if (s.targets.size() >= max_targets || !s.targets.insert(host ^ sketch_hash(std::uint64_t{f.responder_port} << 8 | f.protocol)).second)
+        if (s.targets.size() >= max_targets || !s.targets.insert(host ^ sketch_hash(std::uint64_t{f.responder_port} << 8 | f.protocol)))
             return;
-        s.hosts.insert(host);
-        s.ports.insert(f.responder_port);
-        if (s.source_ports.size() < 2) s.source_ports.insert(f.originator_port);
+        if (s.targets.size() == 1) s.source_port = f.originator_port;
+        else if (f.originator_port != s.source_port) s.one_source_port = false;
         const std::size_t on_port = ++s.hosts_on_port[f.responder_port];
         const std::size_t on_host = ++s.ports_on_host[host];
         const bool local = ctx.is_internal(f.originator);
@@ -125,10 +123,11 @@ public:
 private:
     struct scanner {
         timestamp start{}, last{};
-        std::unordered_set<std::uint64_t> targets, hosts, swept, stealthy;
-        std::unordered_set<std::uint16_t> ports, source_ports;  // source ports: up to 2 (one is a stateless scanner's mark)
-        std::unordered_map<std::uint16_t, std::size_t> hosts_on_port;
-        std::unordered_map<std::uint64_t, std::size_t> ports_on_host;
+        flat_set<std::uint64_t> targets, swept, stealthy;   // (host, port, protocol) hashes; hosts; stealth targets
+        flat_map<std::uint16_t, std::uint32_t> hosts_on_port;  // its keys are the ports scanned
+        flat_map<std::uint64_t, std::uint32_t> ports_on_host;  // its keys are the hosts scanned
+        std::uint16_t source_port = 0;                         // the first attempt's; one for all is a stateless scanner's mark
+        bool one_source_port = true;
         std::uint8_t told = 0;  // scan kinds told in this window
         bool told_sweep = false, told_stealth = false, told_discovery = false;
         std::size_t discovered = 0;  // hosts that got nmap's discovery probes
@@ -149,23 +148,23 @@ private:
     }
 
     scanner& scanner_of(const flow_facts& f) {
-        auto it = scanners_.find(f.originator);
-        if (it != scanners_.end() && f.first - it->second.start > c_.expiry) {
-            scanners_.erase(it);
-            it = scanners_.end();
+        scanner* found = scanners_.find(f.originator);
+        if (found && f.first - found->start > c_.expiry) {
+            scanners_.erase(f.originator);
+            found = nullptr;
         }
-        if (it == scanners_.end()) {
+        if (!found) {
             if (scanners_.size() >= c_.max_scanners) {  // as brute_force.hpp: expired windows, else all, counted
-                std::erase_if(scanners_, [&](const auto& e) { return f.first - e.second.start > c_.expiry; });
+                scanners_.erase_if([&](const ip_address&, const scanner& s) { return f.first - s.start > c_.expiry; });
                 if (scanners_.size() >= c_.max_scanners) {
                     dropped_ += scanners_.size();
                     scanners_.clear();
                 }
             }
-            it = scanners_.emplace(f.originator, scanner{}).first;
-            it->second.start = f.first;
+            found = scanners_.try_emplace(f.originator).first;
+            found->start = f.first;
         }
-        return it->second;
+        return *found;
     }
 
     void discovery(const flow_facts& f, std::vector<alert>& out) {
@@ -175,9 +174,7 @@ private:
         else if (f.tcp() && f.responder_port == 443 && attempt(f)) bit = 1;
         else if (f.tcp() && f.responder_port == 80 && (attempt(f) || (f.history.starts_with("A") && f.orig_packets <= 2))) bit = 2;
         if (bit < 0) return;
-        std::string key(reinterpret_cast<const char*>(f.originator.bytes.data()), f.originator.size());
-        key.append(reinterpret_cast<const char*>(f.responder.bytes.data()), f.responder.size());
-        probe_set& p = probes_[key];
+        probe_set& p = probes_[hash_host(f.originator) ^ fmix64(hash_host(f.responder))];  // the pair
         if (p.seen == 0 || f.first - p.first > c_.discovery_window) p = probe_set{f.first, 0, p.told && f.first - p.first <= c_.expiry};
         p.seen = static_cast<std::uint8_t>(p.seen | (1u << bit));
         if (!p.told && (std::popcount(p.seen) >= 3 || (p.seen & 0b0110) == 0b0110)) {
@@ -218,23 +215,23 @@ private:
             a.peer = f.responder.to_string();
             a.sentence = fmt::format("{} scanned {} ports of {} in {:.1f} min", a.entity, count, a.peer, minutes);
         } else {
-            a.sentence = fmt::format("{} scanned {} ports on {} hosts ({} targets) in {:.1f} min", a.entity, s.ports.size(),
-                                     s.hosts.size(), s.targets.size(), minutes);
+            a.sentence = fmt::format("{} scanned {} ports on {} hosts ({} targets) in {:.1f} min", a.entity, s.hosts_on_port.size(),
+                                     s.ports_on_host.size(), s.targets.size(), minutes);
         }
         a.sentence += fmt::format("; threshold {} for a {} scanner, attempts that never carried data", threshold,
                                   local ? "local" : "remote");
         // An inside host that scans is often an inventory tool or a P2P client: at most 50.
         a.severity = severity_above(local ? 40 : 50, static_cast<double>(count), static_cast<double>(threshold), local ? 50 : 80);
         a.add_evidence("targets", std::to_string(s.targets.size()));
-        a.add_evidence("hosts", std::to_string(s.hosts.size()));
-        a.add_evidence("ports", std::to_string(s.ports.size()));
+        a.add_evidence("hosts", std::to_string(s.ports_on_host.size()));
+        a.add_evidence("ports", std::to_string(s.hosts_on_port.size()));
         a.add_evidence("threshold", std::to_string(threshold));
         a.add_evidence("scanner_is_local", local ? "1" : "0");
-        if (s.source_ports.size() == 1 && s.targets.size() >= 20) {  // a kernel picks a new port per connection
-            a.add_evidence("source_port", std::to_string(*s.source_ports.begin()));
+        if (s.one_source_port && s.targets.size() >= 20) {  // a kernel picks a new port per connection
+            a.add_evidence("source_port", std::to_string(s.source_port));
             a.sentence += fmt::format("; every probe from source port {}: a stateless scanner (masscan, zmap) or nmap's "
                                       "raw SYN scan",
-                                      *s.source_ports.begin());
+                                      s.source_port);
         }
         return a;
     }
@@ -261,8 +258,8 @@ private:
     }
 
     scan_config c_;
-    std::unordered_map<ip_address, scanner> scanners_;
-    std::unordered_map<std::string, probe_set> probes_;
+    flat_map<ip_address, scanner> scanners_;
+    flat_map<std::uint64_t, probe_set> probes_;  // by a hash of (scanner, target)
     std::uint64_t dropped_ = 0;
 };
 

@@ -9,12 +9,12 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "pktdyn/baseline/first_seen.hpp"
+#include "pktdyn/baseline/flat_map.hpp"
 #include "pktdyn/baseline/sketch_hash.hpp"
 #include "pktdyn/detect/alert.hpp"
 #include "pktdyn/detect/context.hpp"
@@ -49,24 +49,24 @@ public:
     explicit volume_detector(volume_config c = {}) : c_(c), pairs_(c.pairs, c.memory) {}
 
     void observe(const flow_facts& f, const detect_context& ctx, std::vector<alert>& out) {
-        const bool from_inside = ctx.is_internal(f.originator);
+        if (!ctx.is_internal(f.originator)) return;  // only our hosts' uploads and peers count
         // Bytes the originator sent over the whole connection (its parts stitched).
         const auto raw = [](const ip_address& a) { return std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.size()); };
         const std::uint64_t key = sketch_hash(raw(f.originator), sketch_hash(raw(f.responder),
                                               std::uint64_t{f.originator_port} << 24 | std::uint64_t{f.responder_port} << 8 | f.protocol));
         std::uint64_t sent = f.orig_bytes;
         timestamp start = f.first;
-        if (auto it = open_.find(key); it != open_.end()) {
-            sent += it->second.sent;
-            start = it->second.start;
-            if (!f.continues) open_.erase(it);
+        if (const part* earlier = open_.find(key)) {
+            sent += earlier->sent;
+            start = earlier->start;
+            if (!f.continues) open_.erase(key);
         }
         if (f.continues) open_[key] = part{sent, start};
 
-        std::string pair(reinterpret_cast<const char*>(f.originator.bytes.data()), f.originator.size());
-        pair.append(reinterpret_cast<const char*>(f.responder.bytes.data()), f.responder.size());
-        const bool first_contact = pairs_.observe(pair, f.last);
-        if (!from_inside) return;
+        pair_.assign(raw(f.originator));
+        pair_.append(raw(f.responder));
+        const bool first_contact = pairs_.observe(pair_, f.last);
+        const std::uint64_t pair = sketch_hash(pair_);
         if (first_contact && !ctx.learning(f.first)) {
             if (new_pair_bytes_.size() >= c_.pairs) forget_old(f.first);
             new_pair_bytes_[pair] = young_pair{0, f.first};
@@ -83,14 +83,14 @@ public:
             out.push_back(std::move(a));
         }
         // A new pair's bytes add up while it is young (within a day of its first contact).
-        auto young = new_pair_bytes_.find(pair);
-        if (young == new_pair_bytes_.end()) return;
-        if (f.first - young->second.since > young_for) {
-            new_pair_bytes_.erase(young);
+        young_pair* young = new_pair_bytes_.find(pair);
+        if (!young) return;
+        if (f.first - young->since > young_for) {
+            new_pair_bytes_.erase(pair);
             return;
         }
-        const std::uint64_t before = young->second.bytes;
-        const std::uint64_t now_sent = young->second.bytes += f.orig_bytes;
+        const std::uint64_t before = young->bytes;
+        const std::uint64_t now_sent = young->bytes += f.orig_bytes;
         if (before < c_.new_peer_volume && now_sent >= c_.new_peer_volume) {
             alert a = base(f, f.first, "exfil.new_peer");
             a.severity = severity_above(55, static_cast<double>(now_sent), static_cast<double>(c_.new_peer_volume), 85);
@@ -114,8 +114,7 @@ private:
         timestamp since{};
     };
     void forget_old(timestamp now) {
-        for (auto it = new_pair_bytes_.begin(); it != new_pair_bytes_.end();)
-            it = now - it->second.since > young_for ? new_pair_bytes_.erase(it) : std::next(it);
+        new_pair_bytes_.erase_if([&](std::uint64_t, const young_pair& y) { return now - y.since > young_for; });
         if (new_pair_bytes_.size() >= c_.pairs) new_pair_bytes_.clear();  // still full: a bound, counted nowhere else
     }
     struct part {
@@ -135,8 +134,9 @@ private:
     }
     volume_config c_;
     first_seen_set pairs_;
-    std::unordered_map<std::uint64_t, part> open_;  // connections split at the active timeout, by a hash of the 5-tuple
-    std::unordered_map<std::string, young_pair> new_pair_bytes_;
+    flat_map<std::uint64_t, part> open_;  // connections split at the active timeout, by a hash of the 5-tuple
+    flat_map<std::uint64_t, young_pair> new_pair_bytes_;  // by a hash of the pair's addresses
+    std::string pair_;  // the pair's addresses, reused for every flow
 };
 
 }  // namespace pktdyn
