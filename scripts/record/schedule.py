@@ -16,6 +16,8 @@ Injected on the last days (each a line of DIR/schedule.labels.jsonl with kind, e
   exfil.new_peer       the database uploads 25 MB to 203.0.113.66, a host it never talked to
   new.service          10.1.0.20 starts answering on TCP port 8080 (the recording's HTTP session)
   new.internal_transfer a workstation uploads 25 MB to 10.1.0.12, the two never having talked
+  ratio.shift          a workstation, a consumer every day, uploads 25 MB to the file server it
+                       knows (10.1.5.6): a producer for an hour
 Writes DIR/schedule.pcap (classic pcap, microseconds) and the labels. Deterministic for a seed.
 """
 import argparse
@@ -155,6 +157,8 @@ def main() -> int:
     label("new.service", ip(10, 1, 0, 20), workstations[0], t, t1)
     t0 = last - DAY + 14 * 3600 + 300  # 14:05: a workstation uploads to another
     label("new.internal_transfer", workstations[1], ip(10, 1, 0, 12), t0, lay(bulk, t0, workstations[1], ip(10, 1, 0, 12)))
+    t0 = last - DAY + 16 * 3600 + 300  # 16:05: a workstation uploads to a server it talks to every day
+    label("ratio.shift", workstations[3], servers[1], t0, lay(bulk, t0, workstations[3], servers[1]))
 
     frames.sort(key=lambda f: f[0])
     with open(out / "schedule.pcap", "wb") as f:

@@ -40,7 +40,7 @@ def main() -> int:
             if "flows;" not in p.stderr:
                 print(f"run {run}: no summary: {p.stderr}")
                 return 1
-            if not open(state).read().startswith("pktdyn.detect_state 1\n"):
+            if not open(state).read().startswith("pktdyn.detect_state 2\n"):
                 print(f"run {run}: no state written")
                 return 1
         print("ok")

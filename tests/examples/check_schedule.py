@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """pktdyn-detect on ten days of scheduled office traffic (scripts/record/schedule.py over our own
-recordings) with three anomalies injected at known times: each is found, against the right host, at
+recordings) with four anomalies injected at known times: each is found, against the right host, at
 its time, after a week of learning; nothing above severity 50 but the anomalies' own alerts."""
 import json
 import pathlib
@@ -8,7 +8,8 @@ import subprocess
 import sys
 import tempfile
 
-EXPECTED = {"exfil.new_peer": "exfil.new_peer", "new.service": "new.service", "new.internal_transfer": "new.internal_transfer"}
+EXPECTED = {"exfil.new_peer": "exfil.new_peer", "new.service": "new.service", "new.internal_transfer": "new.internal_transfer",
+            "ratio.shift": "ratio.shift"}
 
 
 def main() -> int:

@@ -1,5 +1,5 @@
 // libFuzzer target: the baseline state readers — detector_set::restore (the whole detect state),
-// profile_table::restore and first_seen_set::restore. Each input goes to all three (copied to an
+// profile_table::restore, first_seen_set::restore and ratio_detector::restore. Each input goes to all four (copied to an
 // exact-size buffer so any read past it is caught); each must return a state or an error naming
 // a line, never crash; a state that loads is saved again and must read back.
 #include <charconv>
@@ -38,6 +38,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     pktdyn::detector_config small;  // small tables: a restored state is checked quickly
     small.novelty.capacity = 64;
     small.volume.pairs = 64;
+    small.ratio.capacity = 64;
     auto d = pktdyn::detector_set::restore(text, small);
     if (!d && d.error().message().find("line") == std::string::npos) __builtin_trap();
     if (d && !pktdyn::detector_set::restore(d->save(), small)) __builtin_trap();
@@ -45,5 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(p);
     auto s = pktdyn::first_seen_set::restore(text);
     check(s);
+    auto q = pktdyn::ratio_detector::restore(text, small.ratio);
+    if (!q && q.error().message().find("line") == std::string::npos) __builtin_trap();
+    if (q && !pktdyn::ratio_detector::restore(q->save(), small.ratio)) __builtin_trap();
     return 0;
 }

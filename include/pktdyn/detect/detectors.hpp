@@ -27,6 +27,7 @@
 #include "pktdyn/detect/flow_facts.hpp"
 #include "pktdyn/detect/long_connection.hpp"
 #include "pktdyn/detect/novelty.hpp"
+#include "pktdyn/detect/ratio.hpp"
 #include "pktdyn/detect/scan.hpp"
 #include "pktdyn/detect/volume.hpp"
 
@@ -42,6 +43,7 @@ struct detector_config {
     novelty_config novelty;
     dns_tunnel_config dns;
     band_config bands;
+    ratio_config ratio;
     std::vector<duration> long_connection_tiers{std::chrono::hours(1), std::chrono::hours(4), std::chrono::hours(8),
                                                 std::chrono::hours(12)};
 };
@@ -54,7 +56,7 @@ public:
     // GCC 12 at -O3 warns falsely about destroying a temporary configuration's members.
     explicit detector_set(const detector_config& c)
         : context_(c.context), book_(c.suppression), scan_(c.scan), brute_(c.brute_force), beacon_(c.beacon), volume_(c.volume),
-          novelty_(c.novelty), dns_(c.dns), bands_(c.bands), long_(c.long_connection_tiers) {}
+          novelty_(c.novelty), dns_(c.dns), bands_(c.bands), ratio_(c.ratio), long_(c.long_connection_tiers) {}
 
     [[nodiscard]] static const detector_config& defaults() {
         static const detector_config c;
@@ -73,6 +75,7 @@ public:
         novelty_.observe(f, context_, raised_);
         dns_.observe(f, context_, raised_);
         bands_.observe(f, context_, raised_);
+        ratio_.observe(f, context_, raised_);
         long_connection(f);
         admit(out);
         ++flows_;
@@ -87,11 +90,11 @@ public:
 
     // ---- State: what outlives a run — the end of learning, the first-seen sets and the profiles.
     // The short windows (scans, guessing, DNS, a day's beacon pairs) start afresh. The text:
-    // "pktdyn.detect_state 1", "learning_until NS", then sections "section NAME LINES" each followed
-    // by its part's own text (first_seen_set, profile_table).
+    // "pktdyn.detect_state 2", "learning_until NS", then sections "section NAME LINES" each followed
+    // by its part's own text (first_seen_set, profile_table, ratio_detector).
 
     [[nodiscard]] std::string save() const {
-        std::string out = fmt::format("pktdyn.detect_state 1\nlearning_until {}\n", to_ns(context_.learning_until));
+        std::string out = fmt::format("pktdyn.detect_state 2\nlearning_until {}\n", to_ns(context_.learning_until));
         const auto section = [&](std::string_view name, const std::string& text) {
             out += fmt::format("section {} {}\n", name, std::count(text.begin(), text.end(), '\n'));
             out += text;
@@ -104,6 +107,7 @@ public:
         section("bands.pairs", bands_.pairs_.save());
         section("bands.services", bands_.services_.save());
         section("bands.applications", bands_.applications_.save());
+        section("ratio.hosts", ratio_.save());
         return out;
     }
 
@@ -111,7 +115,7 @@ public:
     /// error naming its line.
     [[nodiscard]] static result<detector_set> restore(std::string_view text, const detector_config& c = defaults()) {
         state_lines r(text, "detect");
-        if (r.line() != "pktdyn.detect_state 1") return r.fail("expected 'pktdyn.detect_state 1'");
+        if (r.line() != "pktdyn.detect_state 2") return r.fail("expected 'pktdyn.detect_state 2'");
         std::int64_t learning = 0;
         if (!r.field("learning_until", learning)) return r.fail("expected 'learning_until NS'");
         detector_set d(c);
@@ -157,7 +161,13 @@ public:
                                              {"bands.hosts", table_into(d.bands_.hosts_, bands.hosts)},
                                              {"bands.pairs", table_into(d.bands_.pairs_, bands.pairs)},
                                              {"bands.services", table_into(d.bands_.services_, bands.services)},
-                                             {"bands.applications", table_into(d.bands_.applications_, bands.applications)}})
+                                             {"bands.applications", table_into(d.bands_.applications_, bands.applications)},
+                                             {"ratio.hosts", [&d, &c](std::string_view body) -> result<void> {
+                                                  auto restored = ratio_detector::restore(body, c.ratio);
+                                                  if (!restored) return restored.error();
+                                                  d.ratio_ = std::move(*restored);
+                                                  return {};
+                                              }}})
             if (auto done = section(name, restored); !done) return done.error();  // the first problem, the rest unread
         if (!r.at_end()) return r.fail_trailing("the last section");
         d.restored_ = true;
@@ -227,6 +237,7 @@ private:
     novelty_detector novelty_;
     dns_tunnel_detector dns_;
     band_detector bands_;
+    ratio_detector ratio_;
     long_connections long_;
     std::vector<alert> raised_;
     std::uint64_t flows_ = 0;
