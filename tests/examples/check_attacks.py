@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """pktdyn-detect on our own recordings of attacks: CAPTURES/NAME.pcapng (and NAME-upload.pcapng where
 there is one) with NAME.labels.jsonl, NAME "attacks" unless given (scripts/record/attacks.sh; the TLS
-beacon of scripts/record/beacon.sh is "beacon"). Every labelled attack is found with the right kind,
+beacon of scripts/record/beacon.sh is "beacon", the new services of scripts/record/services.sh
+"services"). Every labelled attack is found with the right kind,
 against the right attacker, in its time (hydra from 10.88.0.1, medusa and ncrack from 10.88.0.3: each
 guesser judged on its own). The attackers are given as our networks (--internal), the victims stand
 for the world outside.
@@ -27,6 +28,8 @@ EXPECTED = {
     "dns.tunnel": {"dns.tunnel"},
     "exfil.large_upload": {"exfil.large_upload"},
     "beacon": {"beacon"},
+    "new.service": {"new.service"},
+    "new.internal_transfer": {"new.internal_transfer"},
 }
 
 
@@ -34,10 +37,13 @@ def main() -> int:
     program, captures = sys.argv[1], sys.argv[2]
     name = sys.argv[3] if len(sys.argv) > 3 else "attacks"  # NAME.pcapng, NAME-upload.pcapng, NAME.labels.jsonl
     labels = [json.loads(line) for line in open(f"{captures}/{name}.labels.jsonl")]
-    # The attackers are "our networks"; their victims stand for the world outside.
-    internal = ",".join(sorted({f"{label['attacker']}/32" for label in labels}))
+    # How to judge: the recording's NAME.json may say ("internal" networks, a "learn" period);
+    # else the attackers are "our networks" and their victims stand for the world outside.
+    judge = json.load(open(f"{captures}/{name}.json")) if os.path.exists(f"{captures}/{name}.json") else {}
+    internal = judge.get("internal") or ",".join(sorted({f"{label['attacker']}/32" for label in labels}))
+    learn = ["--learn", judge["learn"]] if "learn" in judge else []
     files = [f for f in (f"{captures}/{name}.pcapng", f"{captures}/{name}-upload.pcapng") if os.path.exists(f)]
-    p = subprocess.run([program, "--format", "jsonl", "--internal", internal] + files, capture_output=True, text=True)
+    p = subprocess.run([program, "--format", "jsonl", "--internal", internal] + learn + files, capture_output=True, text=True)
     if p.returncode != 0:
         print(f"exit {p.returncode}: {p.stderr}")
         return 1
