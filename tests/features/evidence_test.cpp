@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <set>
 #include <vector>
 
 #include "corpus/corpus.hpp"
@@ -28,7 +30,7 @@ struct observed {
 };
 
 struct flow_values {
-    std::uint16_t responder_port = 0;
+    std::uint16_t originator_port = 0, responder_port = 0;
     std::array<double, login_outcomes::features.size()> logins{};
     std::array<double, dns_activity::features.size()> dns{};
     std::array<std::string, 2> dns_text;
@@ -43,6 +45,7 @@ std::vector<flow_values> run(const char* capture) {
     flow_path<observed> path{flow_options{.capacity = 1 << 12, .idle = 120s, .active = 1'000'000s, .linger = 5s, .seed = 1}};
     const auto on_end = [&](flow_table<observed>::entry& e) {
         flow_values v;
+        v.originator_port = e.record.originator_port();
         v.responder_port = e.record.responder_port();
         e.state.logins.write(v.logins);
         e.state.dns.write(v.dns);
@@ -72,6 +75,37 @@ TEST_CASE("SSH login outcomes are Zeek's on sshguess.pcap", "[evidence][corpus]"
     }
     std::sort(attempts.begin(), attempts.end());
     CHECK(attempts == std::vector<int>{2, 2, 2, 2, 2, 2, 2, 3, 3, 4, 4});
+}
+
+TEST_CASE("SSH login outcomes are Zeek's ssh.log on ssh.pcap, compressed connections unjudged", "[evidence][corpus]") {
+    const auto flows = run("zeek/ssh/ssh.pcap");
+    if (flows.empty()) {
+        WARN("no corpus (PKTDYN_CORPUS): skipped");
+        return;
+    }
+    // Zeek's baseline testing/btest/Baseline/scripts.base.protocols.ssh.basic/ssh.log (commit
+    // a13de64f, the corpus's), by the client's port: auth_attempts and auth_success (T 1, F 0,
+    // unset -1) of every SSH-2 connection.
+    // 51880 negotiated zlib@openssh.com: Zeek does not judge it (SSH::compression_algorithms). The
+    // SSH-1 clients (SSH-1.5 to a 1.99 server: Zeek's version 1) have no SSH-2 outcome (NaN).
+    const std::map<std::uint16_t, std::pair<int, int>> zeek{
+        {51880, {0, -1}}, {40184, {1, 1}}, {57189, {3, 1}}, {55179, {1, 1}}, {59246, {2, 1}}, {41164, {5, 1}}, {33910, {1, 1}},
+        {41268, {6, 0}},  {52294, {2, 1}}, {51489, {3, 1}}, {58641, {1, 0}},  {58646, {1, 1}}, {58649, {1, 1}}};
+    const std::set<std::uint16_t> ssh1{57191, 56594, 56821, 56837, 56845, 56875, 56878, 56940, 57831};
+    std::size_t compared = 0;
+    for (const auto& v : flows) {
+        INFO("client port " << v.originator_port);
+        if (ssh1.contains(v.originator_port)) {
+            CHECK(std::isnan(v.logins[0]));
+            ++compared;
+        }
+        const auto it = zeek.find(v.originator_port);
+        if (it == zeek.end()) continue;
+        ++compared;
+        CHECK(v.logins[0] == it->second.first);
+        CHECK((std::isnan(v.logins[1]) ? -1 : static_cast<int>(v.logins[1])) == it->second.second);
+    }
+    CHECK(compared == zeek.size() + ssh1.size());
 }
 
 TEST_CASE("FTP failed logins are tshark's 530 replies on bruteforce.pcap", "[evidence][corpus]") {

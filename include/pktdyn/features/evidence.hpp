@@ -9,8 +9,11 @@
 //   segment is SERVICE_ACCEPT (its size remembered); one 16 bytes smaller is USERAUTH_SUCCESS; the
 //   next other one is USERAUTH_FAILURE (skipped once if over 256 bytes larger: a banner); each later
 //   segment of the failure's size is a failed attempt, one 16 bytes smaller than SERVICE_ACCEPT a
-//   success, and the decision ends the reading. SSH-2 only, as Zeek. Not reproduced: Zeek's refusal
-//   to judge a connection that negotiated zlib compression (pktdyn does not read the KEXINIT lists here).
+//   success, and the decision ends the reading. SSH-2 only, as Zeek: both sides' identification
+//   lines must say 2.x or 1.99 (Zeek's set_version; an SSH-1 side leaves the flow unjudged). As Zeek's
+//   base/protocols/ssh/main.zeek, a connection that negotiated compression (zlib or zlib@openssh.com,
+//   the client's first choice the server also lists, both directions alike: SSH::compression_algorithms)
+//   is not judged: sizes no longer tell the messages apart. Its attempts are 0 and its outcome unset.
 //   FTP: Zeek's detect-bruteforcing counts a reply of class 5 to USER or PASS as a failed login;
 //   here each server line with a final reply code (three digits and a space) is matched to the
 //   client's latest command line. Lines are read per segment (a line split across segments is not
@@ -46,10 +49,11 @@ public:
     static constexpr std::array features{
         feature_info{"", "ssh_auth_attempts", "attempts",
                      "SSH-2 authentication attempts inferred from the server's encrypted segment sizes as Zeek's "
-                     "ssh_auth_attempted events (a failure-sized segment, or the success); NaN when not SSH-2"},
+                     "ssh_auth_attempted events (a failure-sized segment, or the success); 0 when the connection "
+                     "negotiated compression (not judged, as Zeek); NaN when not SSH-2"},
         feature_info{"", "ssh_auth_success", "0/1",
                      "1 when a success was inferred, 0 when attempts were seen and none succeeded (Zeek's "
-                     "auth_success); NaN when no attempt was seen"},
+                     "auth_success); NaN when no attempt was seen or compression was negotiated"},
         feature_info{"", "ftp_login_failures", "replies",
                      "FTP replies of class 5 to USER or PASS (Zeek's ftp.failed_auth); NaN when no USER was sent"},
         feature_info{"", "ftp_logins", "replies", "FTP replies 230 (user logged in) to USER or PASS; NaN as above"},
@@ -94,8 +98,9 @@ public:
         if (!state_) return;
         const state& s = *state_;
         if (kind_ == service::ssh && s.ssh.version2) {
-            out[0] = s.ssh.attempts;
-            if (s.ssh.attempts) out[1] = s.ssh.success ? 1 : 0;
+            const bool judged = !compressed();
+            out[0] = judged ? s.ssh.attempts : 0;
+            if (judged && s.ssh.attempts) out[1] = s.ssh.success ? 1 : 0;
         }
         if (kind_ == service::ftp && s.ftp.user_seen) {
             out[2] = s.ftp.failures;
@@ -118,12 +123,21 @@ private:
         std::uint8_t header_size = 0;
         std::uint32_t skip = 0;             // bytes left of the current packet
         bool newkeys = false;               // the current packet is NEWKEYS
+        bool kexinit = false;               // the current packet is KEXINIT: its compression lists are read
+        // KEXINIT's payload after the message byte (RFC 4253 §7.1): cookie, then name-lists; lists 6
+        // and 7 are compression client-to-server and server-to-client.
+        std::uint32_t kex_read = 0, list_left = 0, length_so_far = 0;
+        std::uint8_t list = 0, length_bytes = 0;
+        std::array<std::array<char, 40>, 2> compression{};
+        std::array<std::uint8_t, 2> compression_size{};
+        bool compression_read = false, compression_too_long = false;
     };
     struct ssh_state {
         ssh_state() = default;
         /// A copy keeps what was inferred and reads no further (stream readers are not copied).
         ssh_state(const ssh_state& o)
-            : side(o.side), version2(o.version2), decided(true), saw_encrypted_client_data(o.saw_encrypted_client_data),
+            : side(o.side), version2(o.version2), decided(true), client_ssh1(o.client_ssh1),
+              saw_encrypted_client_data(o.saw_encrypted_client_data),
               skipped_banner(o.skipped_banner), service_accept_size(o.service_accept_size),
               userauth_failure_size(o.userauth_failure_size), attempts(o.attempts), server_segments(o.server_segments),
               success(o.success) {}
@@ -131,7 +145,7 @@ private:
 
         std::array<tcp_stream, 2> stream;
         std::array<ssh_side, 2> side;
-        bool version2 = false, decided = false;
+        bool version2 = false, decided = false, client_ssh1 = false;
         bool saw_encrypted_client_data = false, skipped_banner = false;
         std::int64_t service_accept_size = 0, userauth_failure_size = 0;
         std::uint32_t attempts = 0, server_segments = 0;
@@ -223,14 +237,19 @@ private:
             d.line_start = c == '\n';
             const std::string_view line(d.banner.data(), d.banner_size);
             if (c == '\n' && line.starts_with("SSH-")) {
-                if (!line.starts_with("SSH-2.") && !line.starts_with("SSH-1.99")) return stop_ssh();  // SSH-1
+                if (!line.starts_with("SSH-2.") && !line.starts_with("SSH-1.99")) {  // SSH-1: no SSH-2 outcome
+                    s.version2 = false;
+                    if (side == 0) s.client_ssh1 = true;
+                    return stop_ssh();
+                }
                 d.at = ssh_side::phase::packets;
-                if (side == 1) s.version2 = true;  // the server's version decides
+                if (side == 1 && !s.client_ssh1) s.version2 = true;
             }
         }
         while (i < bytes.size() && d.at == ssh_side::phase::packets) {
             if (d.skip) {
                 const auto n = static_cast<std::uint32_t>(std::min<std::size_t>(d.skip, bytes.size() - i));
+                if (d.kexinit) read_kexinit(d, bytes.subspan(i, n));
                 d.skip -= n;
                 i += n;
                 if (d.skip == 0 && d.newkeys) d.at = ssh_side::phase::encrypted;
@@ -243,12 +262,64 @@ private:
                                          std::uint32_t{d.header[2]} << 8 | d.header[3];
             if (length < 2 || length > 35000) return stop_ssh();  // not a cleartext binary packet (RFC 4253 §6.1)
             d.newkeys = d.header[5] == 21;  // SSH_MSG_NEWKEYS
+            d.kexinit = d.header[5] == 20 && !d.compression_read;  // SSH_MSG_KEXINIT (the first one)
             d.skip = length + 4 - 6;
             if (d.skip == 0 && d.newkeys) d.at = ssh_side::phase::encrypted;
         }
         // The rest of a delivery that crossed into encryption is an encrypted segment of that size.
         if (d.at == ssh_side::phase::encrypted && i < bytes.size()) encrypted(side, static_cast<std::int64_t>(bytes.size() - i));
         return !s.decided;
+    }
+
+    /// KEXINIT's bytes after the message byte, in order: keeps the two compression name-lists.
+    static void read_kexinit(ssh_side& d, std::span<const std::byte> bytes) noexcept {
+        for (const std::byte b : bytes) {
+            if (d.compression_read) return;
+            if (d.kex_read < 16) {  // the cookie
+                ++d.kex_read;
+                continue;
+            }
+            if (d.list_left == 0) {  // a name-list's uint32 length
+                d.length_so_far = d.length_so_far << 8 | std::to_integer<std::uint32_t>(b);
+                if (++d.length_bytes < 4) continue;
+                d.list_left = d.length_so_far;
+                d.length_so_far = d.length_bytes = 0;
+                if (d.list_left == 0 && ++d.list == 8) d.compression_read = true;
+                continue;
+            }
+            if (d.list == 6 || d.list == 7) {
+                const std::size_t c = d.list - 6u;
+                if (d.compression_size[c] < d.compression[c].size()) d.compression[c][d.compression_size[c]++] = static_cast<char>(b);
+                else d.compression_too_long = true;
+            }
+            if (--d.list_left == 0 && ++d.list == 8) d.compression_read = true;
+        }
+    }
+
+    /// Zeek's find_bidirectional_alg for compression: the client's first choice the server also
+    /// lists, per direction; compressed when both directions chose zlib or zlib@openssh.com alike.
+    [[nodiscard]] bool compressed() const noexcept {
+        const auto& client = state_->ssh.side[0];
+        const auto& server = state_->ssh.side[1];
+        if (!client.compression_read || !server.compression_read || client.compression_too_long || server.compression_too_long)
+            return false;
+        const auto chosen = [&](std::size_t c) -> std::string_view {
+            const std::string_view offered(client.compression[c].data(), client.compression_size[c]);
+            const std::string_view allowed(server.compression[c].data(), server.compression_size[c]);
+            for (std::size_t at = 0; at <= offered.size();) {
+                const std::size_t end = std::min(offered.find(',', at), offered.size());
+                const std::string_view name = offered.substr(at, end - at);
+                for (std::size_t a = 0; a <= allowed.size();) {
+                    const std::size_t e = std::min(allowed.find(',', a), allowed.size());
+                    if (allowed.substr(a, e - a) == name) return name;
+                    a = e + 1;
+                }
+                at = end + 1;
+            }
+            return {};
+        };
+        const std::string_view to_server = chosen(0);
+        return to_server == chosen(1) && (to_server == "zlib" || to_server == "zlib@openssh.com");
     }
 
     bool stop_ssh() noexcept {
