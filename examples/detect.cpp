@@ -206,9 +206,10 @@ int detect(const options& opt, Source& source, const pktdyn::capture_set* files)
         const auto& d = detections.detectors();
         std::uint64_t total = 0;
         for (const auto& [name, n] : detections.counts()) total += n;
-        fmt::print(stderr, "{} packets, {} flows; {} alert{} ({} repeats suppressed within {} min)\n", result.packets, d.flows(),
-                   total, total == 1 ? "" : "s", d.book().suppressed(),
-                   std::chrono::duration_cast<std::chrono::minutes>(d.book().suppression()).count());
+        fmt::print(stderr, "{} packets, {} flows; {} alert{} ({} repeats suppressed within {} min); {} host-hours of our networks' hosts{}\n",
+                   result.packets, d.flows(), total, total == 1 ? "" : "s", d.book().suppressed(),
+                   std::chrono::duration_cast<std::chrono::minutes>(d.book().suppression()).count(), d.host_hours(),
+                   d.host_hours() ? fmt::format(", {:.3f} alerts per host-hour", static_cast<double>(total) / static_cast<double>(d.host_hours())) : "");
         for (const auto& [name, n] : detections.counts()) {
             fmt::print(stderr, "\n{}: {}\n", name, n);
             for (const auto& a : detections.examples().at(name)) fmt::print(stderr, "  [{}] {}\n", a.severity, a.sentence);

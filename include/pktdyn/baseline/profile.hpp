@@ -74,7 +74,10 @@ public:
     void add(std::string_view key, timestamp t, std::array<double, 2> sums, std::uint64_t item, OnHour&& on_hour) {
         const std::int64_t hour = hour_of(t);
         entry& e = touch(key, hour);
-        if (hour > e.hour) close(e, hour, on_hour);
+        if (hour > e.hour) {
+            close(e, hour, on_hour);
+            ++active_hours_;
+        }
         if (hour >= e.hour) {  // a flow ending in an hour already closed is left out of the profile
             e.sums[0] += sums[0];
             e.sums[1] += sums[1];
@@ -85,6 +88,9 @@ public:
 
     [[nodiscard]] std::size_t size() const noexcept { return index_.size(); }
     [[nodiscard]] std::uint64_t evictions() const noexcept { return evictions_; }
+    /// Key-hours with something added in this run (a key's first hour, then each later hour it
+    /// is seen in): for hosts, the "host-hours" alert rates are counted against.
+    [[nodiscard]] std::uint64_t active_hours() const noexcept { return active_hours_; }
     [[nodiscard]] const profile_options& options() const noexcept { return o_; }
     /// The models of `key` (nullptr when the key is not held; empty until its first hour closed),
     /// for explanations and tests.
@@ -201,6 +207,7 @@ private:
             entries_.emplace_back().key.assign(key);
         }
         entries_[i].hour = hour;
+        ++active_hours_;
         index_[h] = i;
         link_newest(i);
         return entries_[i];
@@ -276,7 +283,7 @@ private:
     std::vector<entry> entries_;                      // up to `capacity`, reused once full
     flat_map<std::uint64_t, std::uint32_t> index_;    // the key's hash → its entry
     std::uint32_t newest_ = none, oldest_ = none;     // the ends of the order of use
-    std::uint64_t evictions_ = 0;
+    std::uint64_t evictions_ = 0, active_hours_ = 0;
 };
 
 }  // namespace pktdyn

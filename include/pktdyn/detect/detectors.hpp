@@ -191,6 +191,9 @@ private:
 public:
     [[nodiscard]] const alert_book& book() const noexcept { return book_; }
     [[nodiscard]] std::uint64_t flows() const noexcept { return flows_; }
+    /// Hours in which a host of our networks originated a flow, summed over hosts (this run's):
+    /// the denominator of "alerts per host-hour".
+    [[nodiscard]] std::uint64_t host_hours() const noexcept { return bands_.hosts().active_hours(); }
 
 private:
     void admit(std::vector<alert>& out) {
