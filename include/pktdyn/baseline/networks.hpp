@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -79,10 +80,10 @@ public:
     network_list() = default;
     explicit network_list(std::vector<network> networks) : networks_(std::move(networks)) {
         for (const network& n : networks_) {
-            masked m{n.base.version, {}, {}};
-            for (unsigned bit = 0; bit < n.prefix; ++bit) m.mask[bit / 64] |= std::uint64_t{1} << (63 - bit % 64);
-            const auto halves = words(n.base);
-            m.base = {halves[0] & m.mask[0], halves[1] & m.mask[1]};
+            std::array<std::uint8_t, 16> mask{};
+            for (unsigned bit = 0; bit < n.prefix; ++bit) mask[bit / 8] |= static_cast<std::uint8_t>(0x80u >> (bit % 8));
+            masked m{n.base.version, words(n.base.bytes), words(mask)};
+            m.base = {m.base[0] & m.mask[0], m.base[1] & m.mask[1]};
             masked_.push_back(m);
         }
     }
@@ -113,7 +114,7 @@ public:
 
     /// Asked for several addresses of every flow a detector sees: two masked 64-bit compares a network.
     [[nodiscard]] bool contains(const ip_address& a) const noexcept {
-        const auto w = words(a);
+        const auto w = words(a.bytes);
         for (const masked& m : masked_)
             if (m.version == a.version && (w[0] & m.mask[0]) == m.base[0] && (w[1] & m.mask[1]) == m.base[1]) return true;
         return false;
@@ -123,11 +124,11 @@ public:
 private:
     struct masked {
         std::uint8_t version;
-        std::array<std::uint64_t, 2> base, mask;  // the address's bytes as two big-endian words
+        std::array<std::uint64_t, 2> base, mask;  // 16 bytes as two words, in memory order
     };
-    static std::array<std::uint64_t, 2> words(const ip_address& a) noexcept {
-        std::array<std::uint64_t, 2> w{};
-        for (unsigned i = 0; i < 16; ++i) w[i / 8] = w[i / 8] << 8 | a.bytes[i];
+    static std::array<std::uint64_t, 2> words(const std::array<std::uint8_t, 16>& bytes) noexcept {
+        std::array<std::uint64_t, 2> w;
+        std::memcpy(w.data(), bytes.data(), 16);
         return w;
     }
     std::vector<network> networks_;

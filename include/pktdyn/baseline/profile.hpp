@@ -188,8 +188,10 @@ private:
     entry& touch(std::string_view key, std::int64_t hour) {
         const std::uint64_t h = sketch_hash(key);
         if (const std::uint32_t* found = index_.find(h)) {
-            unlink(*found);
-            link_newest(*found);
+            if (*found != newest_) {  // a key's flows often come in a row
+                unlink(*found);
+                link_newest(*found);
+            }
             return entries_[*found];
         }
         std::uint32_t i = static_cast<std::uint32_t>(entries_.size());
