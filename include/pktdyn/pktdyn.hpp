@@ -97,6 +97,7 @@
 
 #include "pktdyn/baseline/count_min.hpp"
 #include "pktdyn/baseline/first_seen.hpp"
+#include "pktdyn/baseline/flat_map.hpp"
 #include "pktdyn/baseline/hyperloglog.hpp"
 #include "pktdyn/baseline/networks.hpp"
 #include "pktdyn/baseline/profile.hpp"
@@ -114,6 +115,7 @@
 #include "pktdyn/detect/flow_facts.hpp"
 #include "pktdyn/detect/long_connection.hpp"
 #include "pktdyn/detect/novelty.hpp"
+#include "pktdyn/detect/ratio.hpp"
 #include "pktdyn/detect/scan.hpp"
 #include "pktdyn/detect/volume.hpp"
 
