@@ -45,17 +45,8 @@ inA() { ip netns exec "$A" "$@"; }
 inB() { ip netns exec "$B" "$@"; }
 inV() { ip netns exec "$V" "$@"; }
 record_namespaces "$A" "$B" "$V"
-inV ip link add br0 type bridge
-for side in "$A:a:$attacker" "$B:b:$second"; do
-  IFS=: read -r ns tag addr <<<"$side"
-  ip link add pd$$$tag netns "$ns" type veth peer name pd$$${tag}v netns "$V"
-  ip netns exec "$ns" ip addr add "$addr/24" dev pd$$$tag
-  ip netns exec "$ns" ip link set pd$$$tag up
-  inV ip link set pd$$${tag}v master br0 up
-done
-inV ip addr add $victim/24 dev br0
+record_bridge "$V" $victim pd$$ "$A:a:$attacker" "$B:b:$second"
 for i in $(seq 10 40); do inV ip addr add 10.88.0.$i/24 dev br0; done
-inV ip link set br0 up
 
 # --- the victim's services -------------------------------------------------------------------------
 ssh-keygen -q -t ed25519 -N '' -f "$tmp/host_key"

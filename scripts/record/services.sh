@@ -35,16 +35,7 @@ record_start services.sh "$out"
 W1=psa$$ W2=psb$$ S=pss$$
 one=10.90.0.1 server=10.90.0.2 two=10.90.0.3
 record_namespaces "$W1" "$W2" "$S"
-ip netns exec "$S" ip link add br0 type bridge
-for side in "$W1:a:$one" "$W2:b:$two"; do
-  IFS=: read -r ns tag addr <<<"$side"
-  ip link add ps$$$tag netns "$ns" type veth peer name ps$$${tag}v netns "$S"
-  ip netns exec "$ns" ip addr add "$addr/24" dev ps$$$tag
-  ip netns exec "$ns" ip link set ps$$$tag up
-  ip netns exec "$S" ip link set ps$$${tag}v master br0 up
-done
-ip netns exec "$S" ip addr add $server/24 dev br0
-ip netns exec "$S" ip link set br0 up
+record_bridge "$S" $server ps$$ "$W1:a:$one" "$W2:b:$two"
 
 # --- the server's approved services ----------------------------------------------------------------
 ip netns exec "$S" dnsmasq -k --conf-file=/dev/null --no-resolv --no-hosts --user=root --listen-address=$server --bind-interfaces \
