@@ -80,11 +80,16 @@ public:
         *this = std::move(kept);
     }
 
-    /// `f(key, value)` for every entry, in no particular order.
+    /// `f(key, value)` for every entry, in no particular order (the same for the same insertions).
     template <class F>
     void for_each(F&& f) const {
         for (std::size_t i = 0; i < used_.size(); ++i)
             if (used_[i]) f(slots_[i].key, slots_[i].value);
+    }
+    template <class F>
+    void for_each(F&& f) {
+        for (std::size_t i = 0; i < used_.size(); ++i)
+            if (used_[i]) f(std::as_const(slots_[i].key), slots_[i].value);
     }
 
     /// Empties the map and frees its array.

@@ -18,11 +18,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "pktdyn/baseline/flat_map.hpp"
+#include "pktdyn/baseline/sketch_hash.hpp"
 #include "pktdyn/detect/alert.hpp"
 #include "pktdyn/detect/beacon.hpp"
 #include "pktdyn/detect/context.hpp"
@@ -53,18 +54,18 @@ public:
         }
         if (f.icmp()) return;
         if (c_.outbound_only && (!ctx.is_internal(f.originator) || ctx.is_internal(f.responder))) return;
-        std::string key(reinterpret_cast<const char*>(f.originator.bytes.data()), f.originator.size());
-        key.push_back('>');
-        key.append(reinterpret_cast<const char*>(f.responder.bytes.data()), f.responder.size());
-        auto it = pairs_.find(key);
-        if (it == pairs_.end()) {
+        const auto raw = [](const ip_address& a) { return std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.size()); };
+        const std::uint64_t key = sketch_hash(raw(f.originator), sketch_hash(raw(f.responder)));  // the ordered pair
+        pair* found = pairs_.find(key);
+        if (!found) {
             if (pairs_.size() >= c_.max_pairs) {
                 ++dropped_;
                 return;
             }
-            it = pairs_.emplace(std::move(key), pair{f.originator, f.responder, f.responder_port, {}, {}}).first;
+            found = pairs_.try_emplace(key).first;
+            *found = pair{f.originator, f.responder, f.responder_port, {}, {}};
         }
-        pair& p = it->second;
+        pair& p = *found;
         if (p.connections.size() >= c_.max_connections) return;
         p.connections.push_back({static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::seconds>(f.first.time_since_epoch()).count()),
                                  static_cast<double>(f.orig_bytes + f.resp_bytes)});
@@ -78,8 +79,8 @@ public:
         const std::int64_t from = secs(window_start_), to = std::max(secs(last_), from + 1);
         std::vector<std::uint32_t> times;
         std::vector<double> sizes;
-        for (auto& [key, p] : pairs_) {
-            if (p.connections.size() < c_.min_connections) continue;
+        pairs_.for_each([&](std::uint64_t, pair& p) {
+            if (p.connections.size() < c_.min_connections) return;
             std::sort(p.connections.begin(), p.connections.end());  // RITA sorts the timestamps
             times.clear();
             sizes.clear();
@@ -87,9 +88,9 @@ public:
                 times.push_back(c.first);
                 sizes.push_back(c.second);
             }
-            if (std::chrono::seconds(times.back() - times.front()) < c_.min_span) continue;
+            if (std::chrono::seconds(times.back() - times.front()) < c_.min_span) return;
             const auto s = beacon::analyze(times, sizes, from, to, c_.score);
-            if (!s || s->total < c_.threshold) continue;
+            if (!s || s->total < c_.threshold) return;
             alert a;
             a.start = timestamp{std::chrono::seconds(times.front())};
             a.end = timestamp{std::chrono::seconds(times.back())};
@@ -113,7 +114,7 @@ public:
                                      a.entity, a.peer, p.port, times.size(), mean_gap, s->total, s->timestamp, s->data_size,
                                      s->histogram, s->duration, c_.threshold);
             out.push_back(std::move(a));
-        }
+        });
         pairs_.clear();
     }
 
@@ -128,7 +129,7 @@ private:
         flow_list flows;
     };
     beacon_detector_config c_;
-    std::unordered_map<std::string, pair> pairs_;
+    flat_map<std::uint64_t, pair> pairs_;  // by a hash of (originator, responder)
     timestamp window_start_{}, last_{};
     std::uint64_t dropped_ = 0;
 };

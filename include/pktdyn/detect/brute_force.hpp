@@ -21,11 +21,11 @@
 #include <cstdint>
 #include <set>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "pktdyn/baseline/flat_map.hpp"
 #include "pktdyn/baseline/sketch_hash.hpp"
 #include "pktdyn/detect/alert.hpp"
 #include "pktdyn/detect/context.hpp"
@@ -70,27 +70,26 @@ private:
         flow_list flows;
         bool told = false;
     };
-    using tallies = std::unordered_map<std::string, tally>;
+    using tallies = flat_map<ip_address, tally>;  // by originator
 
-    template <class Map>
-    typename Map::mapped_type& window(Map& m, const typename Map::key_type& key, timestamp t, duration length) {
-        auto it = m.find(key);
-        if (it != m.end() && t - it->second.start > length) it->second = typename Map::mapped_type{};
-        if (it == m.end()) {
+    template <class Key, class Window>
+    Window& window(flat_map<Key, Window>& m, const Key& key, timestamp t, duration length) {
+        Window* w = m.find(key);
+        if (w && t - w->start > length) *w = Window{};
+        if (!w) {
             if (m.size() >= c_.max_keys) {
                 // Full: windows past their length go; if all are young (a flood), all go, counted —
                 // a bound in O(1) amortised, never a scan per new key.
-                std::erase_if(m, [&](const auto& e) { return t - e.second.start > length; });
+                m.erase_if([&](const Key&, const Window& e) { return t - e.start > length; });
                 if (m.size() >= c_.max_keys) {
                     dropped_ += m.size();
                     m.clear();
                 }
             }
-            it = m.emplace(key, typename Map::mapped_type{}).first;
+            w = m.try_emplace(key).first;
         }
-        auto& w = it->second;
-        if (w.start == timestamp{}) w.start = t;
-        return w;
+        if (w->start == timestamp{}) w->start = t;
+        return *w;
     }
 
     static void note(tally& w, const flow_facts& f, double n) {
@@ -124,8 +123,7 @@ private:
     }
 
     void ssh(const flow_facts& f, std::vector<alert>& out) {
-        const std::string key = f.originator.to_string();
-        tally& w = window(ssh_, key, f.first, c_.ssh_window);
+        tally& w = window(ssh_, f.originator, f.first, c_.ssh_window);
         if (f.ssh_auth_success == 1) {
             if (!w.told) return;
             alert a = make(w, f, "bruteforce.ssh_success", c_.ssh_limit);
@@ -156,7 +154,7 @@ private:
 
     void count(tallies& m, const flow_facts& f, double n, double limit, duration length, const char* detector,
                const char* service, const char* what, std::vector<alert>& out) {
-        tally& w = window(m, f.originator.to_string(), f.first, length);
+        tally& w = window(m, f.originator, f.first, length);
         note(w, f, n);
         if (w.told || w.sum < limit) return;
         w.told = true;
@@ -215,7 +213,7 @@ private:
 
     brute_force_config c_;
     tallies ssh_, ftp_, http_;
-    std::unordered_map<std::uint64_t, shapes> generic_;  // by a hash of (originator, responder, port)
+    flat_map<std::uint64_t, shapes> generic_;  // by a hash of (originator, responder, port)
     std::uint64_t dropped_ = 0;
 };
 

@@ -202,16 +202,13 @@ private:
     }
 
     void long_connection(const flow_facts& f) {
-        flow_record r;  // long_connections stitches by key and times only
-        r.key.a = f.originator;
-        r.key.b = f.responder;
-        r.key.port_a = f.originator_port;
-        r.key.port_b = f.responder_port;
-        r.key.protocol = f.protocol;
-        r.first = f.first;
-        r.last = f.last;
-        r.ended = f.continues ? end_reason::active_timeout : end_reason::fin;
-        const auto c = long_.observe(r);
+        flow_key key;  // long_connections stitches by key and times only
+        key.a = f.originator;
+        key.b = f.responder;
+        key.port_a = f.originator_port;
+        key.port_b = f.responder_port;
+        key.protocol = f.protocol;
+        const auto c = long_.observe(key, f.first, f.last, f.continues);
         if (!c) return;
         alert a;
         a.start = c->start;

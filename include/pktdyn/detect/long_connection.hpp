@@ -13,10 +13,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include "pktdyn/flow/flow_key.hpp"
+#include "pktdyn/baseline/flat_map.hpp"
 #include "pktdyn/flow/flow_record.hpp"
 
 namespace pktdyn {
@@ -37,12 +37,13 @@ public:
 
     /// One ended flow record. Returns the highest tier the connection has passed if it passed it with
     /// this record (each tier is told once per connection), else nothing.
-    std::optional<crossing> observe(const flow_record& r) {
-        const bool continues = r.ended == end_reason::active_timeout;
-        auto it = open_.find(r.key);
-        state s = it != open_.end() ? it->second : state{r.first, 0};
-        if (r.first < s.start) s.start = r.first;
-        const duration length = r.last - s.start;
+    std::optional<crossing> observe(const flow_record& r) { return observe(r.key, r.first, r.last, r.ended == end_reason::active_timeout); }
+    /// The same from a flow's key, times and whether it continues past the active timeout.
+    std::optional<crossing> observe(const flow_key& key, timestamp first, timestamp last, bool continues) {
+        state* open = open_.find(key);
+        state s = open ? *open : state{first, 0};
+        if (first < s.start) s.start = first;
+        const duration length = last - s.start;
         std::size_t passed = 0;
         while (passed < tiers_.size() && length >= tiers_[passed]) ++passed;
         std::optional<crossing> out;
@@ -50,12 +51,8 @@ public:
             out = crossing{passed - 1, length, s.start, !continues};
             s.told = passed;
         }
-        if (continues) {
-            if (it != open_.end()) it->second = s;
-            else open_.emplace(r.key, s);
-        } else if (it != open_.end()) {
-            open_.erase(it);
-        }
+        if (continues) open_[key] = s;
+        else if (open) open_.erase(key);
         return out;
     }
 
@@ -69,10 +66,10 @@ private:
         std::size_t told = 0;  // tiers already told
     };
     struct key_hash {
-        std::size_t operator()(const flow_key& k) const noexcept { return static_cast<std::size_t>(hash(k, 0x6c6f6e67)); }
+        std::uint64_t operator()(const flow_key& k) const noexcept { return hash(k, 0x6c6f6e67); }
     };
     std::vector<duration> tiers_;
-    std::unordered_map<flow_key, state, key_hash> open_;
+    flat_map<flow_key, state, key_hash> open_;
 };
 
 }  // namespace pktdyn
