@@ -15,8 +15,8 @@
 #include <optional>
 #include <vector>
 
-#include "pktdyn/flow/flow_key.hpp"
 #include "pktdyn/baseline/flat_map.hpp"
+#include "pktdyn/flow/flow_key.hpp"
 #include "pktdyn/flow/flow_record.hpp"
 
 namespace pktdyn {
