@@ -51,13 +51,10 @@ public:
 
     void observe(const flow_facts& f, const detect_context& ctx, std::vector<alert>& out) {
         const auto bytes_of = [](std::uint64_t b) { return static_cast<double>(b); };
-        const auto hash_of = [](const ip_address& a) {
-            return sketch_hash(std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.size()));
-        };
+        const auto hash_of = [](const ip_address& a) { return sketch_hash(address_bytes(a)); };
         // Keys are the addresses' bytes (and port, protocol): text only when an alert is made.
-        const auto raw = [](const ip_address& a) { return std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.size()); };
         if (ctx.is_internal(f.originator)) {
-            key_.assign(raw(f.originator));
+            key_.assign(address_bytes(f.originator));
             hosts_.add(key_, f.last, {bytes_of(f.orig_bytes), 1}, hash_of(f.responder), [&](const profile_table::closed_hour& h) {
                 if (!judging(ctx, h)) return;
                 const std::string host = f.originator.to_string();
@@ -78,9 +75,9 @@ public:
                     out.push_back(make(h, 0, "volume.application", host, domain,
                                        fmt::format("{} exchanged {} with {}", host, bytes(h.value[0]), domain), ctx));
                 });
-                key_.assign(raw(f.originator));
+                key_.assign(address_bytes(f.originator));
             }
-            key_.append(raw(f.responder));
+            key_.append(address_bytes(f.responder));
             pairs_.add(key_, f.last, {bytes_of(f.orig_bytes), 1}, f.responder_port, [&](const profile_table::closed_hour& h) {
                 if (!judging(ctx, h) || !high(h, 0, c_.min_bytes)) return;
                 const std::string host = f.originator.to_string(), peer = f.responder.to_string();
@@ -89,7 +86,7 @@ public:
         }
         const bool answered = f.resp_packets > 0 && (f.tcp() || f.udp());
         if (answered && ctx.is_internal(f.responder)) {
-            key_.assign(raw(f.responder));
+            key_.assign(address_bytes(f.responder));
             key_.push_back(static_cast<char>(f.responder_port >> 8));
             key_.push_back(static_cast<char>(f.responder_port & 0xFF));
             key_.push_back(static_cast<char>(f.protocol));

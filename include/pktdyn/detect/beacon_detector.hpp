@@ -55,8 +55,7 @@ public:
         }
         if (f.icmp()) return;
         if (c_.outbound_only && (!ctx.is_internal(f.originator) || ctx.is_internal(f.responder))) return;
-        const auto raw = [](const ip_address& a) { return std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.size()); };
-        const std::uint64_t key = sketch_hash(raw(f.originator), sketch_hash(raw(f.responder)));  // the ordered pair
+        const std::uint64_t key = sketch_hash(address_bytes(f.originator), sketch_hash(address_bytes(f.responder)));  // the ordered pair
         pair* found = pairs_.find(key);
         if (!found) {
             if (pairs_.size() >= c_.max_pairs) {

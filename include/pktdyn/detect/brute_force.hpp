@@ -175,8 +175,7 @@ private:
     void generic(const flow_facts& f, std::vector<alert>& out) {
         if (!f.tcp() || f.last - f.first >= c_.generic_max_duration) return;
         if (f.history.find('D') == std::string_view::npos || f.history.find('d') == std::string_view::npos) return;
-        const auto bytes_of = [](const ip_address& a) { return std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.size()); };
-        const std::uint64_t key = sketch_hash(bytes_of(f.originator), sketch_hash(bytes_of(f.responder), f.responder_port));
+        const std::uint64_t key = sketch_hash(address_bytes(f.originator), sketch_hash(address_bytes(f.responder), f.responder_port));
         shapes& w = window(generic_, key, f.first, c_.generic_window);
         w.last = std::max(w.last, f.last);
         w.flows.add(f);

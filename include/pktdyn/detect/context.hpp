@@ -12,6 +12,11 @@
 
 namespace pktdyn {
 
+/// An address's bytes (4 or 16) as a key: what the detectors hash and remember, never text.
+[[nodiscard]] inline std::string_view address_bytes(const ip_address& a) noexcept {
+    return {reinterpret_cast<const char*>(a.bytes.data()), a.size()};
+}
+
 struct detect_context {
     network_list internal = network_list::internal();
     /// From the first flow's first packet, novelty detectors only learn (a day by default: without a

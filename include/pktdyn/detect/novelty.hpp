@@ -48,7 +48,7 @@ public:
         const bool judging = !ctx.learning(f.first);
         const bool answered = f.tcp() ? f.history.find('h') != std::string_view::npos : f.udp() && f.resp_packets > 0;
         if (answered && ctx.is_internal(f.responder)) {
-            std::string key(reinterpret_cast<const char*>(f.responder.bytes.data()), f.responder.size());
+            std::string key(address_bytes(f.responder));
             key.push_back(static_cast<char>(f.responder_port >> 8));
             key.push_back(static_cast<char>(f.responder_port & 0xFF));
             key.push_back(static_cast<char>(f.protocol));
@@ -76,8 +76,8 @@ public:
             }
         }
         if (ctx.is_internal(f.originator) && ctx.is_internal(f.responder)) {
-            std::string pair(reinterpret_cast<const char*>(f.originator.bytes.data()), f.originator.size());
-            pair.append(reinterpret_cast<const char*>(f.responder.bytes.data()), f.responder.size());
+            std::string pair(address_bytes(f.originator));
+            pair.append(address_bytes(f.responder));
             const bool is_new = !pairs_.seen(pair, f.last);
             const std::uint64_t bytes = f.orig_bytes + f.resp_bytes;
             pairs_.observe(pair, f.last);

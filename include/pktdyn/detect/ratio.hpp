@@ -153,7 +153,7 @@ private:
         return a;
     }
     [[nodiscard]] std::size_t bucket_of(const ip_address& a) const noexcept {
-        return sketch_hash(std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.size()), a.version) & mask_;
+        return sketch_hash(address_bytes(a), a.version) & mask_;
     }
 
     slot& slot_of(const ip_address& host, std::int64_t hour) {

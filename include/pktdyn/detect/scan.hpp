@@ -144,7 +144,7 @@ private:
     static constexpr std::size_t max_targets = 4096;  // per scanner and window: a bound past every threshold
 
     static std::uint64_t hash_host(const ip_address& a) noexcept {
-        return sketch_hash(std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.size()));
+        return sketch_hash(address_bytes(a));
     }
 
     scanner& scanner_of(const flow_facts& f) {

@@ -51,8 +51,7 @@ public:
     void observe(const flow_facts& f, const detect_context& ctx, std::vector<alert>& out) {
         if (!ctx.is_internal(f.originator)) return;  // only our hosts' uploads and peers count
         // Bytes the originator sent over the whole connection (its parts stitched).
-        const auto raw = [](const ip_address& a) { return std::string_view(reinterpret_cast<const char*>(a.bytes.data()), a.size()); };
-        const std::uint64_t key = sketch_hash(raw(f.originator), sketch_hash(raw(f.responder),
+        const std::uint64_t key = sketch_hash(address_bytes(f.originator), sketch_hash(address_bytes(f.responder),
                                               std::uint64_t{f.originator_port} << 24 | std::uint64_t{f.responder_port} << 8 | f.protocol));
         std::uint64_t sent = f.orig_bytes;
         timestamp start = f.first;
@@ -63,8 +62,8 @@ public:
         }
         if (f.continues) open_[key] = part{sent, start};
 
-        pair_.assign(raw(f.originator));
-        pair_.append(raw(f.responder));
+        pair_.assign(address_bytes(f.originator));
+        pair_.append(address_bytes(f.responder));
         const bool first_contact = pairs_.observe(pair_, f.last);
         const std::uint64_t pair = sketch_hash(pair_);
         if (first_contact && !ctx.learning(f.first)) {
