@@ -29,3 +29,7 @@ install(FILES ${PROJECT_BINARY_DIR}/pktdynConfig.cmake ${PROJECT_BINARY_DIR}/pkt
               ${PROJECT_SOURCE_DIR}/cmake/pktdynDependencies.cmake
         DESTINATION ${PKTDYN_CMAKE_DIR})
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION ${CMAKE_INSTALL_DATADIR}/doc/pktdyn)
+# The shipped application models (models/app_classifier.hpp: app_classifier::load_shipped).
+install(FILES ${PROJECT_SOURCE_DIR}/data/models/app_category_behaviour.json ${PROJECT_SOURCE_DIR}/data/models/app_category_text.json
+              ${PROJECT_SOURCE_DIR}/data/models/app_name_behaviour.json ${PROJECT_SOURCE_DIR}/data/models/app_name_text.json
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/pktdyn/models)

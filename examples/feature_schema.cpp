@@ -5,6 +5,8 @@
 #include <string_view>
 
 #include "pktdyn/export/flow_fields.hpp"
+#include "pktdyn/features/cleartext.hpp"
+#include "pktdyn/features/flow_shape.hpp"
 #include "pktdyn/features/handshakes.hpp"
 #include "pktdyn/features/presets.hpp"
 #include "pktdyn/features/schema.hpp"
@@ -122,10 +124,28 @@ needs a pipeline's `resolve_names()` stage (the DNS answers seen before the flow
 {}
 ### Numbers, {} columns
 
+{}
+## `flow_shape`: the behavioural classifier's view of a flow (`features/flow_shape.hpp`)
+
+After CESNET's design: the first 30 packets and per-direction statistics with two 8-bin histograms,
+no address, port or name. The application models read it (models/app_classifier.hpp,
+docs/classify.md); `pktdyn-classify --model-inputs` writes it with the other model inputs. Its
+summary can be computed again from the sequence columns for a flow's first n packets, which is how
+the early verdicts are made.
+
+{}
+## `cleartext_evidence`: what a flow says in the clear (`features/cleartext.hpp`)
+
+What the first payloads of each side are and whether credentials crossed unencrypted: the inputs of
+the encryption posture (detect/posture.hpp, docs/posture.md). Text values first, then numbers.
+
+{}
 {})",
                pktdyn::standard_features::width, pktdyn::feature_table<pktdyn::standard_features>(),
                pktdyn::cicflowmeter_preset::width, pktdyn::feature_table<pktdyn::cicflowmeter_preset>(),
                pktdyn::nfstream_preset::width, pktdyn::feature_table<pktdyn::nfstream_preset>(),
                pktdyn::handshake_metadata::text_features.size(), handshake_table(pktdyn::handshake_metadata::text_features),
-               pktdyn::handshake_metadata::features.size(), handshake_table(pktdyn::handshake_metadata::features));
+               pktdyn::handshake_metadata::features.size(), handshake_table(pktdyn::handshake_metadata::features),
+               pktdyn::feature_table<pktdyn::feature_set<pktdyn::flow_shape>>(),
+               handshake_table(pktdyn::cleartext_evidence::text_features), handshake_table(pktdyn::cleartext_evidence::features));
 }

@@ -32,6 +32,7 @@ for column in documented:
     assert frame[column].dtype.kind == "f" or frame[column].dtype.kind == "i", f"{column} is {frame[column].dtype}"
 # The handshake columns (text, then numbers, as documented) come before the features.
 handshakes = text[text.index("## `handshake_metadata`"):]
+handshakes = handshakes[:handshakes.find("\n## ", 1) if handshakes.find("\n## ", 1) > 0 else len(handshakes)]
 handshake_columns = re.findall(r"^\| `([^`]+)` \|", handshakes, re.M)
 header = list(frame.columns)
 start = header.index("handshake")

@@ -32,6 +32,23 @@ concept scorer = requires(M& m, const M& c, std::span<const std::string> columns
     { c.score(row, out) } noexcept;
 };
 
+/// A scorer that also reads the row's text columns and writes text values (a classifier's class
+/// name, a rule set's reasons). It binds as a scorer does, to every column, text ones included, and
+///   std::span<const std::string> text_outputs() const         names of the text values it writes
+///   void score(std::span<const double> row, std::span<const std::string_view> texts,
+///              std::span<double> out, std::span<std::string_view> text_out) const noexcept
+///       texts: each column's text ("" for numbers and missing values); text_out: views that stay
+///       valid until its next score() (an empty view: no value)
+/// A pipeline writes a text scorer's text outputs first, then its numbers.
+template <class M>
+concept text_scorer = requires(M& m, const M& c, std::span<const std::string> columns, std::span<const double> row,
+                               std::span<const std::string_view> texts, std::span<double> out, std::span<std::string_view> text_out) {
+    { m.bind(columns) } -> std::same_as<result<void>>;
+    { c.outputs() } -> std::convertible_to<std::span<const std::string>>;
+    { c.text_outputs() } -> std::convertible_to<std::span<const std::string>>;
+    { c.score(row, texts, out, text_out) } noexcept;
+};
+
 namespace detail::scorer {
 template <class M>
 concept names_bind = requires { &M::bind; };

@@ -216,12 +216,11 @@ inline result<void> read_tree(const json::value& tree, std::size_t index, std::s
 
 }  // namespace detail::xgb
 
-/// Loads an XGBoost JSON model from its text. `source` names it in messages.
-[[nodiscard]] inline result<forest> load_xgboost_json(std::string_view text, std::string_view source = "model") {
+/// Loads an XGBoost JSON model from its parsed document (for callers that also read the learner's
+/// `attributes`, as models/app_classifier.hpp does). `source` names it in messages.
+[[nodiscard]] inline result<forest> load_xgboost_json(const json::value& doc, std::string_view source) {
     using namespace detail::xgb;
-    auto doc = json::parse(text, source);
-    if (!doc) return doc.error();
-    auto learner = member(*doc, "learner", json::kind::object, source, "the document");
+    auto learner = member(doc, "learner", json::kind::object, source, "the document");
     if (!learner) return learner.error();
     const json::value& L = **learner;
     auto param = member(L, "learner_model_param", json::kind::object, source, "learner");
@@ -316,6 +315,13 @@ inline result<void> read_tree(const json::value& tree, std::size_t index, std::s
             return r.error();
     }
     return std::move(builder).finish();
+}
+
+/// Loads an XGBoost JSON model from its text. `source` names it in messages.
+[[nodiscard]] inline result<forest> load_xgboost_json(std::string_view text, std::string_view source = "model") {
+    auto doc = json::parse(text, source);
+    if (!doc) return doc.error();
+    return load_xgboost_json(*doc, source);
 }
 
 /// Loads an XGBoost JSON model file.

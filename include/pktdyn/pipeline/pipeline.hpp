@@ -143,21 +143,35 @@ public:
         if constexpr (sizeof...(M) != 0) {
             const std::size_t inputs = row_.size();
             for (std::size_t i = 0; i < inputs; ++i) as_doubles_[i] = row_[i].as_double();
-            std::size_t at = 0;
-            std::apply([&](const auto&... m) {
-                ((m.score(std::span(as_doubles_).first(inputs), std::span(scores_).subspan(at, m.outputs().size())),
-                  at += m.outputs().size()), ...);
-            }, scorers);
-            for (std::size_t i = 0; i < at; ++i) row_.push_back(value::of_number(scores_[i]));
+            if constexpr ((text_scorer<M> || ...)) {
+                texts_in_.resize(inputs);
+                for (std::size_t i = 0; i < inputs; ++i) texts_in_[i] = row_[i].type == value::kind::text ? row_[i].s : std::string_view{};
+            }
+            std::apply([&](const auto&... m) { (append_scores(m, inputs), ...); }, scorers);
         }
         return row_;
     }
 
 private:
+    // One scorer's outputs joined to the row: a text scorer's texts, then its numbers.
+    template <class S>
+    void append_scores(const S& m, std::size_t inputs) {
+        const auto numbers = std::span(scores_).first(m.outputs().size());
+        if constexpr (text_scorer<S>) {
+            texts_out_.assign(m.text_outputs().size(), std::string_view{});
+            m.score(std::span(as_doubles_).first(inputs), texts_in_, numbers, texts_out_);
+            for (const auto t : texts_out_) row_.push_back(value::of_optional_text(t));
+        } else {
+            m.score(std::span(as_doubles_).first(inputs), numbers);
+        }
+        for (const double v : numbers) row_.push_back(value::of_number(v));
+    }
+
     std::vector<value> row_;
     std::vector<std::string> texts_;
     std::array<double, Features::width> numbers_{};
     std::vector<double> as_doubles_, scores_;
+    std::vector<std::string_view> texts_in_, texts_out_;
     flow_text text_;
 };
 
@@ -222,10 +236,11 @@ template <class M>
 struct score_stage {
     M model;
 };
-/// A scorer: bound to the row's columns when the run starts, its outputs become columns.
+/// A scorer (or a text scorer): bound to the row's columns when the run starts, its outputs become
+/// columns.
 template <class M>
 score_stage<M> score(M model) {
-    static_assert(diagnose_scorer<M>());
+    if constexpr (!text_scorer<M>) static_assert(diagnose_scorer<M>());
     return {std::move(model)};
 }
 
@@ -593,11 +608,18 @@ private:
 
     template <class N>
     static void add_scores(schema& s, const N& m) {
+        if constexpr (text_scorer<N>)
+            for (const auto& name : m.text_outputs()) s.add({name, column_type::text, column_role::score, "", "a model's output"});
         for (const auto& name : m.outputs()) s.add({name, column_type::real, column_role::score, "", "a model's output"});
+    }
+    template <class N>
+    static std::size_t output_count(const N& m) {
+        if constexpr (text_scorer<N>) return m.outputs().size() + m.text_outputs().size();
+        else return m.outputs().size();
     }
     [[nodiscard]] std::size_t score_width() const {
         std::size_t n = 0;
-        std::apply([&](const auto&... m) { ((n += m.outputs().size()), ...); }, scorers_);
+        std::apply([&](const auto&... m) { ((n += output_count(m)), ...); }, scorers_);
         return n;
     }
     // Binds the scorers to the columns before them and starts the sinks; the first error.
