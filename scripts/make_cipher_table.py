@@ -11,7 +11,7 @@ A suite is weak by its IANA name (RFC 8446 §C.3 / RFC 7465 / RFC 8996's reasons
   rc4       RC4 (RFC 7465 forbids it)
   des       DES or triple DES (64-bit blocks: Sweet32)
   cbc_sha1  CBC mode with an HMAC-SHA1 record MAC (name ends _CBC_SHA): no AEAD, Lucky13-prone
-The test tests/detect/cipher_suites_test.cpp derives the same sets from tshark and compares.
+The test tests/detect/check_cipher_table.py derives the same sets from tshark and compares.
 """
 import re
 import subprocess

@@ -11,6 +11,8 @@
 //   plaintext_on_tls_port 60   a TCP port that expects TLS (443, 465, 563, 636, 853, 989-995, 5061,
 //                              8443) whose originator's first payload is not TLS (detail: what it is)
 //   plaintext_on_ssh_port 60   TCP 22 whose first payloads are not SSH
+//   unrecognised_on_tls_port 20, unrecognised_on_ssh_port 20   the same, when the payload is binary
+//                              (another protocol, perhaps encrypted its own way)
 //   ssl2 80 / ssl2_offered 30  an SSL 2.0 handshake answered / only offered by the client
 //   ssl3 70, tls1.0 40, tls1.1 40   the version the ServerHello chose (RFC 7568, RFC 8996)
 //   old_tls_offered 20         no ServerHello seen and the ClientHello offers nothing above TLS 1.1
@@ -147,10 +149,16 @@ public:
         const bool tcp = number(0) == 6;
         const double port = number(1);
 
+        // Not what the port expects: plaintext when the first payload reads as text, a protocol of its
+        // own (possibly encrypted its own way: Telegram's MTProto, a VPN) when it is binary.
+        const auto other = [&](std::string_view port_kind, std::string_view kind) {
+            if (kind == "binary") fire(port_kind == "tls" ? "unrecognised_on_tls_port" : "unrecognised_on_ssh_port", 20);
+            else fire(port_kind == "tls" ? "plaintext_on_tls_port" : "plaintext_on_ssh_port", 60, kind);
+        };
         if (tcp && detail::posture::tls_port(port) && !orig_kind.empty() && orig_kind != "tls" && orig_kind != "sslv2")
-            fire("plaintext_on_tls_port", 60, orig_kind);
+            other("tls", orig_kind);
         if (tcp && port == 22 && (!orig_kind.empty() || !resp_kind.empty()) && orig_kind != "ssh" && resp_kind != "ssh")
-            fire("plaintext_on_ssh_port", 60, orig_kind.empty() ? resp_kind : orig_kind);
+            other("ssh", orig_kind.empty() ? resp_kind : orig_kind);
 
         const double ssl2 = number(8);
         if (ssl2 >= 2) fire("ssl2", 80);

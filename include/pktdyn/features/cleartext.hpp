@@ -7,9 +7,10 @@
 // text (printable ASCII), else binary. The originator's first 12 data segments are read as lines
 // (each segment from its start, as login_outcomes reads FTP) for credentials sent in the clear:
 //   ftp         USER and PASS commands (RFC 959) with no AUTH TLS before them
-//   pop3        USER/PASS or APOP (RFC 1939) with no STLS before
+//   pop3        USER/PASS, APOP (RFC 1939) or AUTH PLAIN/LOGIN (RFC 5034) with no STLS before
 //   imap        LOGIN or AUTHENTICATE PLAIN/LOGIN (RFC 9051) with no STARTTLS before
-//   smtp        AUTH PLAIN/LOGIN (RFC 4954) with no STARTTLS before
+//   smtp        AUTH PLAIN/LOGIN (RFC 4954) with no STARTTLS before (AUTH alone, which lists the
+//               mechanisms, and challenge-response ones such as CRAM-MD5 do not count)
 //   http-basic  an "Authorization: Basic" header in a request (RFC 7617)
 //   telnet      a telnet session (the responder opens with IAC option negotiation) in which the
 //               originator sent data: its login is typed in the clear
@@ -171,20 +172,28 @@ private:
             }
             if (starttls_ || auth_ != auth::none) continue;
             if (starts_with_word(command, "LOGIN") || starts_with_word(command, "AUTHENTICATE")) {
-                if (command.data() != line.data()) auth_ = auth::imap;  // tagged: IMAP
+                if (command.data() != line.data() && (starts_with_word(command, "LOGIN") || plain_mechanism(command.substr(12))))
+                    auth_ = auth::imap;  // tagged: IMAP
                 continue;
             }
             if (starts_with_word(line, "APOP")) auth_ = auth::pop3;
-            else if (starts_with_word(line, "AUTH")) auth_ = auth::smtp;  // AUTH PLAIN / LOGIN / CRAM-MD5
+            else if (starts_with_word(line, "AUTH") && plain_mechanism(line.substr(4))) auth_ = greeted_ok() ? auth::pop3 : auth::smtp;
             else if (starts_with_word(line, "USER")) user_ = true;
             else if (starts_with_word(line, "PASS") && user_) auth_ = pass_protocol();
         }
     }
-    // USER then PASS: FTP or POP3, told apart by the server's greeting ("+OK" is POP3's).
-    [[nodiscard]] auth pass_protocol() const noexcept {
-        const side& s = sides_[1];
-        return s.length >= 3 && std::string_view(reinterpret_cast<const char*>(s.first.data()), 3) == "+OK" ? auth::pop3 : auth::ftp;
+    // SASL mechanisms that carry the password itself (PLAIN, LOGIN), not a challenge's answer.
+    static bool plain_mechanism(std::string_view rest) noexcept {
+        while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+        return starts_with_word(rest, "PLAIN") || starts_with_word(rest, "LOGIN");
     }
+    // POP3 servers greet with "+OK"; FTP and SMTP with a 220 reply.
+    [[nodiscard]] bool greeted_ok() const noexcept {
+        const side& s = sides_[1];
+        return s.length >= 3 && std::string_view(reinterpret_cast<const char*>(s.first.data()), 3) == "+OK";
+    }
+    // USER then PASS: FTP or POP3, told apart by the greeting.
+    [[nodiscard]] auth pass_protocol() const noexcept { return greeted_ok() ? auth::pop3 : auth::ftp; }
 
     std::array<side, 2> sides_{};
     auth auth_ = auth::none;
