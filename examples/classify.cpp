@@ -10,13 +10,20 @@
 //                             orig_ip_bytes, resp_ip_bytes, server_name, app_category, app_name,
 //                             app_category_at_4, _at_8, _at_16, app_category_probability,
 //                             app_name_probability (docs/classify.md), posture, posture_score,
-//                             posture_reasons (docs/posture.md)
+//                             posture_reasons (docs/posture.md), tls_suspicion, tls_suspicion_reasons
+//                             (docs/suspicious_tls.md)
 //   --output FILE             where the verdicts go (default: standard output)
 //   --behaviour-only          the models that read no server name, ALPN or JA4 (default: with them)
 //   --models DIR              the model files (default: the installed data/models)
 //   --threads N               threads analysing flows (default 1; the output is the same for any N)
 //   --servers FILE            every judged server's posture as CSV (server, server_name, flows,
 //                             worst_score, postures, reasons with counts)
+//   --brands FILE             brands whose look-alike server names are suspicious: one per line, its
+//                             name then its own registered domains (default: 14 often-phished brands)
+//   --blocklist FILE          JA3 / JA4 fingerprints to flag, as abuse.ch SSLBL's CSV
+//   --learn FILE|DIR|none     what this network's TLS usually looks like (client fingerprints' prevalence,
+//                             each server name's usual bytes), learned in a first pass; default: the
+//                             inputs themselves; none: no such reasons (docs/suspicious_tls.md)
 //   --quiet                   no application mix and no posture summary on standard error
 //   --model-inputs            instead of verdicts, write the models' inputs as CSV, one row per flow
 //                             at its end (at_packets 0) and after its first 4, 8 and 16 packets when
@@ -39,6 +46,7 @@
 #include "pktdyn/export/output.hpp"
 #include "pktdyn/export/select.hpp"
 #include "pktdyn/detect/posture.hpp"
+#include "pktdyn/detect/suspicious_tls.hpp"
 #include "pktdyn/features/cleartext.hpp"
 #include "pktdyn/features/flow_shape.hpp"
 #include "pktdyn/features/handshakes.hpp"
@@ -53,12 +61,14 @@ namespace {
 
 constexpr const char* usage =
     "usage: pktdyn-classify [--format csv|jsonl|none] [--output FILE] [--behaviour-only] [--models DIR]\n"
-    "                       [--servers FILE] [--threads N] [--quiet] [--model-inputs] FILE|DIR...\n";
+    "                       [--servers FILE] [--brands FILE] [--blocklist FILE] [--learn FILE|DIR|none]\n"
+    "                       [--threads N] [--quiet] [--model-inputs] FILE|DIR...\n";
 
 const std::vector<std::string> verdict_columns{
     "community_id", "originator", "originator_port", "responder", "responder_port", "protocol", "first_seen",
     "orig_ip_bytes", "resp_ip_bytes", "server_name", "app_category", "app_name", "app_category_at_4", "app_category_at_8",
-    "app_category_at_16", "app_category_probability", "app_name_probability", "posture", "posture_score", "posture_reasons"};
+    "app_category_at_16", "app_category_probability", "app_name_probability", "posture", "posture_score", "posture_reasons",
+    "tls_suspicion", "tls_suspicion_reasons"};
 
 std::string bytes_text(double n) {
     const char* unit[] = {"B", "kB", "MB", "GB", "TB"};
@@ -73,7 +83,8 @@ class summary {
 public:
     pktdyn::result<void> begin(const pktdyn::schema& s) {
         for (const char* name : {"app_category", "app_name", "orig_ip_bytes", "resp_ip_bytes", "responder", "responder_port",
-                                 "protocol", "server_name", "posture", "posture_score", "posture_reasons"})
+                                 "protocol", "server_name", "posture", "posture_score", "posture_reasons", "tls_suspicion",
+                                 "tls_suspicion_reasons", "originator"})
             at_.push_back(s.find(name));
         return {};
     }
@@ -83,6 +94,11 @@ public:
         total_.add(bytes);
         categories_[std::string(v(0).s)].add(bytes);
         applications_[std::string(v(1).s)].add(bytes);
+        if (const double suspicion = v(11).as_double(); suspicion >= 50)
+            suspicious_.offer(suspicion, [&] {
+                return fmt::format("{:>3}  {} → {} {}  {}", suspicion, v(13).s, v(4).s, v(7).s.empty() ? "(no server name)" : v(7).s,
+                                   v(12).s);
+            });
         if (v(8).s.empty()) return;  // no payload: nothing to judge
         // Servers: by responder address, port and protocol; their worst flow and what fired how often.
         auto& judged = servers_[fmt::format("{} {}/{}", v(4).s, v(5).u, v(6).u == 6 ? "tcp" : v(6).u == 17 ? "udp" : std::to_string(v(6).u))];
@@ -108,6 +124,9 @@ public:
         std::sort(worst.begin(), worst.end(), [](const auto* a, const auto* b) {
             return a->second.worst != b->second.worst ? a->second.worst > b->second.worst : a->first < b->first;
         });
+        fmt::print(stderr, "suspicious TLS sessions (score 50 or more): {}{}\n", suspicious_.seen(),
+                   suspicious_.seen() ? ", the highest:" : "");
+        for (const auto& line : suspicious_.lines()) fmt::print(stderr, "  {}\n", line);
         fmt::print(stderr, "encryption posture: {} servers judged, {} with findings\n", servers_.size(), worst.size());
         for (std::size_t i = 0; i < std::min<std::size_t>(10, worst.size()); ++i) {
             const auto& [key, s] = *worst[i];
@@ -162,7 +181,30 @@ private:
             return t;
         }
     };
+    // The k highest-scored items, kept as they come (ties: the first).
+    class top_items {
+    public:
+        template <class Describe>
+        void offer(double score, Describe&& describe) {
+            ++seen_;
+            if (items_.size() == 10 && score <= items_.back().first) return;
+            if (items_.size() == 10) items_.pop_back();
+            items_.emplace_back(score, describe());
+            std::stable_sort(items_.begin(), items_.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+        }
+        [[nodiscard]] std::uint64_t seen() const noexcept { return seen_; }
+        [[nodiscard]] std::vector<std::string> lines() const {
+            std::vector<std::string> out;
+            for (const auto& i : items_) out.push_back(i.second);
+            return out;
+        }
+
+    private:
+        std::vector<std::pair<double, std::string>> items_;
+        std::uint64_t seen_ = 0;
+    };
     std::vector<std::size_t> at_;
+    top_items suspicious_;
     tally total_;
     std::map<std::string, tally> categories_, applications_;
     std::map<std::string, server> servers_;
@@ -235,11 +277,32 @@ private:
 };
 
 struct options {
-    std::string format = "csv", output = "-", models, servers;
+    std::string format = "csv", output = "-", models, servers, brands, blocklist, learn;
     bool text = true, quiet = false, model_inputs = false;
     unsigned threads = 1;
     std::vector<std::filesystem::path> inputs;
 };
+
+/// What the network's TLS usually looks like (suspicious_tls's rare fingerprints and unusual
+/// dynamics), from a first pass over `inputs`: each TLS or QUIC flow's client, JA4, server name and
+/// bytes the responder sent.
+pktdyn::result<std::shared_ptr<const pktdyn::tls_baseline>> learn_tls(const std::vector<std::filesystem::path>& inputs,
+                                                                      unsigned threads) {
+    auto captures = pktdyn::capture_set::open(inputs);
+    if (!captures) return captures.error();
+    auto baseline = std::make_shared<pktdyn::tls_baseline>();
+    std::vector<std::size_t> at;
+    auto run = pktdyn::from(*captures) | pktdyn::track_flows() | pktdyn::extract<pktdyn::handshake_metadata>() |
+               pktdyn::to(pktdyn::callback_sink([&](const pktdyn::schema& s, std::span<const pktdyn::value> row) {
+                   if (at.empty())
+                       for (const char* name : {"handshake", "originator", "ja4", "server_name", "resp_ip_bytes"}) at.push_back(s.find(name));
+                   const std::string_view kind = row[at[0]].s;
+                   if (kind == "tls" || kind == "quic")
+                       baseline->observe(row[at[1]].s, row[at[2]].s, row[at[3]].s, row[at[4]].as_double());
+               }));
+    if (const auto r = run({.threads = threads}); r.output_error) return *r.output_error;
+    return std::shared_ptr<const pktdyn::tls_baseline>(std::move(baseline));
+}
 
 std::string default_models() {
     if (const char* env = std::getenv("PKTDYN_MODELS"); env != nullptr && *env != '\0') return env;
@@ -258,6 +321,9 @@ int main(int argc, char** argv) {
         else if (a == "--output" && has_value) opt.output = argv[++i];
         else if (a == "--models" && has_value) opt.models = argv[++i];
         else if (a == "--servers" && has_value) opt.servers = argv[++i];
+        else if (a == "--brands" && has_value) opt.brands = argv[++i];
+        else if (a == "--blocklist" && has_value) opt.blocklist = argv[++i];
+        else if (a == "--learn" && has_value) opt.learn = argv[++i];
         else if (a == "--threads" && has_value) opt.threads = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 10));
         else if (a == "--behaviour-only") opt.text = false;
         else if (a == "--quiet") opt.quiet = true;
@@ -279,11 +345,30 @@ int main(int argc, char** argv) {
     } else {
         auto classifier = pktdyn::app_classifier::load_shipped(opt.models, opt.text);
         if (!classifier) return fmt::print(stderr, "pktdyn-classify: {}\n", classifier.error().message()), 1;
+        pktdyn::suspicious_tls::options tls;
+        if (!opt.brands.empty()) {
+            auto brands = pktdyn::load_brands(opt.brands);
+            if (!brands) return fmt::print(stderr, "pktdyn-classify: {}\n", brands.error().message()), 1;
+            tls.brands = std::move(*brands);
+        }
+        if (!opt.blocklist.empty()) {
+            auto list = pktdyn::fingerprint_blocklist::load(opt.blocklist);
+            if (!list) return fmt::print(stderr, "pktdyn-classify: {}\n", list.error().message()), 1;
+            tls.blocklist = std::make_shared<const pktdyn::fingerprint_blocklist>(std::move(*list));
+        }
+        if (auto psl = pktdyn::public_suffix_list::load(); psl) tls.suffixes = std::make_shared<const pktdyn::public_suffix_list>(std::move(*psl));
+        else if (!opt.quiet) fmt::print(stderr, "pktdyn-classify: {} (look-alikes judged on the last two labels)\n", psl.error().message());
+        if (opt.learn != "none") {
+            auto baseline = learn_tls(opt.learn.empty() ? opt.inputs : std::vector<std::filesystem::path>{opt.learn}, opt.threads);
+            if (!baseline) return fmt::print(stderr, "pktdyn-classify: learning: {}\n", baseline.error().message()), 1;
+            tls.baseline = std::move(*baseline);
+        }
         pktdyn::one_of_sinks<pktdyn::csv_sink, pktdyn::jsonl_sink> records;
         if (opt.format == "csv") records.emplace<pktdyn::csv_sink>(opt.output);
         else if (opt.format == "jsonl") records.emplace<pktdyn::jsonl_sink>(opt.output);
         summary sum;
         auto run = std::move(flows) | pktdyn::score(std::move(*classifier)) | pktdyn::score(pktdyn::encryption_posture{}) |
+                   pktdyn::score(pktdyn::suspicious_tls(std::move(tls))) |
                    pktdyn::to(pktdyn::tee(pktdyn::select_columns(std::move(records), verdict_columns), pktdyn::by_reference(sum)));
         r = run({.threads = opt.threads});
         if (!opt.quiet && !r.output_error) sum.print();

@@ -120,6 +120,7 @@
 #include "pktdyn/detect/long_connection.hpp"
 #include "pktdyn/detect/novelty.hpp"
 #include "pktdyn/detect/posture.hpp"
+#include "pktdyn/detect/suspicious_tls.hpp"
 #include "pktdyn/detect/ratio.hpp"
 #include "pktdyn/detect/scan.hpp"
 #include "pktdyn/detect/volume.hpp"
