@@ -8,12 +8,14 @@
 //   --format csv|jsonl|none   per-flow verdicts (default csv): community_id, originator,
 //                             originator_port, responder, responder_port, protocol, first_seen,
 //                             orig_ip_bytes, resp_ip_bytes, server_name, app_category, app_name,
-//                             app_category_at_4, _at_8, _at_16, app_category_probability,
-//                             app_name_probability (docs/classify.md), posture, posture_score,
+//                             app_category_probability, app_name_probability (docs/classify.md;
+//                             empty for a flow without payload), posture, posture_score,
 //                             posture_reasons (docs/posture.md), tls_suspicion, tls_suspicion_reasons
 //                             (docs/suspicious_tls.md)
 //   --output FILE             where the verdicts go (default: standard output)
 //   --behaviour-only          the models that read no server name, ALPN or JA4 (default: with them)
+//   --early                   also the category after each flow's first 4, 8 and 16 packets
+//                             (app_category_at_4, _at_8, _at_16: three more model evaluations a flow)
 //   --models DIR              the model files (default: the installed data/models)
 //   --threads N               threads analysing flows (default 1; the output is the same for any N)
 //   --servers FILE            every judged server's posture as CSV (server, server_name, flows,
@@ -60,15 +62,19 @@
 namespace {
 
 constexpr const char* usage =
-    "usage: pktdyn-classify [--format csv|jsonl|none] [--output FILE] [--behaviour-only] [--models DIR]\n"
+    "usage: pktdyn-classify [--format csv|jsonl|none] [--output FILE] [--behaviour-only] [--early] [--models DIR]\n"
     "                       [--servers FILE] [--brands FILE] [--blocklist FILE] [--learn FILE|DIR|none]\n"
     "                       [--threads N] [--quiet] [--model-inputs] FILE|DIR...\n";
 
-const std::vector<std::string> verdict_columns{
-    "community_id", "originator", "originator_port", "responder", "responder_port", "protocol", "first_seen",
-    "orig_ip_bytes", "resp_ip_bytes", "server_name", "app_category", "app_name", "app_category_at_4", "app_category_at_8",
-    "app_category_at_16", "app_category_probability", "app_name_probability", "posture", "posture_score", "posture_reasons",
-    "tls_suspicion", "tls_suspicion_reasons"};
+/// The columns written per flow; the early verdicts only when asked for.
+std::vector<std::string> verdict_columns(bool early) {
+    std::vector<std::string> c{"community_id", "originator", "originator_port", "responder", "responder_port", "protocol",
+                               "first_seen", "orig_ip_bytes", "resp_ip_bytes", "server_name", "app_category", "app_name"};
+    if (early) c.insert(c.end(), {"app_category_at_4", "app_category_at_8", "app_category_at_16"});
+    c.insert(c.end(), {"app_category_probability", "app_name_probability", "posture", "posture_score", "posture_reasons",
+                       "tls_suspicion", "tls_suspicion_reasons"});
+    return c;
+}
 
 std::string bytes_text(double n) {
     const char* unit[] = {"B", "kB", "MB", "GB", "TB"};
@@ -278,7 +284,7 @@ private:
 
 struct options {
     std::string format = "csv", output = "-", models, servers, brands, blocklist, learn;
-    bool text = true, quiet = false, model_inputs = false;
+    bool text = true, quiet = false, model_inputs = false, early = false;
     unsigned threads = 1;
     std::vector<std::filesystem::path> inputs;
 };
@@ -326,6 +332,7 @@ int main(int argc, char** argv) {
         else if (a == "--learn" && has_value) opt.learn = argv[++i];
         else if (a == "--threads" && has_value) opt.threads = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 10));
         else if (a == "--behaviour-only") opt.text = false;
+        else if (a == "--early") opt.early = true;
         else if (a == "--quiet") opt.quiet = true;
         else if (a == "--model-inputs") opt.model_inputs = true;
         else if (a.starts_with("-")) return fmt::print(stderr, "pktdyn-classify: unknown option {}\n{}", a, usage), 2;
@@ -343,7 +350,7 @@ int main(int argc, char** argv) {
         auto run = std::move(flows) | pktdyn::to(model_inputs_sink{opt.output});
         r = run({.threads = opt.threads});
     } else {
-        auto classifier = pktdyn::app_classifier::load_shipped(opt.models, opt.text);
+        auto classifier = pktdyn::app_classifier::load_shipped(opt.models, opt.text, opt.early);
         if (!classifier) return fmt::print(stderr, "pktdyn-classify: {}\n", classifier.error().message()), 1;
         pktdyn::suspicious_tls::options tls;
         if (!opt.brands.empty()) {
@@ -369,7 +376,7 @@ int main(int argc, char** argv) {
         summary sum;
         auto run = std::move(flows) | pktdyn::score(std::move(*classifier)) | pktdyn::score(pktdyn::encryption_posture{}) |
                    pktdyn::score(pktdyn::suspicious_tls(std::move(tls))) |
-                   pktdyn::to(pktdyn::tee(pktdyn::select_columns(std::move(records), verdict_columns), pktdyn::by_reference(sum)));
+                   pktdyn::to(pktdyn::tee(pktdyn::select_columns(std::move(records), verdict_columns(opt.early)), pktdyn::by_reference(sum)));
         r = run({.threads = opt.threads});
         if (!opt.quiet && !r.output_error) sum.print();
         if (!opt.servers.empty())

@@ -141,19 +141,23 @@ private:
             if (std::toupper(static_cast<unsigned char>(line[i])) != word[i]) return false;
         return line.size() == word.size() || line[word.size()] == ' ' || line[word.size()] == '\r' || line[word.size()] == '\n';
     }
-    static bool contains_no_case(std::string_view text, std::string_view needle) noexcept {
-        return std::search(text.begin(), text.end(), needle.begin(), needle.end(), [](char a, char b) {
-                   return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-               }) != text.end();
+    static bool starts_with_no_case(std::string_view line, std::string_view lower) noexcept {
+        if (line.size() < lower.size()) return false;
+        for (std::size_t i = 0; i < lower.size(); ++i)
+            if ((line[i] >= 'A' && line[i] <= 'Z' ? line[i] + 32 : line[i]) != lower[i]) return false;
+        return true;
     }
 
     // Reads a client segment's lines for upgrades and credentials.
     void read_client(std::string_view segment) noexcept {
-        if (contains_no_case(segment, "\nauthorization: basic ") && auth_ == auth::none) auth_ = auth::http_basic;
         while (!segment.empty()) {
             const std::size_t end = std::min(segment.find('\n'), segment.size());
             std::string_view line = segment.substr(0, end);
             segment.remove_prefix(std::min(end + 1, segment.size()));
+            if (auth_ == auth::none && starts_with_no_case(line, "authorization: basic ")) {
+                auth_ = auth::http_basic;
+                continue;
+            }
             if (starts_with_word(line, "STARTTLS") || starts_with_word(line, "STLS") || starts_with_word(line, "AUTH TLS") ||
                 starts_with_word(line, "AUTH SSL")) {
                 starttls_ = true;

@@ -119,6 +119,11 @@ public:
 
     /// Packets of the flow (flow_shape's count).
     [[nodiscard]] double packets(std::span<const double> row) const noexcept { return row[shape_ + shape_packets_at]; }
+    /// Whether either side sent a transport payload (flow_shape's byte counts).
+    [[nodiscard]] bool carried_payload(std::span<const double> row) const noexcept {
+        return row[shape_ + flow_shape::sequence_width + 2] > 0 ||
+               row[shape_ + flow_shape::sequence_width + flow_shape::summary::per_direction + 2] > 0;
+    }
 
     /// The behaviour inputs of the flow as it was after its first n packets (0: at its end; a flow
     /// of n packets or fewer is written as at its end), `width` values.
@@ -265,32 +270,36 @@ struct app_model {
 /// The application classifier as a pipeline text scorer: a category model and, optionally, an
 /// application model, both behaviour-only or both with text. Columns:
 ///   app_category, app_name            the verdicts at the flow's end ("unknown" below the threshold)
-///   app_category_at_4, _at_8, _at_16   the category verdict after the flow's first 4, 8, 16 packets
+///   app_category_at_4, _at_8, _at_16   with `early`: the category verdict after the flow's first 4, 8,
+///                                     16 packets (three more evaluations of the category model)
 ///   app_category_probability, app_name_probability   the verdicts' probabilities
+/// A flow that carried no payload has no verdict (its columns are empty): there is nothing in it
+/// to tell one application from another, and scoring it would cost as much as any other.
 class app_classifier {
 public:
-    static constexpr std::array<std::size_t, 3> early{4, 8, 16};
+    static constexpr std::array<std::size_t, 3> early_packets{4, 8, 16};
 
-    explicit app_classifier(app_model category, std::optional<app_model> application = std::nullopt)
-        : category_(std::move(category)), application_(std::move(application)) {
+    explicit app_classifier(app_model category, std::optional<app_model> application = std::nullopt, bool early = false)
+        : category_(std::move(category)), application_(std::move(application)), early_(early) {
         text_outputs_ = {"app_category"};
         outputs_ = {"app_category_probability"};
         if (application_) {
             text_outputs_.push_back("app_name");
             outputs_.push_back("app_name_probability");
         }
-        for (std::size_t n : early) text_outputs_.push_back(fmt::format("app_category_at_{}", n));
+        if (early_)
+            for (std::size_t n : early_packets) text_outputs_.push_back(fmt::format("app_category_at_{}", n));
     }
 
     /// The models shipped in `directory` (data/models): app_category_<inputs>.json and
-    /// app_name_<inputs>.json, inputs "behaviour" or "text".
-    static result<app_classifier> load_shipped(const std::filesystem::path& directory, bool text) {
+    /// app_name_<inputs>.json, inputs "behaviour" or "text"; `early`: the early verdict columns too.
+    static result<app_classifier> load_shipped(const std::filesystem::path& directory, bool text, bool early = false) {
         const std::string kind = text ? "text" : "behaviour";
         auto category = app_model::load(directory / fmt::format("app_category_{}.json", kind));
         if (!category) return category.error();
         auto application = app_model::load(directory / fmt::format("app_name_{}.json", kind));
         if (!application) return application.error();
-        return app_classifier(std::move(*category), std::move(*application));
+        return app_classifier(std::move(*category), std::move(*application), early);
     }
 
     result<void> bind(std::span<const std::string> columns) {
@@ -306,6 +315,11 @@ public:
 
     void score(std::span<const double> row, std::span<const std::string_view> texts, std::span<double> out,
                std::span<std::string_view> text_out) const noexcept {
+        if (!inputs_.carried_payload(row)) {
+            std::fill(out.begin(), out.end(), std::numeric_limits<double>::quiet_NaN());
+            std::fill(text_out.begin(), text_out.end(), std::string_view{});
+            return;
+        }
         inputs_.behaviour(row, texts, 0, behaviour_);
         const auto c = category_.verdict(behaviour_, inputs_, texts);
         text_out[0] = c.name;
@@ -316,7 +330,8 @@ public:
             text_out[t++] = a.name;
             out[1] = a.probability;
         }
-        for (std::size_t n : early) {
+        if (!early_) return;
+        for (std::size_t n : early_packets) {
             if (inputs_.packets(row) > static_cast<double>(n)) {
                 inputs_.behaviour(row, texts, n, behaviour_);
                 text_out[t++] = category_.verdict(behaviour_, inputs_, texts).name;
@@ -378,6 +393,7 @@ private:
     app_inputs inputs_;
     bound category_;
     std::optional<bound> application_;
+    bool early_ = false;
     std::vector<std::string> outputs_, text_outputs_;
     mutable std::vector<double> behaviour_;
 };

@@ -292,10 +292,48 @@ private:
     }
 
     void evaluate_block(const double* const* rows, std::size_t n, double* out) const noexcept {
+        if (n == 1 && num_outputs() <= max_single_outputs) {
+            if (format_ == model_format::xgboost)
+                has_special_ ? sum_single<float, true>(rows[0], out) : sum_single<float, false>(rows[0], out);
+            else
+                has_special_ ? sum_single<double, true>(rows[0], out) : sum_single<double, false>(rows[0], out);
+            return;
+        }
         if (format_ == model_format::xgboost)
             has_special_ ? sum_block<float, true>(rows, n, out) : sum_block<float, false>(rows, n, out);
         else
             has_special_ ? sum_block<double, true>(rows, n, out) : sum_block<double, false>(rows, n, out);
+    }
+
+    // One row (a pipeline scoring each flow as it ends): eight trees walk at once, so their loads
+    // overlap instead of waiting on each other. A walk that reaches its leaf early stays there (a
+    // leaf points at itself). Leaf values are added in tree order, each to its output, as above.
+    template <class Sum, bool Special>
+    void sum_single(const double* row, double* out) const noexcept {
+        constexpr std::size_t lanes = 8;
+        const std::size_t k = num_outputs(), trees = tree_root_.size();
+        Sum sums[max_single_outputs];
+        for (std::size_t g = 0; g < k; ++g) sums[g] = static_cast<Sum>(base_margin_[g]);
+        std::size_t t = 0;
+        for (; t + lanes <= trees; t += lanes) {
+            std::uint32_t node[lanes];
+            std::uint32_t depth = 0;
+            for (std::size_t u = 0; u < lanes; ++u) {
+                node[u] = tree_root_[t + u];
+                depth = std::max<std::uint32_t>(depth, tree_depth_[t + u]);
+            }
+            for (std::uint32_t d = 0; d < depth; ++d)
+                for (std::size_t u = 0; u < lanes; ++u) node[u] = step<Special>(node[u], row);
+            for (std::size_t u = 0; u < lanes; ++u) sums[tree_group_[t + u]] += static_cast<Sum>(value_[node[u]]);
+        }
+        for (; t < trees; ++t) {
+            std::uint32_t node = tree_root_[t];
+            for (std::uint32_t d = 0; d < tree_depth_[t]; ++d) node = step<Special>(node, row);
+            sums[tree_group_[t]] += static_cast<Sum>(value_[node]);
+        }
+        for (std::size_t g = 0; g < k; ++g) out[g] = static_cast<double>(sums[g]);
+        if (average_over_ > 1)
+            for (std::size_t g = 0; g < k; ++g) out[g] /= average_over_;
     }
 
     // Each tree walks all n rows one level at a time: the rows' loads overlap instead of waiting
@@ -398,6 +436,7 @@ private:
     }
 
     static constexpr std::size_t max_block_outputs = 16;
+    static constexpr std::size_t max_single_outputs = 256;
 
     struct special {
         bool categorical = false, set_goes_left = false;
