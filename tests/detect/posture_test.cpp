@@ -5,31 +5,22 @@
 #include <string>
 #include <vector>
 
+#include "support/named_row.hpp"
+
 using namespace pktdyn;
 
 namespace {
-// A row holding the columns the posture reads, set by name.
-struct row {
-    std::vector<std::string> names;
-    std::vector<double> numbers;
-    std::vector<std::string_view> texts;
-    row() {
-        for (auto n : encryption_posture::number_columns) names.emplace_back(n);
-        for (auto n : encryption_posture::text_columns) names.emplace_back(n);
-        numbers.assign(names.size(), std::nan(""));
-        texts.assign(names.size(), std::string_view{});
-        set("protocol", 6);
-        set("responder_port", 443);
-        set("first_seen", 1.7e9);
-        set("ssl2", 0);
+// A row holding the columns the posture reads, on TCP port 443 unless set otherwise.
+struct row : test::named_row {
+    row() : named_row(encryption_posture::number_columns, encryption_posture::text_columns) {
+        set("protocol", 6).set("responder_port", 443).set("first_seen", 1.7e9).set("ssl2", 0);
     }
-    std::size_t at(std::string_view n) const { return static_cast<std::size_t>(std::find(names.begin(), names.end(), n) - names.begin()); }
     row& set(std::string_view n, double v) {
-        numbers[at(n)] = v;
+        named_row::set(n, v);
         return *this;
     }
     row& set(std::string_view n, std::string_view v) {
-        texts[at(n)] = v;
+        named_row::set(n, v);
         return *this;
     }
     row& tls() { return set("handshake", "tls").set("orig_payload_kind", "tls").set("resp_payload_kind", "tls"); }

@@ -6,28 +6,22 @@
 #include <string>
 #include <vector>
 
+#include "support/named_row.hpp"
+
 using namespace pktdyn;
 
 namespace {
-struct row {
-    std::vector<std::string> names;
-    std::vector<double> numbers;
-    std::vector<std::string_view> texts;
-    row() {
-        for (auto n : suspicious_tls::number_columns) names.emplace_back(n);
-        for (auto n : suspicious_tls::text_columns) names.emplace_back(n);
-        names.emplace_back("resp_ip_bytes");
-        numbers.assign(names.size(), std::nan(""));
-        texts.assign(names.size(), std::string_view{});
+// A TLS flow's row with the columns suspicious TLS reads; its ClientHello seen.
+struct row : test::named_row {
+    row() : named_row(suspicious_tls::number_columns, suspicious_tls::text_columns, std::array<std::string_view, 1>{"resp_ip_bytes"}) {
         set("first_seen", 1.7e9).set("tls_client_version", 0x0303).set("handshake", "tls").set("originator", "10.0.0.1");
     }
-    std::size_t at(std::string_view n) const { return static_cast<std::size_t>(std::find(names.begin(), names.end(), n) - names.begin()); }
     row& set(std::string_view n, double v) {
-        numbers[at(n)] = v;
+        named_row::set(n, v);
         return *this;
     }
     row& set(std::string_view n, std::string_view v) {
-        texts[at(n)] = v;
+        named_row::set(n, v);
         return *this;
     }
 };

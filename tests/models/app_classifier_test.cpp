@@ -12,6 +12,7 @@
 #include "pktdyn/export/sink.hpp"
 #include "pktdyn/features/handshakes.hpp"
 #include "pktdyn/pipeline/pipeline.hpp"
+#include "support/named_row.hpp"
 
 using namespace pktdyn;
 
@@ -25,20 +26,15 @@ std::string read(const std::filesystem::path& p) {
     return s.str();
 }
 
+std::vector<std::string> shape_columns() {
+    std::vector<std::string> c;
+    for (const auto& f : flow_shape::features) c.push_back(f.column());
+    return c;
+}
 // A row with every column the inputs read: flow_shape's, then the end columns, then the texts.
-struct fake_row {
-    std::vector<std::string> names;
-    std::vector<double> numbers;
-    std::vector<std::string_view> texts;
-    fake_row() {
-        for (const auto& f : flow_shape::features) names.push_back(f.column());
-        for (auto c : app_inputs::end_columns) names.emplace_back(c);
-        names.emplace_back("handshake");
-        for (auto c : app_inputs::token_columns) names.emplace_back(c);
-        numbers.assign(names.size(), std::nan(""));
-        texts.assign(names.size(), std::string_view{});
-    }
-    std::size_t at(std::string_view name) const { return static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin()); }
+struct fake_row : test::named_row {
+    fake_row()
+        : named_row(shape_columns(), app_inputs::end_columns, std::array<std::string_view, 1>{"handshake"}, app_inputs::token_columns) {}
 };
 
 flow_packet packet(std::int64_t at_us, int direction, std::uint32_t payload) {

@@ -113,19 +113,9 @@ public:
         "orig_payload_kind", "resp_payload_kind", "cleartext_auth"};
 
     result<void> bind(std::span<const std::string> columns) {
-        const auto find = [&](std::string_view name, std::size_t& at) -> result<void> {
-            const auto it = std::find(columns.begin(), columns.end(), name);
-            if (it == columns.end())
-                return error(errc::invalid_argument, fmt::format("encryption posture needs the column '{}' (extract "
-                                                                 "handshake_metadata and cleartext_evidence)", name));
-            at = static_cast<std::size_t>(it - columns.begin());
-            return {};
-        };
-        for (std::size_t i = 0; i < number_columns.size(); ++i)
-            if (auto r = find(number_columns[i], numbers_[i]); !r) return r;
-        for (std::size_t i = 0; i < text_columns.size(); ++i)
-            if (auto r = find(text_columns[i], texts_[i]); !r) return r;
-        return {};
+        constexpr std::string_view hint = "extract handshake_metadata and cleartext_evidence";
+        if (auto r = find_columns(columns, number_columns, numbers_, "encryption posture", hint); !r) return r;
+        return find_columns(columns, text_columns, texts_, "encryption posture", hint);
     }
     [[nodiscard]] std::span<const std::string> outputs() const noexcept { return outputs_; }
     [[nodiscard]] std::span<const std::string> text_outputs() const noexcept { return text_outputs_; }

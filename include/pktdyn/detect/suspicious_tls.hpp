@@ -294,17 +294,8 @@ public:
     explicit suspicious_tls(options o) : o_(std::move(o)) {}
 
     result<void> bind(std::span<const std::string> columns) {
-        const auto find = [&](std::string_view name, std::size_t& at) -> result<void> {
-            const auto it = std::find(columns.begin(), columns.end(), name);
-            if (it == columns.end())
-                return error(errc::invalid_argument, fmt::format("suspicious TLS needs the column '{}' (extract handshake_metadata)", name));
-            at = static_cast<std::size_t>(it - columns.begin());
-            return {};
-        };
-        for (std::size_t i = 0; i < number_columns.size(); ++i)
-            if (auto r = find(number_columns[i], numbers_[i]); !r) return r;
-        for (std::size_t i = 0; i < text_columns.size(); ++i)
-            if (auto r = find(text_columns[i], texts_[i]); !r) return r;
+        if (auto r = find_columns(columns, number_columns, numbers_, "suspicious TLS", "extract handshake_metadata"); !r) return r;
+        if (auto r = find_columns(columns, text_columns, texts_, "suspicious TLS", "extract handshake_metadata"); !r) return r;
         if (const auto it = std::find(columns.begin(), columns.end(), "resp_ip_bytes"); it != columns.end())
             resp_bytes_ = static_cast<std::size_t>(it - columns.begin());
         return {};

@@ -9,10 +9,10 @@
 // name resolved before it, its DNS query), its ALPN offer and its JA4, as 0/1 inputs named by a
 // vocabulary the training script chose ("name:google", "alpn:h2", "ja4:t13d1516h2_8daaf6152771_...").
 //
-// Early verdicts: a model scores the flow as it was after its first n packets (n = 4, 8, 16) from
-// the same row: flow_shape's summary is computed again from the sequence columns, and the inputs
-// only known at the flow's end (TCP options, handshake numbers) are missing, as they were in the
-// training rows for that n. A flow with n packets or fewer has its end verdict. The text tokens are
+// Early verdicts (opt-in): a model scores the flow as it was after its first n packets (n = 4, 8,
+// 16) from the same row: flow_shape's summary is computed again from the sequence columns, and the
+// inputs only known at the flow's end (TCP options, handshake numbers) are missing, as they were in
+// the training rows for that n. A flow with n packets or fewer has its end verdict. The text tokens are
 // used at every n: the server name comes in the ClientHello, the 4th packet of a TCP connection and
 // the 1st of QUIC, and the resolved name before the flow.
 //
@@ -87,34 +87,18 @@ public:
     /// Finds the columns; an error names one the row lacks (the classifier needs flow_shape and
     /// handshake_metadata extracted).
     result<void> bind(std::span<const std::string> columns) {
-        const auto find = [&](std::string_view name) -> std::optional<std::size_t> {
-            const auto it = std::find(columns.begin(), columns.end(), name);
-            if (it == columns.end()) return std::nullopt;
-            return static_cast<std::size_t>(it - columns.begin());
-        };
-        const auto need = [&](std::string_view name, std::size_t& where) -> result<void> {
-            const auto at = find(name);
-            if (!at)
-                return error(errc::invalid_argument,
-                             fmt::format("the application classifier needs the column '{}' (extract flow_shape and "
-                                         "handshake_metadata)", name));
-            where = *at;
-            return {};
-        };
-        // flow_shape's columns are contiguous, in its order.
-        std::size_t first = 0;
-        if (auto r = need(flow_shape::features[0].column(), first); !r) return r;
+        constexpr std::string_view who = "the application classifier", hint = "extract flow_shape and handshake_metadata";
+        // flow_shape's columns are contiguous, in its order: found by the first.
+        std::array<std::size_t, 2> single{};
+        if (auto r = find_columns(columns, std::array<std::string_view, 2>{"shape_dir_1", "handshake"}, single, who, hint); !r) return r;
+        shape_ = single[0];
+        handshake_ = single[1];
         for (std::size_t i = 0; i < shape_width; ++i)
-            if (first + i >= columns.size() || columns[first + i] != flow_shape::features[i].column())
-                return error(errc::invalid_argument, fmt::format("the application classifier needs flow_shape's columns in "
-                                                                 "order; '{}' is missing", flow_shape::features[i].column()));
-        shape_ = first;
-        for (std::size_t i = 0; i < end_columns.size(); ++i)
-            if (auto r = need(end_columns[i], end_[i]); !r) return r;
-        if (auto r = need("handshake", handshake_); !r) return r;
-        for (std::size_t i = 0; i < token_columns.size(); ++i)
-            if (auto r = need(token_columns[i], tokens_[i]); !r) return r;
-        return {};
+            if (shape_ + i >= columns.size() || columns[shape_ + i] != flow_shape::features[i].column())
+                return error(errc::invalid_argument, fmt::format("{} needs flow_shape's columns in order; '{}' is missing", who,
+                                                                 flow_shape::features[i].column()));
+        if (auto r = find_columns(columns, end_columns, end_, who, hint); !r) return r;
+        return find_columns(columns, token_columns, tokens_, who, hint);
     }
 
     /// Packets of the flow (flow_shape's count).

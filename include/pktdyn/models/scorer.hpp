@@ -11,10 +11,13 @@
 //                                                              (NaN: no value); out: outputs().size()
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <concepts>
 #include <limits>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -48,6 +51,20 @@ concept text_scorer = requires(M& m, const M& c, std::span<const std::string> co
     { c.text_outputs() } -> std::convertible_to<std::span<const std::string>>;
     { c.score(row, texts, out, text_out) } noexcept;
 };
+
+/// A scorer's bind for columns it reads by name: each of `names` found among `columns`, its
+/// position written to `at`; else an error "<who> needs the column '<name>' (<hint>)".
+template <std::size_t N>
+result<void> find_columns(std::span<const std::string> columns, const std::array<std::string_view, N>& names,
+                          std::array<std::size_t, N>& at, std::string_view who, std::string_view hint) {
+    for (std::size_t i = 0; i < N; ++i) {
+        const auto it = std::find(columns.begin(), columns.end(), names[i]);
+        if (it == columns.end())
+            return error{errc::invalid_argument, fmt::format("{} needs the column '{}' ({})", who, names[i], hint)};
+        at[i] = static_cast<std::size_t>(it - columns.begin());
+    }
+    return {};
+}
 
 namespace detail::scorer {
 template <class M>
