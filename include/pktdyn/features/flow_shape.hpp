@@ -251,8 +251,6 @@ public:
         s.write(out);
     }
 
-    [[nodiscard]] std::uint64_t packets() const noexcept { return count_; }
-
 private:
     void write_sequence(std::span<double> out) const noexcept {
         constexpr double nan = std::numeric_limits<double>::quiet_NaN();

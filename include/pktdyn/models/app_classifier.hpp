@@ -325,8 +325,6 @@ public:
         }
     }
 
-    [[nodiscard]] const app_model& category_model() const noexcept { return category_.model; }
-
 private:
     struct verdict_t {
         std::string_view name;
