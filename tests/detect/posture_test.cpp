@@ -15,15 +15,10 @@ struct row : test::named_row {
     row() : named_row(encryption_posture::number_columns, encryption_posture::text_columns) {
         set("protocol", 6).set("responder_port", 443).set("first_seen", 1.7e9).set("ssl2", 0);
     }
-    row& set(std::string_view n, double v) {
-        named_row::set(n, v);
+    row& tls() {
+        set("handshake", "tls").set("orig_payload_kind", "tls").set("resp_payload_kind", "tls");
         return *this;
     }
-    row& set(std::string_view n, std::string_view v) {
-        named_row::set(n, v);
-        return *this;
-    }
-    row& tls() { return set("handshake", "tls").set("orig_payload_kind", "tls").set("resp_payload_kind", "tls"); }
 };
 
 struct verdict {

@@ -16,14 +16,6 @@ struct row : test::named_row {
     row() : named_row(suspicious_tls::number_columns, suspicious_tls::text_columns, std::array<std::string_view, 1>{"resp_ip_bytes"}) {
         set("first_seen", 1.7e9).set("tls_client_version", 0x0303).set("handshake", "tls").set("originator", "10.0.0.1");
     }
-    row& set(std::string_view n, double v) {
-        named_row::set(n, v);
-        return *this;
-    }
-    row& set(std::string_view n, std::string_view v) {
-        named_row::set(n, v);
-        return *this;
-    }
 };
 std::pair<std::string, double> judge(const row& r, suspicious_tls::options o = {}) {
     suspicious_tls s(std::move(o));
